@@ -1,0 +1,30 @@
+{
+    "name": "Credit Collection",
+    "summary": "Collection status, reasons for non-payment and disputes for "
+    "credit collectors, salespeople and their managers",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/credit-collection/credit_collection",
+    "author": "Credit Collection developers",
+    "maintainers": ["credit-collection"],
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["account", "sale_stock", "crm"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "security/credit_collection_groups.xml",
+        "security/ir.model.access.csv",
+        "security/credit_collection_rules.xml",
+        "data/collection_reason_data.xml",
+        "views/collection_reason_views.xml",
+        "views/account_move_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/credit_collection_menus.xml",
+    ],
+    "demo": [
+        "demo/credit_collection_demo.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,132 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+# Per demo customer, its invoices: (days from today to the due date, untaxed
+# amount, share paid, reason for non-payment or "excluded"). Negative days:
+# already overdue.
+DEMO_INVOICES = {
+    "partner_boulangerie_martin": [(20, 1800), (-2, 950), (-8, 1200, 0.5), (-50, 600, 1.0)],
+    "partner_transports_lefevre": [
+        (-35, 5400),
+        (-65, 3200, 0, "collection_reason_cash_problem"),
+        (10, 2100),
+        (-5, 780),
+    ],
+    "partner_menuiserie_garnier": [
+        (-125, 8900, 0, "collection_reason_end_of_week"),
+        (-62, 2300, 0.3),
+        (-31, 1450),
+    ],
+    "partner_pharmacie_centre": [(5, 640), (25, 1280), (-1, 320), (-40, 900, 1.0)],
+    "partner_imprimerie_rousseau": [
+        (-10, 12500, 0, "collection_reason_dispute_goods"),
+        (-45, 4300),
+        (15, 2750),
+    ],
+    "partner_vins_bernard": [(-3, 2200), (-30, 1950), (-60, 3100), (-120, 990)],
+    "partner_brasserie_de_smet": [(-7, 4800), (-32, 2600, 0.5), (12, 3900)],
+    "partner_chocolaterie_dupont": [(-4, 1500), (-61, 2750, 0, "excluded"), (30, 1800), (-70, 1100, 1.0)],
+    "partner_bouwbedrijf_peeters": [
+        (-90, 15600, 0, "collection_reason_late_on_purpose"),
+        (-120, 7200, 0.25),
+        (-9, 3300),
+    ],
+    "partner_librairie_lambert": [(8, 430), (-6, 610), (-33, 520), (-20, 300, 1.0)],
+    "partner_marie_lemaire": [(-18, 350), (10, 120)],
+}
+
+
+class CollectionDemo(models.AbstractModel):
+    _name = "collection.demo"
+    _description = "Collection Demo Data"
+
+    @api.model
+    def _create_demo_invoices(self):
+        """Customer invoices around the day the database is made, some paid in
+        part, one disputed, one in a foreign currency, one credited."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        product = self.env.ref("credit_collection.product_flour_bag")
+        moves = self.env["account.move"]
+        for xmlid, specs in DEMO_INVOICES.items():
+            partner = self.env.ref(f"credit_collection.{xmlid}")
+            for days, amount, *rest in specs:
+                paid, reason = (list(rest) + [0, None])[:2]
+                due = today + relativedelta(days=days)
+                move = self._create_demo_invoice(partner, product, due, amount)
+                if reason == "excluded":
+                    move.collection_excluded = True
+                elif reason:
+                    move.collection_reason_id = self.env.ref(f"credit_collection.{reason}")
+                if paid:
+                    self._pay_demo_invoice(move, move.amount_total * paid, due - relativedelta(days=5))
+                moves |= move
+
+        # One invoice in a foreign currency, one credit note.
+        foreign = self.env.ref("base.USD" if company.currency_id.name == "EUR" else "base.EUR")
+        foreign.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": foreign.id,
+                "company_id": company.id,
+                "name": today - relativedelta(days=80),
+                "rate": 1.08 if foreign.name == "USD" else 0.92,
+            }
+        )
+        self._create_demo_invoice(
+            self.env.ref("credit_collection.partner_brasserie_de_smet"),
+            product,
+            today - relativedelta(days=20),
+            6000,
+            currency=foreign,
+        )
+        credited = moves.filtered(
+            lambda m: m.partner_id == self.env.ref("credit_collection.partner_vins_bernard")
+            and m.invoice_date_due == today - relativedelta(days=30)
+        )
+        credit_note = self._create_demo_invoice(
+            credited.partner_id,
+            product,
+            today - relativedelta(days=25),
+            300,
+            move_type="out_refund",
+        )
+        (credited | credit_note).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).reconcile()
+
+    @api.model
+    def _create_demo_invoice(
+        self, partner, product, due, amount, currency=None, move_type="out_invoice"
+    ):
+        move = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_user_id": partner.user_id.id,
+                "invoice_date": due - relativedelta(days=30),
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "currency_id": (currency or self.env.company.currency_id).id,
+                "invoice_line_ids": [
+                    fields.Command.create(
+                        {"product_id": product.id, "quantity": 1, "price_unit": amount}
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @api.model
+    def _pay_demo_invoice(self, move, amount, date):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create(
+            {
+                "amount": move.currency_id.round(amount),
+                "payment_date": min(date, fields.Date.context_today(self)),
+                "payment_difference_handling": "open",
+            }
+        )._create_payments()

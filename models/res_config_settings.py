@@ -1,0 +1,42 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    collection_default_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Default Collector",
+        domain=lambda self: [
+            ("groups_id", "in", self.env.ref("credit_collection.group_collection_user").ids)
+        ],
+        help="Collector of the customers who have none of their own.",
+    )
+    collection_min_amount = fields.Monetary(
+        related="company_id.collection_min_amount",
+        readonly=False,
+    )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    # The default collector is the fallback of the company-dependent field
+    # res.partner.collection_user_id in the settings' company.
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["collection_default_user_id"] = self.env["ir.default"].sudo()._get(
+            "res.partner", "collection_user_id", company_id=self.env.company.id
+        )
+        return values
+
+    def set_values(self):
+        super().set_values()
+        self.env["ir.default"].sudo().set(
+            "res.partner",
+            "collection_user_id",
+            self.collection_default_user_id.id or None,
+            company_id=self.company_id.id,
+        )

@@ -1,0 +1,301 @@
+import operator as py_operator
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+# Columns of _get_collection_status_sql(), by the partner field they feed.
+STATUS_COLUMNS = {
+    "collection_open_amount": "open_amount",
+    "collection_overdue_amount": "overdue_amount",
+    "collection_overdue_count": "overdue_count",
+    "collection_oldest_overdue_days": "oldest_overdue_days",
+    "collection_disputed_amount": "disputed_amount",
+}
+SEARCH_OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    collection_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Collector",
+        company_dependent=True,
+        tracking=True,
+        domain=lambda self: [
+            ("groups_id", "in", self.env.ref("credit_collection.group_collection_user").ids)
+        ],
+        help="Collector who follows this customer's receivables in the current "
+        "company. Empty: the default collector of the company's settings.",
+    )
+    collection_status_access = fields.Boolean(
+        compute="_compute_collection_status_access",
+        help="Whether the current user may read this customer's collection status: "
+        "collectors for every customer, salespeople for their own.",
+    )
+    collection_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_collection_currency_id",
+    )
+    collection_open_amount = fields.Monetary(
+        string="Open Amount",
+        compute="_compute_collection_status",
+        search="_search_collection_open_amount",
+        currency_field="collection_currency_id",
+        help="Open receivable in company currency: invoices less credit notes and "
+        "payments not yet matched.",
+    )
+    collection_overdue_amount = fields.Monetary(
+        string="Overdue Amount",
+        compute="_compute_collection_status",
+        search="_search_collection_overdue_amount",
+        currency_field="collection_currency_id",
+        help="Open receivable past its due date, in company currency.",
+    )
+    collection_overdue_count = fields.Integer(
+        string="Overdue Invoices",
+        compute="_compute_collection_status",
+        search="_search_collection_overdue_count",
+    )
+    collection_oldest_overdue_days = fields.Integer(
+        string="Days Overdue",
+        compute="_compute_collection_status",
+        search="_search_collection_oldest_overdue_days",
+        help="Days overdue of the oldest overdue invoice.",
+    )
+    collection_disputed_amount = fields.Monetary(
+        string="Disputed Amount",
+        compute="_compute_collection_status",
+        search="_search_collection_disputed_amount",
+        currency_field="collection_currency_id",
+    )
+    collection_to_follow = fields.Boolean(
+        string="To Follow",
+        compute="_compute_collection_to_follow",
+        search="_search_collection_to_follow",
+        help="Overdue by at least the company's minimum overdue amount.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_status_access(self):
+        allowed = self._collection_status_allowed(self.commercial_partner_id)
+        for partner in self:
+            partner.collection_status_access = partner.commercial_partner_id in allowed
+
+    @api.depends_context("company")
+    def _compute_collection_currency_id(self):
+        self.collection_currency_id = self.env.company.currency_id
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_status(self):
+        commercial = self.commercial_partner_id
+        allowed = self._collection_status_allowed(commercial)
+        rows = {}
+        if allowed:
+            self.env.cr.execute(self._get_collection_status_sql(allowed.ids))
+            rows = {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+        for partner in self:
+            row = rows.get(partner.commercial_partner_id.id, {})
+            for fname, column in STATUS_COLUMNS.items():
+                partner[fname] = row.get(column) or 0
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_to_follow(self):
+        minimum = self.env.company.collection_min_amount
+        for partner in self:
+            overdue = partner.collection_overdue_amount
+            partner.collection_to_follow = overdue > 0 and overdue >= minimum
+
+    def _search_collection_open_amount(self, operator, value):
+        return self._search_collection_status("open_amount", operator, value)
+
+    def _search_collection_overdue_amount(self, operator, value):
+        return self._search_collection_status("overdue_amount", operator, value)
+
+    def _search_collection_overdue_count(self, operator, value):
+        return self._search_collection_status("overdue_count", operator, value)
+
+    def _search_collection_oldest_overdue_days(self, operator, value):
+        return self._search_collection_status("oldest_overdue_days", operator, value)
+
+    def _search_collection_disputed_amount(self, operator, value):
+        return self._search_collection_status("disputed_amount", operator, value)
+
+    def _search_collection_to_follow(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on To Follow: %(op)s", op=operator))
+        minimum = self.env.company.collection_min_amount
+        if (operator == "=") == value:
+            if minimum > 0:
+                return [("collection_overdue_amount", ">=", minimum)]
+            return [("collection_overdue_amount", ">", 0)]
+        if minimum > 0:
+            return [("collection_overdue_amount", "<", minimum)]
+        return [("collection_overdue_amount", "<=", 0)]
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        if "collection_user_id" in vals:
+            self._check_collection_write_access()
+        return super().write(vals)
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + ["collection_user_id"]
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_view_collection_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.account_move_action_collection"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+        ]
+        action["context"] = {"search_default_collection_overdue": 1}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _check_collection_write_access(self):
+        if not self.env.su and not self.env.user.has_group(
+            "credit_collection.group_collection_user"
+        ):
+            raise AccessError(
+                _("Only collectors may change the collection settings of a customer.")
+            )
+
+    @api.model
+    def _get_collection_status_access_domain(self):
+        """Domain of the commercial partners whose status the user may read:
+        collectors, accountants and sales managers every one, salespeople
+        their own."""
+        user = self.env.user
+        if (
+            self.env.su
+            or user.has_group("credit_collection.group_collection_user")
+            or user.has_group("account.group_account_invoice")
+            or user.has_group("account.group_account_readonly")
+            or user.has_group("sales_team.group_sale_manager")
+        ):
+            return []
+        if user.has_group("sales_team.group_sale_salesman"):
+            return [("user_id", "=", user.id)]
+        return expression.FALSE_DOMAIN
+
+    @api.model
+    def _collection_status_allowed(self, commercial_partners):
+        domain = self._get_collection_status_access_domain()
+        return commercial_partners.filtered_domain(domain) if domain else commercial_partners
+
+    @api.model
+    def _get_collection_companies(self):
+        """The current company and its branches: one currency to add up."""
+        return self.env["res.company"].search([("id", "child_of", self.env.company.id)])
+
+    @api.model
+    def _get_collection_status_sql(self, commercial_partner_ids=None):
+        """One row per commercial partner with open receivable lines.
+
+        Every amount is the open (residual) amount in company currency of the
+        posted receivable lines of the current company and its branches.
+        """
+        self.env["account.move.line"].flush_model(
+            ["amount_residual", "reconciled", "date_maturity", "partner_id", "parent_state"]
+        )
+        self.env["account.move"].flush_model(["collection_disputed"])
+        self.flush_model(["commercial_partner_id"])
+        today = fields.Date.context_today(self)
+        partner_filter = SQL()
+        if commercial_partner_ids is not None:
+            partner_filter = SQL(
+                "AND partner.commercial_partner_id = ANY(%s)", list(commercial_partner_ids)
+            )
+        overdue = SQL("line.date_maturity < %s AND line.amount_residual > 0", today)
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id AS partner_id,
+                   SUM(line.amount_residual) AS open_amount,
+                   COALESCE(SUM(line.amount_residual)
+                       FILTER (WHERE line.date_maturity < %(today)s), 0) AS overdue_amount,
+                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s) AS overdue_count,
+                   COALESCE(%(today)s - MIN(line.date_maturity)
+                       FILTER (WHERE %(overdue)s), 0) AS oldest_overdue_days,
+                   COALESCE(SUM(line.amount_residual)
+                       FILTER (WHERE move.collection_disputed), 0) AS disputed_amount
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner partner ON partner.id = line.partner_id
+             WHERE account.account_type = 'asset_receivable'
+               AND line.parent_state = 'posted'
+               AND NOT line.reconciled
+               AND line.company_id = ANY(%(company_ids)s)
+               %(partner_filter)s
+          GROUP BY partner.commercial_partner_id
+            """,
+            today=today,
+            overdue=overdue,
+            company_ids=self._get_collection_companies().ids,
+            partner_filter=partner_filter,
+        )
+
+    @api.model
+    def _search_collection_status(self, column, operator, value):
+        """Domain on one column of the status query, for the whole book at once."""
+        if (
+            operator not in SEARCH_OPERATORS
+            or isinstance(value, bool)
+            or not isinstance(value, (int, float))
+        ):
+            raise UserError(
+                _(
+                    "Unsupported search on the collection status: %(op)s %(value)s",
+                    op=operator,
+                    value=value,
+                )
+            )
+        matches = SQL(
+            "%s %s %s", SQL.identifier("status", column), SQL(operator), value
+        )
+        if SEARCH_OPERATORS[operator](0, value):
+            # Customers without open items match too: keep all but the others.
+            condition, domain_operator = SQL("NOT (%s)", matches), "not in"
+        else:
+            condition, domain_operator = matches, "in"
+        self.env.cr.execute(
+            SQL(
+                "SELECT status.partner_id FROM (%s) AS status WHERE %s",
+                self._get_collection_status_sql(),
+                condition,
+            )
+        )
+        domain = [("id", domain_operator, [row[0] for row in self.env.cr.fetchall()])]
+        return expression.AND([self._get_collection_status_access_domain(), domain])

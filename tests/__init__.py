@@ -1,0 +1,2 @@
+from . import test_collection_status
+from . import test_collection_dispute

@@ -1,0 +1,172 @@
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import TODAY, CollectionCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionDispute(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-02-13").with_context(
+            tracking_disable=False, mail_notrack=False
+        )
+        cls.reason_cash = cls.env.ref("credit_collection.collection_reason_cash_problem")
+        cls.reason_dispute = cls.env.ref("credit_collection.collection_reason_dispute_goods")
+        # As at a commit: the invoice was created untracked, track from now on.
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
+
+    def _tracked(self, move, field_name):
+        """(old, new) values the chatter tracked for `field_name`."""
+        move.env.flush_all()
+        move.env.cr.precommit.run()  # tracking values are written before commit
+        move.invalidate_recordset(["message_ids"])
+        values = move.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == field_name
+        )
+        return [
+            (
+                value.old_value_char or value.old_value_integer,
+                value.new_value_char or value.new_value_integer,
+            )
+            for value in values
+        ]
+
+    def test_collector_disputes_and_lifts_with_tracking(self):
+        invoice = self.invoice.with_user(self.collector)
+        invoice.action_collection_dispute()
+        self.assertTrue(invoice.collection_disputed)
+        self.assertEqual(invoice.collection_dispute_date, fields.Date.to_date(TODAY))
+        self.assertEqual(invoice.collection_dispute_user_id, self.collector)
+        self.assertEqual(self._tracked(self.invoice, "collection_disputed"), [(0, 1)])
+
+        invoice.action_collection_lift_dispute()
+        self.assertFalse(invoice.collection_disputed)
+        self.assertFalse(invoice.collection_dispute_date)
+        self.assertFalse(invoice.collection_dispute_user_id)
+        self.assertEqual(len(self._tracked(self.invoice, "collection_disputed")), 2)
+
+    def test_dispute_reason_disputes_the_invoice(self):
+        invoice = self.invoice.with_user(self.collector)
+        invoice.collection_reason_id = self.reason_cash
+        self.assertFalse(invoice.collection_disputed)
+        self.assertEqual(
+            self._tracked(self.invoice, "collection_reason_id"), [(0, "Temporary cash problem")]
+        )
+        invoice.collection_reason_id = self.reason_dispute
+        self.assertTrue(invoice.collection_disputed)
+        self.assertEqual(invoice.collection_dispute_user_id, self.collector)
+        self.assertIn(
+            ("Temporary cash problem", "Dispute about goods or service"),
+            self._tracked(self.invoice, "collection_reason_id"),
+        )
+
+    def test_collector_sets_reason_in_the_form(self):
+        with Form(self.invoice.with_user(self.collector)) as form:
+            form.collection_reason_id = self.reason_cash
+            form.collection_excluded = True
+        self.assertEqual(self.invoice.collection_reason_id, self.reason_cash)
+        self.assertTrue(self.invoice.collection_excluded)
+
+    def test_vendor_bill_cannot_be_disputed(self):
+        bill = self.init_invoice("in_invoice", amounts=[100], invoice_date="2026-03-01", post=True)
+        with self.assertRaisesRegex(ValidationError, "not a customer invoice"):
+            bill.with_user(self.collector).collection_disputed = True
+        with self.assertRaisesRegex(ValidationError, "not a customer invoice"):
+            bill.with_user(self.collector).collection_reason_id = self.reason_cash
+
+    def test_reason_of_another_company_is_refused(self):
+        company_2 = self.setup_other_company()["company"]
+        foreign_reason = self.env["collection.reason"].sudo().create(
+            {"name": "Strike at the port", "category": "other", "company_id": company_2.id}
+        )
+        with self.assertRaisesRegex(UserError, "Incompatible companies"):
+            self.invoice.with_user(self.collector).collection_reason_id = foreign_reason
+        # and a user of the first company does not even see it
+        self.assertNotIn(
+            foreign_reason,
+            self.env["collection.reason"].with_user(self.collector).search([]),
+        )
+
+    def test_salesperson_cannot_write_collection_fields(self):
+        with self.assertRaises(AccessError):
+            self.invoice.with_user(self.salesperson).write({"collection_disputed": True})
+        with self.assertRaisesRegex(AccessError, "Only collectors"):
+            self.invoice.with_user(self.salesperson).sudo(False)._check_collection_write_access()
+        with self.assertRaisesRegex(AccessError, "Only collectors"):
+            self.customer.with_user(self.salesperson).collection_user_id = self.salesperson
+        self.assertFalse(self.invoice.collection_disputed)
+        self.assertFalse(self.customer.collection_user_id)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionAccess(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.create_invoice(cls.customer, 1000, "2026-02-13")
+        cls.create_invoice(cls.other_customer, 400, "2026-03-01")
+
+    def test_salesperson_reads_only_own_customers_status(self):
+        Partner = self.env["res.partner"].with_user(self.salesperson)
+        own = Partner.browse(self.customer.id)
+        other = Partner.browse(self.other_customer.id)
+        self.assertTrue(own.collection_status_access)
+        self.assertEqual(own.collection_overdue_amount, 1000.0)
+        self.assertEqual(own.collection_oldest_overdue_days, 30)
+        self.assertFalse(other.collection_status_access)
+        self.assertEqual(other.collection_overdue_amount, 0.0)
+        self.assertEqual(other.collection_overdue_count, 0)
+        # Searching does not reveal other customers either.
+        found = Partner.search(
+            [
+                ("id", "in", (self.customer | self.other_customer).ids),
+                ("collection_overdue_amount", ">", 0),
+            ]
+        )
+        self.assertEqual(found, own)
+
+    def test_collector_reads_every_status_and_assigns_collectors(self):
+        Partner = self.env["res.partner"].with_user(self.collector)
+        other = Partner.browse(self.other_customer.id)
+        self.assertTrue(other.collection_status_access)
+        self.assertEqual(other.collection_overdue_amount, 400.0)
+        other.collection_user_id = self.collector
+        self.assertEqual(self.other_customer.collection_user_id, self.collector)
+        self.assertEqual(
+            Partner.search([("collection_user_id", "=", self.collector.id)]), other
+        )
+
+    def test_collector_is_shared_with_contacts(self):
+        self.customer.with_user(self.collector).collection_user_id = self.collector
+        self.assertEqual(self.customer_contact.collection_user_id, self.collector)
+
+    def test_default_collector_from_settings(self):
+        self.env["res.config.settings"].sudo().create(
+            {"collection_default_user_id": self.collector.id}
+        ).execute()
+        self.env.invalidate_all()
+        self.assertEqual(self.other_customer.collection_user_id, self.collector)
+        self.assertIn(
+            self.other_customer,
+            self.env["res.partner"].search([("collection_user_id", "=", self.collector.id)]),
+        )
+        # A customer's own collector wins over the default.
+        self.customer.with_user(self.collector).collection_user_id = self.manager
+        self.assertEqual(self.customer.collection_user_id, self.manager)
+
+    def test_only_managers_configure_reasons(self):
+        values = {"name": "Bankruptcy filed", "category": "cash"}
+        with self.assertRaises(AccessError):
+            self.env["collection.reason"].with_user(self.collector).create(values)
+        reason = self.env["collection.reason"].with_user(self.manager).create(values)
+        self.assertEqual(reason.category, "cash")
+        # Everyone reads the reasons shown on invoices.
+        self.assertEqual(reason.with_user(self.salesperson).name, "Bankruptcy filed")
