@@ -5,7 +5,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 # Invoice fields only collectors may change.
-COLLECTION_FIELDS = {"collection_reason_id", "collection_disputed", "collection_excluded"}
+COLLECTION_FIELDS = {
+    "collection_reason_id",
+    "collection_disputed",
+    "collection_excluded",
+}
 COLLECTED_MOVE_TYPES = ("out_invoice", "out_receipt")
 
 
@@ -37,7 +41,9 @@ class AccountMove(models.Model):
         copy=False,
         help="The customer disputes this invoice: dunning is suspended.",
     )
-    collection_dispute_date = fields.Date(string="Disputed Since", readonly=True, copy=False)
+    collection_dispute_date = fields.Date(
+        string="Disputed Since", readonly=True, copy=False
+    )
     collection_dispute_user_id = fields.Many2one(
         comodel_name="res.users", string="Disputed By", readonly=True, copy=False
     )
@@ -53,7 +59,10 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
 
     @api.depends(
-        "state", "line_ids.amount_residual", "line_ids.date_maturity", "line_ids.reconciled"
+        "state",
+        "line_ids.amount_residual",
+        "line_ids.date_maturity",
+        "line_ids.reconciled",
     )
     @api.depends_context("uid")
     def _compute_collection_days_overdue(self):
@@ -69,11 +78,15 @@ class AccountMove(models.Model):
                 and line.date_maturity
                 and line.date_maturity < today
             ]
-            move.collection_days_overdue = (today - min(due_dates)).days if due_dates else 0
+            move.collection_days_overdue = (
+                (today - min(due_dates)).days if due_dates else 0
+            )
 
     def _search_collection_days_overdue(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool):
-            raise UserError(_("Unsupported search on Days Overdue: %(op)s", op=operator))
+            raise UserError(
+                _("Unsupported search on Days Overdue: %(op)s", op=operator)
+            )
         value = int(value or 0)
 
         def at_least(days):
@@ -96,7 +109,11 @@ class AccountMove(models.Model):
             ]
 
         def negate(domain):
-            return ["!", *domain] if domain != expression.TRUE_DOMAIN else expression.FALSE_DOMAIN
+            return (
+                ["!", *domain]
+                if domain != expression.TRUE_DOMAIN
+                else expression.FALSE_DOMAIN
+            )
 
         domains = {
             ">=": lambda: at_least(value),
@@ -114,11 +131,15 @@ class AccountMove(models.Model):
     # CONSTRAINT METHODS
     # ------------------------------------------------------------
 
-    @api.constrains("collection_reason_id", "collection_disputed", "collection_excluded")
+    @api.constrains(
+        "collection_reason_id", "collection_disputed", "collection_excluded"
+    )
     def _check_collection_move_type(self):
         for move in self:
             if move.move_type not in COLLECTED_MOVE_TYPES and (
-                move.collection_reason_id or move.collection_disputed or move.collection_excluded
+                move.collection_reason_id
+                or move.collection_disputed
+                or move.collection_excluded
             ):
                 raise ValidationError(
                     _(
@@ -138,7 +159,9 @@ class AccountMove(models.Model):
         for vals in vals_list:
             if any(vals.get(fname) for fname in COLLECTION_FIELDS):
                 self._check_collection_write_access()
-        return super().create([self._prepare_collection_values(vals) for vals in vals_list])
+        return super().create(
+            [self._prepare_collection_values(vals) for vals in vals_list]
+        )
 
     def write(self, vals):
         if COLLECTION_FIELDS.intersection(vals):
@@ -180,6 +203,8 @@ class AccountMove(models.Model):
                 vals["collection_disputed"] = True
         if "collection_disputed" in vals:
             disputed = vals["collection_disputed"]
-            vals["collection_dispute_date"] = disputed and fields.Date.context_today(self)
+            vals["collection_dispute_date"] = disputed and fields.Date.context_today(
+                self
+            )
             vals["collection_dispute_user_id"] = disputed and self.env.uid
         return vals

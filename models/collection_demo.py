@@ -6,7 +6,12 @@ from odoo import api, fields, models
 # amount, share paid, reason for non-payment or "excluded"). Negative days:
 # already overdue.
 DEMO_INVOICES = {
-    "partner_boulangerie_martin": [(20, 1800), (-2, 950), (-8, 1200, 0.5), (-50, 600, 1.0)],
+    "partner_boulangerie_martin": [
+        (20, 1800),
+        (-2, 950),
+        (-8, 1200, 0.5),
+        (-50, 600, 1.0),
+    ],
     "partner_transports_lefevre": [
         (-35, 5400),
         (-65, 3200, 0, "collection_reason_cash_problem"),
@@ -26,7 +31,12 @@ DEMO_INVOICES = {
     ],
     "partner_vins_bernard": [(-3, 2200), (-30, 1950), (-60, 3100), (-120, 990)],
     "partner_brasserie_de_smet": [(-7, 4800), (-32, 2600, 0.5), (12, 3900)],
-    "partner_chocolaterie_dupont": [(-4, 1500), (-61, 2750, 0, "excluded"), (30, 1800), (-70, 1100, 1.0)],
+    "partner_chocolaterie_dupont": [
+        (-4, 1500),
+        (-61, 2750, 0, "excluded"),
+        (30, 1800),
+        (-70, 1100, 1.0),
+    ],
     "partner_bouwbedrijf_peeters": [
         (-90, 15600, 0, "collection_reason_late_on_purpose"),
         (-120, 7200, 0.25),
@@ -58,13 +68,19 @@ class CollectionDemo(models.AbstractModel):
                 if reason == "excluded":
                     move.collection_excluded = True
                 elif reason:
-                    move.collection_reason_id = self.env.ref(f"credit_collection.{reason}")
+                    move.collection_reason_id = self.env.ref(
+                        f"credit_collection.{reason}"
+                    )
                 if paid:
-                    self._pay_demo_invoice(move, move.amount_total * paid, due - relativedelta(days=5))
+                    self._pay_demo_invoice(
+                        move, move.amount_total * paid, due - relativedelta(days=5)
+                    )
                 moves |= move
 
         # One invoice in a foreign currency, one credit note.
-        foreign = self.env.ref("base.USD" if company.currency_id.name == "EUR" else "base.EUR")
+        foreign = self.env.ref(
+            "base.USD" if company.currency_id.name == "EUR" else "base.EUR"
+        )
         foreign.active = True
         self.env["res.currency.rate"].create(
             {
@@ -82,8 +98,10 @@ class CollectionDemo(models.AbstractModel):
             currency=foreign,
         )
         credited = moves.filtered(
-            lambda m: m.partner_id == self.env.ref("credit_collection.partner_vins_bernard")
-            and m.invoice_date_due == today - relativedelta(days=30)
+            lambda m: (
+                m.partner_id == self.env.ref("credit_collection.partner_vins_bernard")
+                and m.invoice_date_due == today - relativedelta(days=30)
+            )
         )
         credit_note = self._create_demo_invoice(
             credited.partner_id,

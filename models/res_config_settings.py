@@ -8,7 +8,11 @@ class ResConfigSettings(models.TransientModel):
         comodel_name="res.users",
         string="Default Collector",
         domain=lambda self: [
-            ("groups_id", "in", self.env.ref("credit_collection.group_collection_user").ids)
+            (
+                "groups_id",
+                "in",
+                self.env.ref("credit_collection.group_collection_user").ids,
+            )
         ],
         help="Collector of the customers who have none of their own.",
     )
@@ -27,16 +31,19 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         values = super().get_values()
-        values["collection_default_user_id"] = self.env["ir.default"].sudo()._get(
-            "res.partner", "collection_user_id", company_id=self.env.company.id
+        values["collection_default_user_id"] = (
+            self.env["ir.default"]
+            .sudo()
+            ._get("res.partner", "collection_user_id", company_id=self.env.company.id)
         )
         return values
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         self.env["ir.default"].sudo().set(
             "res.partner",
             "collection_user_id",
             self.collection_default_user_id.id or None,
             company_id=self.company_id.id,
         )
+        return res

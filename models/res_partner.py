@@ -36,7 +36,11 @@ class ResPartner(models.Model):
         company_dependent=True,
         tracking=True,
         domain=lambda self: [
-            ("groups_id", "in", self.env.ref("credit_collection.group_collection_user").ids)
+            (
+                "groups_id",
+                "in",
+                self.env.ref("credit_collection.group_collection_user").ids,
+            )
         ],
         help="Collector who follows this customer's receivables in the current "
         "company. Empty: the default collector of the company's settings.",
@@ -213,7 +217,11 @@ class ResPartner(models.Model):
     @api.model
     def _collection_status_allowed(self, commercial_partners):
         domain = self._get_collection_status_access_domain()
-        return commercial_partners.filtered_domain(domain) if domain else commercial_partners
+        return (
+            commercial_partners.filtered_domain(domain)
+            if domain
+            else commercial_partners
+        )
 
     @api.model
     def _get_collection_companies(self):
@@ -228,7 +236,13 @@ class ResPartner(models.Model):
         posted receivable lines of the current company and its branches.
         """
         self.env["account.move.line"].flush_model(
-            ["amount_residual", "reconciled", "date_maturity", "partner_id", "parent_state"]
+            [
+                "amount_residual",
+                "reconciled",
+                "date_maturity",
+                "partner_id",
+                "parent_state",
+            ]
         )
         self.env["account.move"].flush_model(["collection_disputed"])
         self.flush_model(["commercial_partner_id"])
@@ -236,16 +250,21 @@ class ResPartner(models.Model):
         partner_filter = SQL()
         if commercial_partner_ids is not None:
             partner_filter = SQL(
-                "AND partner.commercial_partner_id = ANY(%s)", list(commercial_partner_ids)
+                "AND partner.commercial_partner_id = ANY(%s)",
+                list(commercial_partner_ids),
             )
-        overdue = SQL("line.date_maturity < %s AND line.amount_residual > 0", today)
+        # Past due: credits (unmatched payments, credit notes) lower the amount,
+        # only debits count as overdue invoices.
+        past_due = SQL("line.date_maturity < %s", today)
+        overdue = SQL("%s AND line.amount_residual > 0", past_due)
         return SQL(
             """
             SELECT partner.commercial_partner_id AS partner_id,
                    SUM(line.amount_residual) AS open_amount,
-                   COALESCE(SUM(line.amount_residual)
-                       FILTER (WHERE line.date_maturity < %(today)s), 0) AS overdue_amount,
-                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s) AS overdue_count,
+                   COALESCE(SUM(line.amount_residual) FILTER (WHERE %(past_due)s), 0)
+                       AS overdue_amount,
+                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s)
+                       AS overdue_count,
                    COALESCE(%(today)s - MIN(line.date_maturity)
                        FILTER (WHERE %(overdue)s), 0) AS oldest_overdue_days,
                    COALESCE(SUM(line.amount_residual)
@@ -262,6 +281,7 @@ class ResPartner(models.Model):
           GROUP BY partner.commercial_partner_id
             """,
             today=today,
+            past_due=past_due,
             overdue=overdue,
             company_ids=self._get_collection_companies().ids,
             partner_filter=partner_filter,

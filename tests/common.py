@@ -40,7 +40,11 @@ class CollectionCommon(AccountTestInvoicingCommon):
             company_id=company.id,
         )
         cls.customer = cls.env["res.partner"].create(
-            {"name": "Boulangerie Martin", "is_company": True, "user_id": cls.salesperson.id}
+            {
+                "name": "Boulangerie Martin",
+                "is_company": True,
+                "user_id": cls.salesperson.id,
+            }
         )
         cls.customer_contact = cls.env["res.partner"].create(
             {"name": "Paul Martin", "parent_id": cls.customer.id, "type": "invoice"}
@@ -73,7 +77,9 @@ class CollectionCommon(AccountTestInvoicingCommon):
                 {
                     "move_type": move_type,
                     "partner_id": partner.id,
-                    "invoice_date": fields.Date.subtract(fields.Date.to_date(due), days=30),
+                    "invoice_date": fields.Date.subtract(
+                        fields.Date.to_date(due), days=30
+                    ),
                     "invoice_date_due": due,
                     "invoice_payment_term_id": False,
                     "currency_id": (currency or company.currency_id).id,
@@ -115,5 +121,7 @@ class CollectionCommon(AccountTestInvoicingCommon):
     def reconcile(cls, *moves):
         lines = cls.env["account.move.line"]
         for move in moves:
-            lines |= move.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+            lines |= move.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
         lines.reconcile()

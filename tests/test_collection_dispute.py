@@ -16,8 +16,12 @@ class TestCollectionDispute(CollectionCommon):
         cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-02-13").with_context(
             tracking_disable=False, mail_notrack=False
         )
-        cls.reason_cash = cls.env.ref("credit_collection.collection_reason_cash_problem")
-        cls.reason_dispute = cls.env.ref("credit_collection.collection_reason_dispute_goods")
+        cls.reason_cash = cls.env.ref(
+            "credit_collection.collection_reason_cash_problem"
+        )
+        cls.reason_dispute = cls.env.ref(
+            "credit_collection.collection_reason_dispute_goods"
+        )
         # As at a commit: the invoice was created untracked, track from now on.
         cls.env.flush_all()
         cls.env.cr.precommit.run()
@@ -57,7 +61,8 @@ class TestCollectionDispute(CollectionCommon):
         invoice.collection_reason_id = self.reason_cash
         self.assertFalse(invoice.collection_disputed)
         self.assertEqual(
-            self._tracked(self.invoice, "collection_reason_id"), [(0, "Temporary cash problem")]
+            self._tracked(self.invoice, "collection_reason_id"),
+            [(0, "Temporary cash problem")],
         )
         invoice.collection_reason_id = self.reason_dispute
         self.assertTrue(invoice.collection_disputed)
@@ -75,7 +80,9 @@ class TestCollectionDispute(CollectionCommon):
         self.assertTrue(self.invoice.collection_excluded)
 
     def test_vendor_bill_cannot_be_disputed(self):
-        bill = self.init_invoice("in_invoice", amounts=[100], invoice_date="2026-03-01", post=True)
+        bill = self.init_invoice(
+            "in_invoice", amounts=[100], invoice_date="2026-03-01", post=True
+        )
         with self.assertRaisesRegex(ValidationError, "not a customer invoice"):
             bill.with_user(self.collector).collection_disputed = True
         with self.assertRaisesRegex(ValidationError, "not a customer invoice"):
@@ -83,8 +90,16 @@ class TestCollectionDispute(CollectionCommon):
 
     def test_reason_of_another_company_is_refused(self):
         company_2 = self.setup_other_company()["company"]
-        foreign_reason = self.env["collection.reason"].sudo().create(
-            {"name": "Strike at the port", "category": "other", "company_id": company_2.id}
+        foreign_reason = (
+            self.env["collection.reason"]
+            .sudo()
+            .create(
+                {
+                    "name": "Strike at the port",
+                    "category": "other",
+                    "company_id": company_2.id,
+                }
+            )
         )
         with self.assertRaisesRegex(UserError, "Incompatible companies"):
             self.invoice.with_user(self.collector).collection_reason_id = foreign_reason
@@ -96,11 +111,17 @@ class TestCollectionDispute(CollectionCommon):
 
     def test_salesperson_cannot_write_collection_fields(self):
         with self.assertRaises(AccessError):
-            self.invoice.with_user(self.salesperson).write({"collection_disputed": True})
+            self.invoice.with_user(self.salesperson).write(
+                {"collection_disputed": True}
+            )
         with self.assertRaisesRegex(AccessError, "Only collectors"):
-            self.invoice.with_user(self.salesperson).sudo(False)._check_collection_write_access()
+            self.invoice.with_user(self.salesperson).sudo(
+                False
+            )._check_collection_write_access()
         with self.assertRaisesRegex(AccessError, "Only collectors"):
-            self.customer.with_user(self.salesperson).collection_user_id = self.salesperson
+            self.customer.with_user(
+                self.salesperson
+            ).collection_user_id = self.salesperson
         self.assertFalse(self.invoice.collection_disputed)
         self.assertFalse(self.customer.collection_user_id)
 
@@ -156,7 +177,9 @@ class TestCollectionAccess(CollectionCommon):
         self.assertEqual(self.other_customer.collection_user_id, self.collector)
         self.assertIn(
             self.other_customer,
-            self.env["res.partner"].search([("collection_user_id", "=", self.collector.id)]),
+            self.env["res.partner"].search(
+                [("collection_user_id", "=", self.collector.id)]
+            ),
         )
         # A customer's own collector wins over the default.
         self.customer.with_user(self.collector).collection_user_id = self.manager

@@ -20,19 +20,27 @@ class TestCollectionStatus(CollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.eur = cls.setup_other_currency("EUR", rates=[("2025-01-01", 2.0), ("2026-02-20", 2.5)])
+        cls.eur = cls.setup_other_currency(
+            "EUR", rates=[("2025-01-01", 2.0), ("2026-02-20", 2.5)]
+        )
         # 1,000.00 due 31 January, 400.00 paid 10 February: 600.00 open, 43 days late.
         cls.invoice_partly_paid = cls.create_invoice(cls.customer, 1000, "2026-01-31")
         cls.pay(cls.invoice_partly_paid, 400, "2026-02-10")
         # 500.00 due 1 March, 200.00 credited: 300.00 open, 14 days late.
         cls.invoice_credited = cls.create_invoice(cls.customer, 500, "2026-03-01")
-        cls.credit_note = cls.create_invoice(cls.customer, 200, "2026-03-01", "out_refund")
+        cls.credit_note = cls.create_invoice(
+            cls.customer, 200, "2026-03-01", "out_refund"
+        )
         cls.reconcile(cls.invoice_credited, cls.credit_note)
         # 700.00 due in a month: open, not overdue.
-        cls.invoice_not_due = cls.create_invoice(cls.customer_contact, 700, "2026-04-14")
+        cls.invoice_not_due = cls.create_invoice(
+            cls.customer_contact, 700, "2026-04-14"
+        )
         # 1,000.00 EUR at 2 EUR per USD = 500.00 USD, due 15 February; 250.00 EUR
         # paid at 2.5: 750.00 EUR = 375.00 USD open at the invoice's rate.
-        cls.invoice_eur = cls.create_invoice(cls.customer, 1000, "2026-02-15", currency=cls.eur)
+        cls.invoice_eur = cls.create_invoice(
+            cls.customer, 1000, "2026-02-15", currency=cls.eur
+        )
         cls.pay(cls.invoice_eur, 250, "2026-03-01")
         # A credit note not yet matched: 50.00 less to pay.
         cls.create_invoice(cls.customer, 50, "2026-03-10", "out_refund")
@@ -56,7 +64,9 @@ class TestCollectionStatus(CollectionCommon):
                 "collection_disputed_amount": 0.0,
             },
         )
-        self.assertEqual(self.customer.collection_currency_id, self.env.company.currency_id)
+        self.assertEqual(
+            self.customer.collection_currency_id, self.env.company.currency_id
+        )
 
     def test_contact_shares_the_status_of_its_company(self):
         self.assertEqual(self.customer_contact.collection_overdue_amount, 1225.0)
@@ -84,7 +94,8 @@ class TestCollectionStatus(CollectionCommon):
             self.invoice_partly_paid | self.invoice_credited | self.invoice_eur,
         )
         self.assertEqual(
-            Move.search(base + [("collection_days_overdue", ">", 30)]), self.invoice_partly_paid
+            Move.search(base + [("collection_days_overdue", ">", 30)]),
+            self.invoice_partly_paid,
         )
         self.assertEqual(
             Move.search(base + [("collection_days_overdue", ">=", 28)]),
@@ -123,13 +134,15 @@ class TestCollectionStatus(CollectionCommon):
         self.create_invoice(self.other_customer, 100, "2026-03-14")
         base = [("id", "in", customers.ids)]
         self.assertEqual(
-            Partner.search(base + [("collection_overdue_amount", ">", 1000)]), self.customer
+            Partner.search(base + [("collection_overdue_amount", ">", 1000)]),
+            self.customer,
         )
         self.assertEqual(
             Partner.search(base + [("collection_overdue_amount", ">", 0)]), customers
         )
         self.assertEqual(
-            Partner.search(base + [("collection_oldest_overdue_days", ">", 30)]), self.customer
+            Partner.search(base + [("collection_oldest_overdue_days", ">", 30)]),
+            self.customer,
         )
         self.assertEqual(
             Partner.search(base + [("collection_overdue_amount", "<", 1000)]),
@@ -138,7 +151,12 @@ class TestCollectionStatus(CollectionCommon):
         # A customer without open items matches "= 0".
         idle = Partner.create({"name": "Pharmacie du Centre", "is_company": True})
         self.assertEqual(
-            Partner.search([("id", "in", (customers | idle).ids), ("collection_open_amount", "=", 0)]),
+            Partner.search(
+                [
+                    ("id", "in", (customers | idle).ids),
+                    ("collection_open_amount", "=", 0),
+                ]
+            ),
             idle,
         )
 
@@ -152,7 +170,9 @@ class TestCollectionStatus(CollectionCommon):
         self.assertEqual(Partner.search(base), self.customer)
         self.assertFalse(self.other_customer.collection_to_follow)
         self.assertEqual(
-            Partner.search([("id", "in", customers.ids), ("collection_to_follow", "=", False)]),
+            Partner.search(
+                [("id", "in", customers.ids), ("collection_to_follow", "=", False)]
+            ),
             self.other_customer,
         )
 
@@ -167,7 +187,10 @@ class TestCollectionStatusQueries(CollectionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customers = cls.env["res.partner"].create(
-            [{"name": f"Customer {index:02d}", "is_company": True} for index in range(80)]
+            [
+                {"name": f"Customer {index:02d}", "is_company": True}
+                for index in range(80)
+            ]
         )
         moves = cls.env["account.move"].create(
             [
@@ -178,7 +201,9 @@ class TestCollectionStatusQueries(CollectionCommon):
                     "invoice_date_due": due,
                     "invoice_payment_term_id": False,
                     "invoice_line_ids": [
-                        Command.create({"name": "Flour", "price_unit": 100, "tax_ids": []})
+                        Command.create(
+                            {"name": "Flour", "price_unit": 100, "tax_ids": []}
+                        )
                     ],
                 }
                 for customer in cls.customers
@@ -196,20 +221,38 @@ class TestCollectionStatusQueries(CollectionCommon):
 
     def test_customer_list_in_constant_queries(self):
         Partner = self.env["res.partner"].with_user(self.collector)
-        fields = ["display_name", *STATUS_FIELDS, "collection_user_id", "collection_to_follow"]
+        fields = [
+            "display_name",
+            *STATUS_FIELDS,
+            "collection_user_id",
+            "collection_to_follow",
+        ]
         self._read_list(Partner, self.customers[:5], fields)  # warm the caches
-        queries = self._count_queries(lambda: self._read_list(Partner, self.customers[:10], fields))
+        queries = self._count_queries(
+            lambda: self._read_list(Partner, self.customers[:10], fields)
+        )
         with self.assertQueryCount(queries):
             result = self._read_list(Partner, self.customers, fields)
         self.assertEqual(len(result["records"]), 80)
-        self.assertTrue(all(rec["collection_overdue_amount"] == 100.0 for rec in result["records"]))
-        self.assertTrue(all(rec["collection_open_amount"] == 200.0 for rec in result["records"]))
+        self.assertTrue(
+            all(rec["collection_overdue_amount"] == 100.0 for rec in result["records"])
+        )
+        self.assertTrue(
+            all(rec["collection_open_amount"] == 200.0 for rec in result["records"])
+        )
 
     def test_invoice_list_in_constant_queries(self):
         Move = self.env["account.move"].with_user(self.collector)
-        fields = ["name", "collection_days_overdue", "collection_reason_id", "collection_disputed"]
+        fields = [
+            "name",
+            "collection_days_overdue",
+            "collection_reason_id",
+            "collection_disputed",
+        ]
         self._read_list(Move, self.invoices[:5], fields)  # warm the caches
-        queries = self._count_queries(lambda: self._read_list(Move, self.invoices[:10], fields))
+        queries = self._count_queries(
+            lambda: self._read_list(Move, self.invoices[:10], fields)
+        )
         with self.assertQueryCount(queries):
             result = self._read_list(Move, self.invoices[:80], fields)
         days = sorted({rec["collection_days_overdue"] for rec in result["records"]})

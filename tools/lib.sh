@@ -52,7 +52,7 @@ ensure_system_packages() {
 }
 
 ensure_python_packages() {
-    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo' 2>/dev/null; then
+    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo, phonenumbers' 2>/dev/null; then
         say "installing Python packages from requirements.txt"
         python3 -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
     fi
@@ -146,4 +146,9 @@ copy_db() {
         mkdir -p "$STATE/data/filestore"
         cp -a "$STATE/data/filestore/$1" "$STATE/data/filestore/$2"
     fi
+}
+
+# The modules credit_collection depends on, comma-separated.
+module_depends() {
+    python3 -c "import ast; print(','.join(ast.literal_eval(open('$ROOT/__manifest__.py').read())['depends']))"
 }

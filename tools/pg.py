@@ -35,10 +35,13 @@ def main(command, *args):
         conn = connect()
         with conn.cursor() as cr:
             cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s",
                 [args[0]],
             )
-            cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(args[0])))
+            cr.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(args[0]))
+            )
         conn.close()
         return 0
     if command == "copy":
