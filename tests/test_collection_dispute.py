@@ -169,6 +169,21 @@ class TestCollectionAccess(CollectionCommon):
         self.customer.with_user(self.collector).collection_user_id = self.collector
         self.assertEqual(self.customer_contact.collection_user_id, self.collector)
 
+    def test_salesperson_edits_a_customer_with_a_collector(self):
+        """The collector is a commercial field: Odoo copies it to contacts when
+        a salesperson adds one or edits the company, which is no change of
+        collector and must not be refused."""
+        self.customer.with_user(self.collector).collection_user_id = self.collector
+        customer = self.customer.with_user(self.salesperson)
+        contact = self.env["res.partner"].with_user(self.salesperson).create(
+            {"name": "Anne Martin", "parent_id": customer.id}
+        )
+        customer.write({"vat": "FR23334175221", "phone": "+33 4 78 00 12 34"})
+        self.assertEqual(contact.collection_user_id, self.collector)
+        self.assertEqual(self.customer_contact.collection_user_id, self.collector)
+        with self.assertRaisesRegex(AccessError, "Only collectors"):
+            customer.collection_user_id = self.salesperson
+
     def test_default_collector_from_settings(self):
         self.env["res.config.settings"].sudo().create(
             {"collection_default_user_id": self.collector.id}
