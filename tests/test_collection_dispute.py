@@ -175,8 +175,10 @@ class TestCollectionAccess(CollectionCommon):
         collector and must not be refused."""
         self.customer.with_user(self.collector).collection_user_id = self.collector
         customer = self.customer.with_user(self.salesperson)
-        contact = self.env["res.partner"].with_user(self.salesperson).create(
-            {"name": "Anne Martin", "parent_id": customer.id}
+        contact = (
+            self.env["res.partner"]
+            .with_user(self.salesperson)
+            .create({"name": "Anne Martin", "parent_id": customer.id})
         )
         customer.write({"vat": "FR23334175221", "phone": "+33 4 78 00 12 34"})
         self.assertEqual(contact.collection_user_id, self.collector)
