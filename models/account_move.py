@@ -1,8 +1,13 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
+
+from . import collection_charges
 
 # Invoice fields only collectors may change.
 COLLECTION_FIELDS = {
@@ -53,6 +58,54 @@ class AccountMove(models.Model):
         copy=False,
         help="Never dunned nor counted as to follow.",
     )
+    collection_policy_id = fields.Many2one(
+        comodel_name="collection.policy",
+        string="Dunning Policy",
+        tracking=True,
+        copy=False,
+        check_company=True,
+        help="Policy of this invoice; empty: the customer's, or the company's.",
+    )
+    collection_dunning_line_ids = fields.One2many(
+        comodel_name="collection.dunning.line",
+        inverse_name="move_id",
+        string="Dunning History",
+        copy=False,
+    )
+    collection_level_id = fields.Many2one(
+        comodel_name="collection.level",
+        string="Dunning Level",
+        compute="_compute_collection_level",
+        store=True,
+        help="Level of the last dunning sent for this invoice.",
+    )
+    collection_last_dunning_date = fields.Date(
+        string="Last Dunning",
+        compute="_compute_collection_level",
+        store=True,
+    )
+    collection_interest_amount = fields.Monetary(
+        string="Late-payment Interest",
+        compute="_compute_collection_charges",
+        help="Statutory interest due today, not yet invoiced.",
+    )
+    collection_compensation_amount = fields.Monetary(
+        string="Recovery Compensation",
+        compute="_compute_collection_charges",
+        currency_field="company_currency_id",
+        help="Fixed compensation for recovery costs (B2B) or capped damages (Belgian "
+        "consumers) due today, not yet invoiced.",
+    )
+    collection_charges_warning = fields.Char(compute="_compute_collection_charges")
+    collection_interest_invoiced_until = fields.Date(
+        string="Interest Invoiced Until",
+        copy=False,
+        readonly=True,
+        help="Interest was invoiced for every day up to this one.",
+    )
+    collection_compensation_invoiced = fields.Boolean(
+        string="Compensation Invoiced", copy=False, readonly=True
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -81,6 +134,42 @@ class AccountMove(models.Model):
             move.collection_days_overdue = (
                 (today - min(due_dates)).days if due_dates else 0
             )
+
+    @api.depends(
+        "collection_dunning_line_ids.state",
+        "collection_dunning_line_ids.date",
+        "collection_dunning_line_ids.level_id",
+    )
+    def _compute_collection_level(self):
+        for move in self:
+            done = move.collection_dunning_line_ids.filtered(
+                lambda line: line.state == "done"
+            ).sorted(lambda line: (line.date, line.level_id.days_after_due, line.id))
+            move.collection_level_id = done[-1:].level_id
+            move.collection_last_dunning_date = done[-1:].date
+
+    def _compute_collection_charges(self):
+        today = fields.Date.context_today(self)
+        moves = self.filtered(lambda m: m.move_type in COLLECTED_MOVE_TYPES and m.id)
+        (self - moves).update(
+            {
+                "collection_interest_amount": 0.0,
+                "collection_compensation_amount": 0.0,
+                "collection_charges_warning": False,
+            }
+        )
+        if not moves:
+            return
+        try:
+            charges = moves._collection_get_charges(today)
+            warning = False
+        except UserError as error:
+            charges, warning = {}, error.args[0]
+        for move in moves:
+            values = charges.get(move.id, {})
+            move.collection_interest_amount = values.get("interest", 0.0)
+            move.collection_compensation_amount = values.get("compensation", 0.0)
+            move.collection_charges_warning = warning
 
     def _search_collection_days_overdue(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool):
@@ -192,6 +281,144 @@ class AccountMove(models.Model):
                     "or the exclusion from collection of an invoice."
                 )
             )
+
+    def _collection_get_policy(self):
+        """The invoice's own policy, else its customer's, else its company's."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        return (
+            self.collection_policy_id
+            or partner.collection_policy_id
+            or self.company_id.collection_policy_id
+        )
+
+    def _collection_is_b2c(self, policy=None):
+        self.ensure_one()
+        policy = policy or self._collection_get_policy()
+        return policy.is_b2c and not self.commercial_partner_id.is_company
+
+    def _collection_get_installments(self):
+        """{move id: [(due date, amount, [(date, reduction)])]} in invoice currency.
+
+        One query for the whole recordset. A payment reduces the open amount
+        on its date; a credit note reduces it from the due date, for what it
+        credits was never owed."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.move_id, line.id, line.date_maturity, line.amount_currency,
+                       partial.debit_amount_currency, counterpart.date,
+                       counterpart_move.move_type IN ('out_refund', 'in_refund')
+                  FROM account_move_line line
+             LEFT JOIN account_partial_reconcile partial
+                       ON partial.debit_move_id = line.id
+             LEFT JOIN account_move_line counterpart
+                       ON counterpart.id = partial.credit_move_id
+             LEFT JOIN account_move counterpart_move
+                       ON counterpart_move.id = counterpart.move_id
+                 WHERE line.move_id = ANY(%s)
+                   AND line.display_type = 'payment_term'
+                   AND line.amount_currency > 0
+              ORDER BY line.move_id, line.date_maturity, line.id
+                """,
+                self.ids,
+            )
+        )
+        lines = {}
+        for (
+            move_id,
+            line_id,
+            due,
+            amount,
+            reduced,
+            date,
+            credit_note,
+        ) in self.env.cr.fetchall():
+            line = lines.setdefault(line_id, (move_id, due, amount, []))
+            if reduced:
+                line[3].append((due if credit_note else date, reduced))
+        installments = defaultdict(list)
+        for move_id, due, amount, reductions in lines.values():
+            installments[move_id].append((due, amount, reductions))
+        return installments
+
+    def _collection_get_charges(self, date, charge_from=None):
+        """Late-payment charges of each invoice at `date`, as of shared/RULES.md.
+
+        {move id: {"open": open amount at `date`, "interest": interest not yet
+        invoiced (invoice currency), "compensation": fixed compensation (B2B)
+        or capped damages (Belgian consumers) not yet invoiced (company
+        currency), "interest_from": first day of interest}}.
+        `charge_from` {move id: date}: count interest only after that day."""
+        installments = self._collection_get_installments()
+        rates = {}
+        wait_ends = self._collection_get_b2c_wait_ends()
+        charges = {}
+        for move in self:
+            company = move.company_id
+            mode = company.collection_interest_mode
+            if mode not in rates:
+                rates[mode] = self.env["collection.interest.rate"]._get_annual_rates(
+                    mode, company.collection_interest_rate
+                )
+            b2c = move._collection_is_b2c()
+            start_floor = max(
+                filter(
+                    None,
+                    [
+                        move.collection_interest_invoiced_until,
+                        (charge_from or {}).get(move.id),
+                        wait_ends.get(move.id) if b2c else None,
+                    ],
+                ),
+                default=None,
+            )
+            open_amount = interest = 0.0
+            late = False
+            for due, amount, reductions in installments.get(move.id, []):
+                open_amount += amount - sum(
+                    value for day, value in reductions if day <= date
+                )
+                paid_on = max((day for day, _value in reductions), default=None)
+                late |= bool(
+                    due < date
+                    and (amount - sum(v for _d, v in reductions) > 0 or paid_on > due)
+                )
+                start = max(due, start_floor) if start_floor else due
+                interest += collection_charges.interest(
+                    amount, reductions, start, date, rates[mode]
+                )
+            compensation = 0.0
+            if b2c and not (move.id in wait_ends and date > wait_ends[move.id]):
+                # Nothing runs nor is charged before the consumer's 14 days end.
+                interest = 0.0
+            elif move.collection_compensation_invoiced:
+                pass
+            elif b2c:
+                compensation = collection_charges.b2c_damages(open_amount)
+            elif late:
+                compensation = company.collection_compensation_amount
+            charges[move.id] = {
+                "open": move.currency_id.round(open_amount),
+                "interest": move.currency_id.round(interest),
+                "compensation": company.currency_id.round(compensation),
+            }
+        return charges
+
+    def _collection_get_b2c_wait_ends(self):
+        """{move id: last day of the consumer's 14 days}, counted from the first
+        reminder sent for the invoice."""
+        wait_ends = {}
+        for move in self:
+            first = move.collection_dunning_line_ids.filtered(
+                lambda line: line.state == "done"
+            ).sorted(lambda line: (line.date, line.id))[:1]
+            if first:
+                wait_ends[move.id] = collection_charges.b2c_wait_end(
+                    first.date, postal=first.dunning_id.channel == "letter"
+                )
+        return wait_ends
 
     def _prepare_collection_values(self, vals):
         """A dispute reason disputes the invoice; a dispute is stamped with its

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -9,3 +9,42 @@ class ResCompany(models.Model):
         currency_field="currency_id",
         help="Customers whose overdue amount is below this are not to follow.",
     )
+    collection_policy_id = fields.Many2one(
+        comodel_name="collection.policy",
+        string="Default Dunning Policy",
+        check_company=True,
+        help="Policy of the customers and invoices that have none of their own.",
+    )
+    collection_interest_mode = fields.Selection(
+        selection=[
+            ("fr", "France: ECB rate + 10 points"),
+            ("be", "Belgium: published rate (ECB + 8, rounded up to the half point)"),
+            ("eu", "EU directive: ECB rate + 8 points"),
+            ("contract", "Contractual rate"),
+        ],
+        string="Late-payment Interest",
+        compute="_compute_collection_interest_mode",
+        store=True,
+        readonly=False,
+    )
+    collection_interest_rate = fields.Float(
+        string="Contractual Rate (%)",
+        digits=(6, 2),
+        help="Annual rate of the contractual mode. In France, at least three times "
+        "the legal interest rate.",
+    )
+    collection_compensation_amount = fields.Monetary(
+        string="Fixed Compensation",
+        currency_field="currency_id",
+        default=40.0,
+        help="Fixed compensation for recovery costs, per invoice paid late (B2B).",
+    )
+
+    @api.depends("country_id")
+    def _compute_collection_interest_mode(self):
+        modes = {"FR": "fr", "BE": "be"}
+        for company in self:
+            company.collection_interest_mode = (
+                company.collection_interest_mode
+                or modes.get(company.country_id.code, "eu")
+            )

@@ -45,6 +45,18 @@ class ResPartner(models.Model):
         help="Collector who follows this customer's receivables in the current "
         "company. Empty: the default collector of the company's settings.",
     )
+    collection_policy_id = fields.Many2one(
+        comodel_name="collection.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        tracking=True,
+        help="Empty: the default dunning policy of the company.",
+    )
+    collection_dunning_ids = fields.One2many(
+        comodel_name="collection.dunning",
+        inverse_name="partner_id",
+        string="Dunnings",
+    )
     collection_status_access = fields.Boolean(
         compute="_compute_collection_status_access",
         help="Whether the current user may read this customer's collection status: "
@@ -159,13 +171,16 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     def write(self, vals):
-        if "collection_user_id" in vals:
+        if {"collection_user_id", "collection_policy_id"}.intersection(vals):
             self._check_collection_write_access()
         return super().write(vals)
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["collection_user_id"]
+        return super()._commercial_fields() + [
+            "collection_user_id",
+            "collection_policy_id",
+        ]
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -195,6 +210,22 @@ class ResPartner(models.Model):
             raise AccessError(
                 _("Only collectors may change the collection settings of a customer.")
             )
+
+    def _collection_get_recipients(self):
+        """{partner id: who receives its reminders}: its first invoicing contact
+        with an email, else itself. One query for the whole recordset."""
+        contacts = self.search(
+            [
+                ("parent_id", "in", self.ids),
+                ("type", "=", "invoice"),
+                ("email", "!=", False),
+            ],
+            order="id",
+        )
+        recipients = {partner.id: partner for partner in self}
+        for contact in reversed(contacts):
+            recipients[contact.parent_id.id] = contact
+        return recipients
 
     @api.model
     def _get_collection_status_access_domain(self):

@@ -1,0 +1,67 @@
+from odoo import fields, models
+
+SKIP_REASONS = [
+    ("disputed", "Disputed"),
+    ("excluded", "Excluded from collection"),
+    ("minimum", "Below the minimum amount"),
+    ("already_dunned", "Already dunned at this level"),
+    ("no_email", "No email address"),
+]
+
+
+class CollectionDunningLine(models.Model):
+    _name = "collection.dunning.line"
+    _description = "Dunning Line"
+    _order = "run_id desc, partner_id, due_date, id"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    run_id = fields.Many2one(
+        comodel_name="collection.run", ondelete="cascade", index=True
+    )
+    dunning_id = fields.Many2one(
+        comodel_name="collection.dunning", ondelete="cascade", index="btree_not_null"
+    )
+    company_id = fields.Many2one(comodel_name="res.company", required=True)
+    partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Customer", required=True
+    )
+    move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Invoice",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    level_id = fields.Many2one(comodel_name="collection.level", string="Level")
+    date = fields.Date(required=True)
+    state = fields.Selection(
+        selection=[
+            ("draft", "Proposed"),
+            ("skipped", "Skipped"),
+            ("done", "Sent"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        index=True,
+    )
+    skip_reason = fields.Selection(selection=SKIP_REASONS)
+    due_date = fields.Date()
+    days_overdue = fields.Integer()
+    currency_id = fields.Many2one(
+        comodel_name="res.currency", string="Invoice Currency"
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    amount_total = fields.Monetary(string="Amount")
+    amount_open = fields.Monetary(string="Open Amount")
+    interest_amount = fields.Monetary(string="Interest")
+    compensation_amount = fields.Monetary(
+        string="Compensation", currency_field="company_currency_id"
+    )

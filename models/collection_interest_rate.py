@@ -1,0 +1,107 @@
+import math
+from datetime import date
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# Points added to the ECB main refinancing rate, by interest mode.
+MODE_POINTS = {"fr": 10.0, "eu": 8.0, "be": 8.0}
+
+
+class CollectionInterestRate(models.Model):
+    _name = "collection.interest.rate"
+    _description = "Late-payment Reference Rate"
+    _order = "date_start desc"
+    _rec_name = "date_start"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    date_start = fields.Date(
+        string="Half-year",
+        required=True,
+        help="1 January or 1 July: the rate in force on that day applies to the "
+        "whole half-year.",
+    )
+    ecb_rate = fields.Float(
+        string="ECB Rate (%)",
+        digits=(6, 2),
+        required=True,
+        help="Main refinancing rate of the European Central Bank on the first day "
+        "of the half-year.",
+    )
+    be_rate = fields.Float(
+        string="Belgian Rate (%)",
+        digits=(6, 2),
+        help="Rate published in Belgium for the half-year. Empty: the ECB rate "
+        "plus 8 points, rounded up to the next half point.",
+    )
+
+    # ------------------------------------------------------------
+    # SQL CONSTRAINTS
+    # ------------------------------------------------------------
+
+    _sql_constraints = [
+        (
+            "date_start_unique",
+            "UNIQUE(date_start)",
+            "A half-year has one reference rate.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("date_start", "ecb_rate", "be_rate")
+    def _check_date_start(self):
+        for rate in self:
+            if (rate.date_start.month, rate.date_start.day) not in ((1, 1), (7, 1)):
+                raise ValidationError(
+                    _("A reference rate starts a half-year: 1 January or 1 July.")
+                )
+            if rate.ecb_rate < 0 or rate.be_rate < 0:
+                raise ValidationError(_("A reference rate cannot be negative."))
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_annual_rates(self, mode, contract_rate=0.0):
+        """A function giving the annual rate (%) of a day for an interest mode."""
+        if mode == "contract":
+            return lambda day: contract_rate
+        rates = {rate.date_start: rate for rate in self.sudo().search([])}
+
+        def annual_rate(day):
+            start = half_year_start(day)
+            rate = rates.get(start)
+            if not rate:
+                raise UserError(
+                    _(
+                        "No late-payment reference rate for the half-year starting "
+                        "%(date)s: a collection manager adds it in Collection > "
+                        "Configuration > Reference Rates.",
+                        date=start,
+                    )
+                )
+            if mode == "be":
+                return rate.be_rate or round_up_half(rate.ecb_rate + MODE_POINTS["be"])
+            return rate.ecb_rate + MODE_POINTS[mode]
+
+        return annual_rate
+
+
+def half_year_start(day):
+    return date(day.year, 1 if day.month <= 6 else 7, 1)
+
+
+def next_half_year_start(day):
+    return date(day.year, 7, 1) if day.month <= 6 else date(day.year + 1, 1, 1)
+
+
+def round_up_half(value):
+    """Round up to the next half point: 11.15 -> 11.5, 12.5 -> 12.5."""
+    return math.ceil(round(value * 2, 6)) / 2
