@@ -15,6 +15,10 @@ class CollectionCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         company = cls.env.company
+        # The test's own user configures collection, as an administrator would.
+        cls.env.user.groups_id += cls.env.ref(
+            "credit_collection.group_collection_manager"
+        )
         cls.collector = new_test_user(
             cls.env,
             login="collector",

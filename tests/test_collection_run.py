@@ -1,0 +1,396 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import TODAY, CollectionCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionRun(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        company.collection_interest_mode = "fr"
+        cls.policy = cls.env["collection.policy"].create(
+            {
+                "name": "Business customers",
+                "min_amount": 100,
+                "level_ids": [
+                    Command.create(
+                        {"name": "Courtesy", "sequence": 1, "days_after_due": -3}
+                    ),
+                    Command.create(
+                        {"name": "First reminder", "sequence": 2, "days_after_due": 3}
+                    ),
+                    Command.create(
+                        {"name": "Second reminder", "sequence": 3, "days_after_due": 15}
+                    ),
+                    Command.create(
+                        {
+                            "name": "Phone call",
+                            "sequence": 4,
+                            "days_after_due": 30,
+                            "channel": "phone",
+                            "automatic": False,
+                            "notify_salesperson": True,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Formal notice",
+                            "sequence": 5,
+                            "days_after_due": 45,
+                            "channel": "letter",
+                            "automatic": False,
+                            "formal_notice": True,
+                            "charge_interest": True,
+                            "charge_compensation": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.levels = cls.policy.level_ids.sorted("sequence")
+        company.collection_policy_id = cls.policy
+        cls.customer.write({"email": "compta@boulangerie.example.com"})
+        cls.customer.with_company(company).collection_user_id = cls.collector
+        cls.other_customer.email = "compta@lefevre.example.com"
+        cls.invoice_soon = cls.create_invoice(cls.customer, 500, "2026-03-16")  # -1 day
+        cls.invoice_23 = cls.create_invoice(cls.customer, 800, "2026-02-20")  # 23 days
+        cls.invoice_54 = cls.create_invoice(cls.customer, 1000, "2026-01-20")  # 54 days
+        cls.invoice_disputed = cls.create_invoice(cls.other_customer, 700, "2026-02-01")
+        cls.invoice_disputed.collection_disputed = True
+        cls.invoice_excluded = cls.create_invoice(cls.other_customer, 600, "2026-02-01")
+        cls.invoice_excluded.collection_excluded = True
+        cls.small_customer = cls.env["res.partner"].create(
+            {
+                "name": "Pharmacie du Centre",
+                "is_company": True,
+                "email": "p@example.com",
+            }
+        )
+        cls.invoice_small = cls.create_invoice(cls.small_customer, 50, "2026-02-01")
+        cls.silent_customer = cls.env["res.partner"].create(
+            {"name": "Menuiserie Garnier", "is_company": True}
+        )
+        cls.invoice_silent = cls.create_invoice(cls.silent_customer, 300, "2026-03-01")
+        cls.caller_customer = cls.env["res.partner"].create(
+            {
+                "name": "Vins Bernard",
+                "is_company": True,
+                "phone": "+33 3 80 00 00 00",
+                "user_id": cls.salesperson.id,
+            }
+        )
+        cls.invoice_call = cls.create_invoice(cls.caller_customer, 2000, "2026-02-10")
+
+    def new_run(self, **values):
+        return (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(self.policy.ids)], **values})
+        )
+
+    def skipped(self, run):
+        return {line.move_id: line.skip_reason for line in run.skipped_line_ids}
+
+    def test_proposal_groups_invoices_and_says_why_it_skips(self):
+        run = self.new_run()
+        run.action_propose()
+        self.assertEqual(run.state, "proposed")
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        # one dunning for the customer, at the highest level its invoices reached
+        self.assertEqual(len(dunning), 1)
+        self.assertEqual(dunning.level_id.name, "Formal notice")
+        self.assertEqual(dunning.user_id, self.collector)
+        lines = {line.move_id: line for line in dunning.line_ids}
+        self.assertEqual(
+            set(lines), {self.invoice_soon, self.invoice_23, self.invoice_54}
+        )
+        self.assertEqual(lines[self.invoice_soon].level_id.name, "Courtesy")
+        self.assertEqual(lines[self.invoice_23].level_id.name, "Second reminder")
+        self.assertEqual(lines[self.invoice_54].days_overdue, 54)
+        # H1 2026 is 2.15 + 10 = 12.15 %: 1,000 * 12.15 * 54 / 36,500 = 17.9753
+        self.assertEqual(lines[self.invoice_54].interest_amount, 17.98)
+        self.assertEqual(lines[self.invoice_54].compensation_amount, 40.0)
+        self.assertEqual(lines[self.invoice_soon].compensation_amount, 0.0)
+        # 23 days on 800: 800 * 12.15 * 23 / 36,500 = 6.1249; two invoices late
+        self.assertAlmostEqual(dunning.interest_amount, 24.10)
+        self.assertAlmostEqual(dunning.compensation_amount, 80.0)
+        self.assertAlmostEqual(dunning.amount_total, 2300 + 24.10 + 80)
+        self.assertEqual(
+            self.skipped(run),
+            {
+                self.invoice_disputed: "disputed",
+                self.invoice_excluded: "excluded",
+                self.invoice_small: "minimum",
+                self.invoice_silent: "no_email",
+            },
+        )
+
+    def test_execute_sends_prints_and_calls(self):
+        run = self.new_run()
+        run.action_propose()
+        run.action_execute()
+        self.assertEqual(run.state, "done")
+        letter = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        self.assertEqual(letter.state, "done")
+        self.assertTrue(letter.name.startswith("DUN/2026/"))
+        self.assertTrue(letter.letter_attachment_id)
+        self.assertIn(
+            letter.letter_attachment_id, self.customer.message_ids.attachment_ids
+        )
+        self.assertEqual(self.invoice_54.collection_level_id.name, "Formal notice")
+        self.assertEqual(self.invoice_23.collection_level_id.name, "Second reminder")
+        self.assertEqual(str(self.invoice_54.collection_last_dunning_date), TODAY)
+        # The call: an activity for the collector with the facts on the desk,
+        # and one asking the salesperson to help.
+        activities = self.caller_customer.activity_ids
+        call = activities.filtered(lambda a: a.activity_type_id.category == "phonecall")
+        self.assertEqual(len(call), 1)
+        self.assertIn(self.invoice_call.name, str(call.note))
+        self.assertIn("+33 3 80 00 00 00", str(call.note))
+        self.assertEqual(
+            (activities - call).user_id, self.salesperson, "the salesperson is asked"
+        )
+
+    def test_email_lands_in_the_customer_chatter(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Chocolaterie Dupont", "is_company": True}
+        )
+        accounting = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "parent_id": customer.id,
+                "type": "invoice",
+                "email": "ap@dupont.example.com",
+            }
+        )
+        invoice = self.create_invoice(customer, 400, "2026-03-05")  # 10 days
+        run = self.new_run()
+        run.action_propose()
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == customer)
+        self.assertEqual(dunning.level_id.name, "First reminder")
+        run.action_execute()
+        message = dunning.mail_message_id
+        self.assertEqual(message.model, "res.partner")
+        self.assertEqual(message.res_id, customer.id)
+        self.assertEqual(message.partner_ids, accounting)
+        self.assertIn(invoice.name, message.body)
+        self.assertIn("First reminder", message.subject)
+
+    def test_never_dunned_twice_at_the_same_level(self):
+        first = self.new_run()
+        first.action_propose()
+        first.action_execute()
+        second = self.new_run()
+        second.action_propose()
+        self.assertFalse(second.dunning_ids)
+        self.assertEqual(self.skipped(second)[self.invoice_54], "already_dunned")
+        self.assertEqual(self.skipped(second)[self.invoice_call], "already_dunned")
+
+    def test_cancel_gives_the_invoices_their_previous_level_back(self):
+        run = self.new_run()
+        run.action_propose()
+        run.action_execute()
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        dunning.action_cancel()
+        self.assertEqual(dunning.state, "cancel")
+        self.assertFalse(self.invoice_54.collection_level_id)
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            dunning.unlink()
+        # and the next run proposes it again
+        again = self.new_run()
+        again.action_propose()
+        self.assertIn(self.customer, again.dunning_ids.partner_id)
+
+    def test_scheduled_action_is_idempotent(self):
+        Run = self.env["collection.run"]
+        Run._cron_run_automatic()
+        run = Run.search(
+            [("automatic", "=", True), ("company_id", "=", self.env.company.id)]
+        )
+        self.assertEqual(len(run), 1)
+        self.assertEqual(run.state, "done")
+        # automatic levels only: the customer gets its second reminder by email
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        self.assertEqual(dunning.level_id.name, "Second reminder")
+        self.assertEqual(self.invoice_54.collection_level_id.name, "Second reminder")
+        sent = self.env["mail.message"].search_count(
+            [
+                ("model", "=", "res.partner"),
+                ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+            ]
+        )
+        Run._cron_run_automatic()
+        second = (
+            Run.search(
+                [("automatic", "=", True), ("company_id", "=", self.env.company.id)]
+            )
+            - run
+        )
+        self.assertFalse(second.dunning_ids, "nothing is sent twice the same day")
+        self.assertEqual(
+            self.env["mail.message"].search_count(
+                [
+                    ("model", "=", "res.partner"),
+                    ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+                ]
+            ),
+            sent,
+        )
+
+    def test_salesperson_cannot_run_dunning(self):
+        with self.assertRaises(AccessError):
+            self.env["collection.run"].with_user(self.salesperson).create({})
+
+    def test_collector_cannot_edit_policies(self):
+        with self.assertRaises(AccessError):
+            self.policy.with_user(self.collector).min_amount = 0
+        self.policy.with_user(self.manager).min_amount = 0
+        self.assertEqual(self.policy.min_amount, 0)
+
+    def test_execute_needs_a_proposal(self):
+        run = self.new_run()
+        with self.assertRaisesRegex(UserError, "Compute the proposal"):
+            run.action_execute()
+        run.action_propose()
+        run.action_execute()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            run.unlink()
+
+    def test_policy_levels_are_validated(self):
+        Policy = self.env["collection.policy"].with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "same delay"):
+            Policy.create(
+                {
+                    "name": "Twice",
+                    "level_ids": [
+                        Command.create(
+                            {"name": "A", "sequence": 1, "days_after_due": 5}
+                        ),
+                        Command.create(
+                            {"name": "B", "sequence": 2, "days_after_due": 5}
+                        ),
+                    ],
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "increasing delay"):
+            Policy.create(
+                {
+                    "name": "Backwards",
+                    "level_ids": [
+                        Command.create(
+                            {"name": "A", "sequence": 1, "days_after_due": 10}
+                        ),
+                        Command.create(
+                            {"name": "B", "sequence": 2, "days_after_due": 5}
+                        ),
+                    ],
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "at least one level"):
+            Policy.create({"name": "Empty", "level_ids": []})
+        with self.assertRaisesRegex(UserError, "at least one level"):
+            single = Policy.create(
+                {
+                    "name": "Single",
+                    "level_ids": [Command.create({"name": "A", "days_after_due": 3})],
+                }
+            )
+            single.level_ids.unlink()
+
+
+@freeze_time("2026-01-13")
+@tagged("post_install", "-at_install")
+class TestConsumerDunning(CollectionCommon):
+    """Belgian consumer: free first reminder, 14 days, then capped damages."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.collection_interest_mode = "be"
+        cls.policy = cls.env["collection.policy"].create(
+            {
+                "name": "Consumers",
+                "is_b2c": True,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Free first reminder",
+                            "sequence": 1,
+                            "days_after_due": 3,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Second reminder",
+                            "sequence": 2,
+                            "days_after_due": 25,
+                            "channel": "letter",
+                            "fee_amount": 7.5,
+                            "charge_interest": True,
+                            "charge_compensation": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.consumer = cls.env["res.partner"].create(
+            {"name": "Marie Lemaire", "email": "marie@example.com"}
+        )
+        cls.consumer.with_company(cls.env.company).collection_policy_id = cls.policy
+        cls.invoice = cls.create_invoice(cls.consumer, 400, "2026-01-10")
+
+    def test_first_reminder_is_free_then_fourteen_days(self):
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(self.policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        dunning = run.dunning_ids
+        self.assertEqual(dunning.level_id.name, "Free first reminder")
+        self.assertEqual(dunning.amount_total, 400.0)
+        # Emailed 13 January: the 14 days run from 14 to 27 January.
+        charges = self.invoice._collection_get_charges
+        self.assertEqual(
+            charges(fields_date("2026-01-27"))[self.invoice.id]["compensation"], 0.0
+        )
+        self.assertEqual(
+            charges(fields_date("2026-01-27"))[self.invoice.id]["interest"], 0.0
+        )
+        later = charges(fields_date("2026-02-06"))[self.invoice.id]
+        # 10 days on 400 at 10.50 %: 1.1507; damages on 400: 30 + 10 % of 250
+        self.assertEqual(later["interest"], 1.15)
+        self.assertEqual(later["compensation"], 55.0)
+
+    def test_consumer_fees_are_capped(self):
+        Level = self.env["collection.level"].with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "at most 7.50"):
+            Level.create(
+                {
+                    "policy_id": self.policy.id,
+                    "name": "Third",
+                    "sequence": 3,
+                    "days_after_due": 40,
+                    "fee_amount": 10,
+                }
+            )
+        with self.assertRaisesRegex(
+            ValidationError, "first reminder to a consumer is free"
+        ):
+            self.policy.level_ids.sorted("sequence")[0].with_user(
+                self.manager
+            ).fee_amount = 5
+
+
+def fields_date(value):
+    from datetime import date
+
+    return date.fromisoformat(value)
