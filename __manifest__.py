@@ -20,6 +20,7 @@
         "data/collection_interest_rate_data.xml",
         "data/collection_policy_data.xml",
         "data/mail_template_data.xml",
+        "data/product_data.xml",
         "reports/collection_dunning_reports.xml",
         "reports/collection_dunning_templates.xml",
         "views/collection_reason_views.xml",
@@ -28,6 +29,7 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/collection_charge_wizard_views.xml",
         "views/credit_collection_menus.xml",
     ],
     "demo": [

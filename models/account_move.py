@@ -97,14 +97,28 @@ class AccountMove(models.Model):
         "consumers) due today, not yet invoiced.",
     )
     collection_charges_warning = fields.Char(compute="_compute_collection_charges")
+    collection_charge_line_ids = fields.One2many(
+        comodel_name="account.move.line",
+        inverse_name="collection_charged_move_id",
+        string="Charge Lines",
+        help="Lines of the invoices that charge this invoice's late-payment charges.",
+    )
+    collection_is_charge_invoice = fields.Boolean(
+        string="Late-payment Charges Invoice",
+        compute="_compute_collection_is_charge_invoice",
+        store=True,
+        help="Charges late-payment interest or compensation: dunned, never charged.",
+    )
     collection_interest_invoiced_until = fields.Date(
         string="Interest Invoiced Until",
-        copy=False,
-        readonly=True,
+        compute="_compute_collection_invoiced_charges",
+        store=True,
         help="Interest was invoiced for every day up to this one.",
     )
     collection_compensation_invoiced = fields.Boolean(
-        string="Compensation Invoiced", copy=False, readonly=True
+        string="Compensation Invoiced",
+        compute="_compute_collection_invoiced_charges",
+        store=True,
     )
 
     # ------------------------------------------------------------
@@ -147,6 +161,31 @@ class AccountMove(models.Model):
             ).sorted(lambda line: (line.date, line.level_id.days_after_due, line.id))
             move.collection_level_id = done[-1:].level_id
             move.collection_last_dunning_date = done[-1:].date
+
+    @api.depends(
+        "collection_charge_line_ids.parent_state",
+        "collection_charge_line_ids.collection_interest_date_to",
+        "collection_charge_line_ids.collection_charge_type",
+    )
+    def _compute_collection_invoiced_charges(self):
+        """What charge invoices that are not cancelled already charge."""
+        for move in self:
+            lines = move.collection_charge_line_ids.filtered(
+                lambda line: line.parent_state != "cancel"
+            )
+            move.collection_interest_invoiced_until = max(
+                filter(None, lines.mapped("collection_interest_date_to")), default=False
+            )
+            move.collection_compensation_invoiced = any(
+                line.collection_charge_type == "compensation" for line in lines
+            )
+
+    @api.depends("line_ids.collection_charged_move_id")
+    def _compute_collection_is_charge_invoice(self):
+        for move in self:
+            move.collection_is_charge_invoice = any(
+                move.line_ids.collection_charged_move_id
+            )
 
     def _compute_collection_charges(self):
         today = fields.Date.context_today(self)
@@ -362,6 +401,9 @@ class AccountMove(models.Model):
                 rates[mode] = self.env["collection.interest.rate"]._get_annual_rates(
                     mode, company.collection_interest_rate
                 )
+            if move.collection_is_charge_invoice:
+                charges[move.id] = {"open": 0.0, "interest": 0.0, "compensation": 0.0}
+                continue
             b2c = move._collection_is_b2c()
             start_floor = max(
                 filter(

@@ -2,6 +2,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from .collection_interest_rate import next_half_year_start
+
 # Per demo customer, its invoices: (days from today to the due date, untaxed
 # amount, share paid, reason for non-payment or "excluded"). Negative days:
 # already overdue.
@@ -50,6 +52,24 @@ DEMO_INVOICES = {
 class CollectionDemo(models.AbstractModel):
     _name = "collection.demo"
     _description = "Collection Demo Data"
+
+    @api.model
+    def _create_demo_rates(self):
+        """The reference rates of the half-years up to today that the module does
+        not ship yet, at the last known rate: for the demo only. A real
+        database gets each half-year's published rate from a manager."""
+        Rate = self.env["collection.interest.rate"]
+        last = Rate.search([], limit=1, order="date_start desc")
+        start = next_half_year_start(last.date_start)
+        while start <= fields.Date.context_today(self):
+            Rate.create(
+                {
+                    "date_start": start,
+                    "ecb_rate": last.ecb_rate,
+                    "be_rate": last.be_rate,
+                }
+            )
+            start = next_half_year_start(start)
 
     @api.model
     def _create_demo_invoices(self):

@@ -21,6 +21,10 @@ class TestLatePaymentCharges(CollectionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.collection_interest_mode = "fr"
+        # Only the rates RULES.md ships (the demo data adds the current half-year).
+        cls.env["collection.interest.rate"].search(
+            [("date_start", ">", "2026-01-01")]
+        ).unlink()
 
     def charges(self, invoice, at):
         return invoice._collection_get_charges(date.fromisoformat(at))[invoice.id]

@@ -1,0 +1,90 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import CollectionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestChargeInvoice(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.collection_interest_mode = "fr"
+        # RULES.md's example, and a second invoice still unpaid.
+        cls.paid_late = cls.create_invoice(cls.customer, 10000, "2025-03-31")
+        cls.pay(cls.paid_late, 10000, "2025-05-15")
+        cls.unpaid = cls.create_invoice(cls.customer, 1000, "2025-06-01")
+
+    def charge(self, user=None):
+        wizard = (
+            self.env["collection.charge.wizard"]
+            .with_user(user or self.collector)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+            .create({})
+        )
+        return wizard._action_create_invoices()
+
+    def lines(self, invoice):
+        return {
+            (
+                line.collection_charged_move_id,
+                line.collection_charge_type,
+            ): line.price_unit
+            for line in invoice.invoice_line_ids
+        }
+
+    @freeze_time("2025-06-30")
+    def test_one_invoice_per_customer_never_charging_twice(self):
+        invoice = self.charge()
+        self.assertEqual(invoice.partner_id, self.customer)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(
+            self.lines(invoice),
+            {
+                (self.paid_late, "interest"): 162.12,
+                (self.paid_late, "compensation"): 40.0,
+                # 29 days on 1,000 at 13.15 % = 10.4479
+                (self.unpaid, "interest"): 10.45,
+                (self.unpaid, "compensation"): 40.0,
+            },
+        )
+        self.assertEqual(invoice.amount_total, 252.57)
+        self.assertEqual(invoice.amount_tax, 0.0)
+        self.assertEqual(
+            str(self.unpaid.collection_interest_invoiced_until), "2025-06-30"
+        )
+        self.assertTrue(self.unpaid.collection_compensation_invoiced)
+        with self.assertRaisesRegex(UserError, "Nothing to charge"):
+            self.charge()
+
+    def test_next_charge_starts_where_the_last_ended(self):
+        with freeze_time("2025-06-30"):
+            first = self.charge()
+            first.action_post()
+        with freeze_time("2025-07-31"):
+            second = self.charge()
+        # Only July on the unpaid invoice: 31 days at 12.15 % = 10.3192
+        self.assertEqual(self.lines(second), {(self.unpaid, "interest"): 10.32})
+        self.assertIn("2025-07-01", second.invoice_line_ids.name)
+
+    @freeze_time("2025-06-30")
+    def test_cancelled_charges_can_be_charged_again(self):
+        first = self.charge()
+        first.button_cancel()
+        self.assertFalse(self.paid_late.collection_interest_invoiced_until)
+        again = self.charge()
+        self.assertEqual(again.amount_total, 252.57)
+
+    @freeze_time("2025-06-30")
+    def test_no_charge_for_days_to_come_nor_by_a_salesperson(self):
+        wizard = (
+            self.env["collection.charge.wizard"]
+            .with_user(self.collector)
+            .create({"partner_ids": self.customer.ids, "date": "2025-07-15"})
+        )
+        with self.assertRaisesRegex(UserError, "days still to come"):
+            wizard.action_create_invoices()
+        with self.assertRaises(AccessError):
+            self.charge(user=self.salesperson)

@@ -1,0 +1,182 @@
+from datetime import timedelta
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class CollectionChargeWizard(models.TransientModel):
+    _name = "collection.charge.wizard"
+    _description = "Invoice Late-payment Charges"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, default=lambda self: self.env.company
+    )
+    partner_ids = fields.Many2many(
+        comodel_name="res.partner",
+        string="Customers",
+        required=True,
+        default=lambda self: self._default_partner_ids(),
+    )
+    date = fields.Date(
+        string="Charge Until",
+        required=True,
+        default=fields.Date.context_today,
+        help="Interest is charged up to and including this day.",
+    )
+    journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        required=True,
+        check_company=True,
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+        default=lambda self: self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.env.company.id)], limit=1
+        ),
+    )
+
+    # ------------------------------------------------------------
+    # DEFAULT METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _default_partner_ids(self):
+        model = self.env.context.get("active_model")
+        records = (
+            self.env[model].browse(self.env.context.get("active_ids", []))
+            if model
+            in (
+                "res.partner",
+                "account.move",
+            )
+            else None
+        )
+        return records.commercial_partner_id if records else self.env["res.partner"]
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_create_invoices(self):
+        self.ensure_one()
+        if self.date > fields.Date.context_today(self):
+            raise UserError(_("Interest cannot be charged for days still to come."))
+        invoices = self._action_create_invoices()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", invoices.ids)]
+        if len(invoices) == 1:
+            action.update(views=[(False, "form")], res_id=invoices.id)
+        return action
+
+    def _action_create_invoices(self):
+        charged = self._get_charged_invoices()
+        charges = charged._collection_get_charges(self.date)
+        values = []
+        for partner in self.partner_ids.commercial_partner_id:
+            lines = [
+                line
+                for move in charged.filtered(
+                    lambda m, p=partner: m.commercial_partner_id == p
+                )
+                for line in self._prepare_charge_lines(move, charges[move.id])
+            ]
+            if lines:
+                values.append(self._prepare_invoice_values(partner, lines))
+        if not values:
+            raise UserError(
+                _(
+                    "Nothing to charge up to %(date)s: no late invoice of these "
+                    "customers has interest or compensation left to invoice.",
+                    date=self.date,
+                )
+            )
+        return self.env["account.move"].create(values)
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _get_charged_invoices(self):
+        return self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                (
+                    "commercial_partner_id",
+                    "in",
+                    self.partner_ids.commercial_partner_id.ids,
+                ),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("invoice_date_due", "<", self.date),
+                ("collection_is_charge_invoice", "=", False),
+            ]
+        )
+
+    def _prepare_charge_lines(self, move, charges):
+        company = self.company_id
+        lines = []
+        if charges["interest"]:
+            start = max(
+                filter(
+                    None,
+                    [move.invoice_date_due, move.collection_interest_invoiced_until],
+                )
+            ) + timedelta(days=1)
+            lines.append(
+                {
+                    "product_id": self.env.ref("credit_collection.product_interest").id,
+                    "name": _(
+                        "Late-payment interest on %(invoice)s "
+                        "from %(start)s to %(end)s",
+                        invoice=move.name,
+                        start=start,
+                        end=self.date,
+                    ),
+                    "quantity": 1,
+                    "price_unit": move.currency_id._convert(
+                        charges["interest"], company.currency_id, company, self.date
+                    ),
+                    "tax_ids": [Command.clear()],
+                    "collection_charged_move_id": move.id,
+                    "collection_charge_type": "interest",
+                    "collection_interest_date_to": self.date,
+                }
+            )
+        if charges["compensation"]:
+            b2c = move._collection_is_b2c()
+            lines.append(
+                {
+                    "product_id": self.env.ref(
+                        "credit_collection.product_compensation"
+                    ).id,
+                    "name": _("Damages, %(invoice)s", invoice=move.name)
+                    if b2c
+                    else _(
+                        "Fixed compensation for recovery costs, %(invoice)s",
+                        invoice=move.name,
+                    ),
+                    "quantity": 1,
+                    "price_unit": charges["compensation"],
+                    "tax_ids": [Command.clear()],
+                    "collection_charged_move_id": move.id,
+                    "collection_charge_type": "compensation",
+                }
+            )
+        return lines
+
+    def _prepare_invoice_values(self, partner, lines):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "journal_id": self.journal_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.company_id.currency_id.id,
+            "invoice_date": self.date,
+            "invoice_origin": _("Late-payment charges"),
+            "invoice_line_ids": [Command.create(line) for line in lines],
+        }
