@@ -2,6 +2,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_amount
 
 
 class CollectionDunning(models.Model):
@@ -251,9 +252,7 @@ class CollectionDunning(models.Model):
         )
 
     def _format_amount(self, amount):
-        return self.env["ir.qweb.field.monetary"].value_to_html(
-            amount, {"display_currency": self.currency_id}
-        )
+        return format_amount(self.env, amount, self.currency_id)
 
     def _get_desk_note(self):
         """Everything to have at hand before calling: the invoices with their
