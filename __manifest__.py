@@ -23,6 +23,8 @@
         "data/product_data.xml",
         "reports/collection_dunning_reports.xml",
         "reports/collection_dunning_templates.xml",
+        "reports/res_partner_reports.xml",
+        "reports/res_partner_templates.xml",
         "views/collection_reason_views.xml",
         "views/collection_policy_views.xml",
         "views/collection_run_views.xml",

@@ -211,6 +211,61 @@ class ResPartner(models.Model):
                 _("Only collectors may change the collection settings of a customer.")
             )
 
+    def _collection_get_statement(self, date=None):
+        """Open items of the customer at `date` for its statement of account:
+        invoices with their late-payment charges, credit notes and payments
+        not yet matched. Amounts in company currency."""
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id", "child_of", self.commercial_partner_id.id),
+                ("company_id", "in", self._get_collection_companies().ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+            ],
+            order="date_maturity, id",
+        )
+        invoices = lines.move_id.filtered(
+            lambda m: m.move_type in ("out_invoice", "out_receipt")
+        )
+        charges = invoices._collection_get_charges(date)
+        items = []
+        for line in lines:
+            move = line.move_id
+            move_charges = charges.get(move.id, {})
+            due = line.date_maturity or line.date
+            items.append(
+                {
+                    "line": line,
+                    "move": move,
+                    "due": due,
+                    "days_late": max((date - due).days, 0)
+                    if line.amount_residual > 0
+                    else 0,
+                    "amount": line.balance,
+                    "open": line.amount_residual,
+                    "interest": move.currency_id._convert(
+                        move_charges.get("interest", 0.0),
+                        move.company_id.currency_id,
+                        move.company_id,
+                        date,
+                    ),
+                    "compensation": move_charges.get("compensation", 0.0),
+                }
+            )
+            # charges belong to the invoice, not to each of its installments
+            charges.pop(move.id, None)
+        return {
+            "date": date,
+            "items": items,
+            "open": sum(item["open"] for item in items),
+            "overdue": sum(item["open"] for item in items if item["due"] < date),
+            "interest": sum(item["interest"] for item in items),
+            "compensation": sum(item["compensation"] for item in items),
+        }
+
     def _collection_get_recipients(self):
         """{partner id: who receives its reminders}: its first invoicing contact
         with an email, else itself. One query for the whole recordset."""

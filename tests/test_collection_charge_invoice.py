@@ -88,3 +88,31 @@ class TestChargeInvoice(CollectionCommon):
             wizard.action_create_invoices()
         with self.assertRaises(AccessError):
             self.charge(user=self.salesperson)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementOfAccount(CollectionCommon):
+    @freeze_time("2025-06-30")
+    def test_statement_lists_open_items_with_charges(self):
+        self.env.company.collection_interest_mode = "fr"
+        unpaid = self.create_invoice(self.customer, 1000, "2025-06-01")
+        self.create_invoice(self.customer, 100, "2025-06-10", "out_refund")
+        paid = self.create_invoice(self.customer, 500, "2025-05-01")
+        self.pay(paid, 500, "2025-05-01")
+        statement = self.customer._collection_get_statement()
+        self.assertEqual(statement["items"][0]["move"], unpaid)
+        self.assertEqual(len(statement["items"]), 2)
+        self.assertEqual(statement["open"], 900.0)
+        self.assertEqual(statement["overdue"], 900.0)
+        self.assertEqual(statement["interest"], 10.45)
+        self.assertEqual(statement["compensation"], 40.0)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "credit_collection.report_collection_statement", self.customer.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn(unpaid.name, html)
+        self.assertIn("Statement of account", html)
+        self.assertNotIn(paid.name, html)
