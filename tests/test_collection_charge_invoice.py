@@ -67,7 +67,7 @@ class TestChargeInvoice(CollectionCommon):
             second = self.charge()
         # Only July on the unpaid invoice: 31 days at 12.15 % = 10.3192
         self.assertEqual(self.lines(second), {(self.unpaid, "interest"): 10.32})
-        self.assertIn("2025-07-01", second.invoice_line_ids.name)
+        self.assertIn("07/01/2025", second.invoice_line_ids.name)
 
     @freeze_time("2025-06-30")
     def test_cancelled_charges_can_be_charged_again(self):

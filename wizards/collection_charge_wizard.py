@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 
 class CollectionChargeWizard(models.TransientModel):
@@ -134,8 +135,8 @@ class CollectionChargeWizard(models.TransientModel):
                         "Late-payment interest on %(invoice)s "
                         "from %(start)s to %(end)s",
                         invoice=move.name,
-                        start=start,
-                        end=self.date,
+                        start=format_date(self.env, start),
+                        end=format_date(self.env, self.date),
                     ),
                     "quantity": 1,
                     "price_unit": move.currency_id._convert(
