@@ -28,10 +28,12 @@
         "views/collection_reason_views.xml",
         "views/collection_policy_views.xml",
         "views/collection_run_views.xml",
+        "views/collection_mandate_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/collection_charge_wizard_views.xml",
+        "wizards/collection_weapon_wizard_views.xml",
         "views/credit_collection_menus.xml",
     ],
     "demo": [

@@ -5,9 +5,13 @@ from . import collection_level
 from . import collection_run
 from . import collection_dunning
 from . import collection_dunning_line
+from . import collection_mandate
+from . import collection_mandate_usage
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import sale_order
+from . import stock_picking
 from . import collection_demo

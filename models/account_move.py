@@ -16,6 +16,12 @@ COLLECTION_FIELDS = {
     "collection_excluded",
 }
 COLLECTED_MOVE_TYPES = ("out_invoice", "out_receipt")
+# Set by the Delay and Waiver weapons only, within a mandate or once approved.
+WEAPON_FIELDS = {
+    "collection_extended_until",
+    "collection_charges_waived_until",
+    "collection_compensation_waived",
+}
 
 
 class AccountMove(models.Model):
@@ -57,6 +63,24 @@ class AccountMove(models.Model):
         tracking=True,
         copy=False,
         help="Never dunned nor counted as to follow.",
+    )
+    collection_extended_until = fields.Date(
+        string="Extended Until",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Payment date granted to the customer: no dunning before it. Interest "
+        "still runs from the original due date.",
+    )
+    collection_charges_waived_until = fields.Date(
+        string="Charges Waived Until",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Interest up to this day was waived: never shown nor charged.",
+    )
+    collection_compensation_waived = fields.Boolean(
+        string="Compensation Waived", copy=False, readonly=True, tracking=True
     )
     collection_policy_id = fields.Many2one(
         comodel_name="collection.policy",
@@ -294,6 +318,13 @@ class AccountMove(models.Model):
     def write(self, vals):
         if COLLECTION_FIELDS.intersection(vals):
             self._check_collection_write_access()
+        if WEAPON_FIELDS.intersection(vals) and not self.env.su:
+            raise AccessError(
+                _(
+                    "Extensions and waivers are granted with their actions, within a "
+                    "mandate."
+                )
+            )
         return super().write(self._prepare_collection_values(vals))
 
     # ------------------------------------------------------------
@@ -305,6 +336,28 @@ class AccountMove(models.Model):
 
     def action_collection_lift_dispute(self):
         self.write({"collection_disputed": False})
+
+    def action_collection_extend(self):
+        return self._open_weapon_wizard("delay")
+
+    def action_collection_waive(self):
+        return self._open_weapon_wizard("waiver")
+
+    def _open_weapon_wizard(self, weapon):
+        partners = self.commercial_partner_id
+        if len(partners) != 1:
+            raise UserError(_("Choose the invoices of one customer."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "collection.weapon.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_weapon": weapon,
+                "default_partner_id": partners.id,
+                "default_move_ids": self.ids,
+            },
+        }
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -410,6 +463,7 @@ class AccountMove(models.Model):
                     None,
                     [
                         move.collection_interest_invoiced_until,
+                        move.collection_charges_waived_until,
                         (charge_from or {}).get(move.id),
                         wait_ends.get(move.id) if b2c else None,
                     ],
@@ -435,7 +489,10 @@ class AccountMove(models.Model):
             if b2c and not (move.id in wait_ends and date > wait_ends[move.id]):
                 # Nothing runs nor is charged before the consumer's 14 days end.
                 interest = 0.0
-            elif move.collection_compensation_invoiced:
+            elif (
+                move.collection_compensation_invoiced
+                or move.collection_compensation_waived
+            ):
                 pass
             elif b2c:
                 compensation = collection_charges.b2c_damages(open_amount)

@@ -168,7 +168,7 @@ class CollectionDunning(models.Model):
         if level.notify_salesperson and self.salesperson_id:
             self._notify_salesperson()
         if level.hold_deliveries:
-            self._ask_hold()
+            self._hold()
 
     def _attach_letter(self):
         report = self.env.ref("credit_collection.action_report_collection_dunning")
@@ -242,14 +242,17 @@ class CollectionDunning(models.Model):
             date_deadline=self.date,
         )
 
-    def _ask_hold(self):
-        self.partner_id.activity_schedule(
-            act_type_xmlid="mail.mail_activity_data_todo",
-            summary=_("Stop deliveries: %(level)s reached", level=self.level_id.name),
-            note=self._get_desk_note(),
-            user_id=(self.user_id or self.env.user).id,
-            date_deadline=self.date,
-        )
+    def _hold(self):
+        """The policy puts the customer on credit hold, as its own use."""
+        if not self.partner_id.collection_hold:
+            self.env["collection.mandate.usage"]._request(
+                "hold",
+                self.partner_id,
+                moves=self.line_ids.move_id,
+                reason=_("%(level)s reached", level=self.level_id.name),
+                source=self,
+                policy=self.policy_id,
+            )
 
     def _format_amount(self, amount):
         return format_amount(self.env, amount, self.currency_id)

@@ -3,6 +3,7 @@ from odoo import fields, models
 SKIP_REASONS = [
     ("disputed", "Disputed"),
     ("excluded", "Excluded from collection"),
+    ("extended", "Payment date extended"),
     ("minimum", "Below the minimum amount"),
     ("already_dunned", "Already dunned at this level"),
     ("no_email", "No email address"),

@@ -66,7 +66,8 @@ class CollectionLevel(models.Model):
         help="The letter is a formal notice (mise en demeure / ingebrekestelling).",
     )
     hold_deliveries = fields.Boolean(
-        help="Asks the collector to stop deliveries to the customer.",
+        help="Puts the customer on credit hold: no order confirmed, no delivery "
+        "validated.",
     )
 
     # ------------------------------------------------------------

@@ -157,6 +157,7 @@ class CollectionRun(models.Model):
                        move.collection_policy_id AS policy_id,
                        move.collection_disputed AS disputed,
                        move.collection_excluded AS excluded,
+                       move.collection_extended_until AS extended_until,
                        move.collection_level_id AS level_id,
                        move.currency_id,
                        move.amount_total,
@@ -206,7 +207,8 @@ class CollectionRun(models.Model):
                 if policy in self.policy_ids
                 else Level
             )
-            if row["level"] and not row["disputed"] and not row["excluded"]:
+            extended = row["extended_until"] and row["extended_until"] >= self.date
+            if row["level"] and not (row["disputed"] or row["excluded"] or extended):
                 minimum_reached[row["partner_id"], policy.id] += row["open_company"]
         rows = [row for row in rows if row["level"]]
 
@@ -218,6 +220,8 @@ class CollectionRun(models.Model):
                 row["skip"] = "disputed"
             elif row["excluded"]:
                 row["skip"] = "excluded"
+            elif row["extended_until"] and row["extended_until"] >= self.date:
+                row["skip"] = "extended"
             elif (
                 minimum_reached[row["partner_id"], row["policy"].id]
                 < row["policy"].min_amount
@@ -227,7 +231,7 @@ class CollectionRun(models.Model):
                 row["skip"] = "already_dunned"
             else:
                 row["skip"] = False
-            if row["skip"] in ("disputed", "excluded", "minimum"):
+            if row["skip"] in ("disputed", "excluded", "extended", "minimum"):
                 skipped.append(row)
             else:
                 groups[row["partner_id"], row["policy"].id].append(row)

@@ -4,7 +4,15 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
 
+# Set by the Hold and Release weapons only.
+HOLD_FIELDS = {
+    "collection_hold",
+    "collection_hold_reason",
+    "collection_hold_date",
+    "collection_hold_user_id",
+}
 # Columns of _get_collection_status_sql(), by the partner field they feed.
 STATUS_COLUMNS = {
     "collection_open_amount": "open_amount",
@@ -56,6 +64,18 @@ class ResPartner(models.Model):
         comodel_name="collection.dunning",
         inverse_name="partner_id",
         string="Dunnings",
+    )
+    collection_hold = fields.Boolean(
+        string="On Credit Hold",
+        tracking=True,
+        copy=False,
+        help="Sale orders cannot be confirmed nor deliveries validated, but by a "
+        "collection manager, whose override is logged.",
+    )
+    collection_hold_reason = fields.Text(string="Hold Reason", copy=False)
+    collection_hold_date = fields.Date(string="On Hold Since", copy=False)
+    collection_hold_user_id = fields.Many2one(
+        comodel_name="res.users", string="Put on Hold By", copy=False
     )
     collection_status_access = fields.Boolean(
         compute="_compute_collection_status_access",
@@ -173,6 +193,10 @@ class ResPartner(models.Model):
     def write(self, vals):
         if {"collection_user_id", "collection_policy_id"}.intersection(vals):
             self._check_collection_write_access()
+        if HOLD_FIELDS.intersection(vals) and not self.env.su:
+            raise AccessError(
+                _("A credit hold is put and lifted with the Hold and Release actions.")
+            )
         return super().write(vals)
 
     @api.model
@@ -185,6 +209,25 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # ACTION METHODS
     # ------------------------------------------------------------
+
+    def action_collection_hold(self):
+        return self._open_weapon_wizard("hold")
+
+    def action_collection_release(self):
+        return self._open_weapon_wizard("release")
+
+    def _open_weapon_wizard(self, weapon):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "collection.weapon.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_weapon": weapon,
+                "default_partner_id": self.commercial_partner_id.id,
+            },
+        }
 
     def action_view_collection_invoices(self):
         self.ensure_one()
@@ -202,6 +245,28 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _check_collection_hold(self, what):
+        """Refuse `what` for a customer on hold, but to a collection manager,
+        whose override is logged."""
+        for partner in self.commercial_partner_id.filtered("collection_hold"):
+            if self.env.user.has_group("credit_collection.group_collection_manager"):
+                self.env["collection.mandate.usage"]._request(
+                    "override", partner, reason=what
+                )
+                continue
+            raise UserError(
+                _(
+                    "%(partner)s is on credit hold since %(date)s (%(reason)s): "
+                    "%(what)s "
+                    "is blocked. Ask %(who)s or a collection manager.",
+                    partner=partner.display_name,
+                    date=format_date(self.env, partner.collection_hold_date),
+                    reason=partner.collection_hold_reason or _("no reason given"),
+                    what=what,
+                    who=partner.collection_user_id.name or _("the collector"),
+                )
+            )
 
     def _check_collection_write_access(self):
         if not self.env.su and not self.env.user.has_group(

@@ -1,1 +1,2 @@
 from . import collection_charge_wizard
+from . import collection_weapon_wizard

@@ -1,0 +1,185 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CollectionMandate(models.Model):
+    _name = "collection.mandate"
+    _description = "Collector Mandate"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_ids = fields.Many2many(
+        comodel_name="res.users",
+        string="Collectors",
+        required=True,
+        tracking=True,
+        domain=lambda self: [
+            (
+                "groups_id",
+                "in",
+                self.env.ref("credit_collection.group_collection_user").ids,
+            )
+        ],
+    )
+    manager_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Approver",
+        required=True,
+        tracking=True,
+        domain=lambda self: [
+            (
+                "groups_id",
+                "in",
+                self.env.ref("credit_collection.group_collection_manager").ids,
+            )
+        ],
+        help="Decides what goes beyond this mandate.",
+    )
+    date_start = fields.Date(
+        string="Valid From",
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+    )
+    date_end = fields.Date(string="Valid Until", tracking=True)
+    max_delay_days = fields.Integer(
+        string="Delay (days)",
+        tracking=True,
+        help="Most days between an invoice's original due date and a promised date.",
+    )
+    max_credit_amount = fields.Monetary(
+        string="Credit", tracking=True, help="Largest payment plan agreed alone."
+    )
+    max_waiver_amount = fields.Monetary(
+        string="Waiver",
+        tracking=True,
+        help="Most interest, compensation and fees waived in one decision.",
+    )
+    can_hold = fields.Boolean(string="May Hold", tracking=True)
+    can_release = fields.Boolean(string="May Release", tracking=True)
+    can_accept_terms = fields.Boolean(
+        string="May Accept Terms",
+        tracking=True,
+        help="Accept payment terms longer than the company's.",
+    )
+    max_broken_promises = fields.Integer(
+        string="Broken Promises",
+        default=2,
+        tracking=True,
+        help="A customer with this many broken promises in a year needs approval "
+        "for a new one.",
+    )
+    report_frequency = fields.Selection(
+        selection=[("daily", "Daily"), ("weekly", "Weekly")],
+        default="weekly",
+        required=True,
+    )
+    usage_ids = fields.One2many(
+        comodel_name="collection.mandate.usage",
+        inverse_name="mandate_id",
+        string="Uses",
+    )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains(
+        "max_delay_days",
+        "max_credit_amount",
+        "max_waiver_amount",
+        "max_broken_promises",
+        "date_start",
+        "date_end",
+    )
+    def _check_values(self):
+        for mandate in self:
+            if (
+                min(
+                    mandate.max_delay_days,
+                    mandate.max_credit_amount,
+                    mandate.max_waiver_amount,
+                    mandate.max_broken_promises,
+                )
+                < 0
+            ):
+                raise ValidationError(_("A mandate's limits cannot be negative."))
+            if mandate.date_end and mandate.date_end < mandate.date_start:
+                raise ValidationError(_("A mandate cannot end before it starts."))
+
+    @api.constrains("user_ids", "date_start", "date_end", "company_id", "active")
+    def _check_one_mandate(self):
+        for mandate in self.filtered("active"):
+            overlapping = self.search(
+                [
+                    ("id", "!=", mandate.id),
+                    ("company_id", "=", mandate.company_id.id),
+                    ("user_ids", "in", mandate.user_ids.ids),
+                    "|",
+                    ("date_end", "=", False),
+                    ("date_end", ">=", mandate.date_start),
+                ]
+                + ([("date_start", "<=", mandate.date_end)] if mandate.date_end else [])
+            )
+            if overlapping:
+                collectors = (overlapping.user_ids & mandate.user_ids).mapped("name")
+                raise ValidationError(
+                    _(
+                        "%(collectors)s would have two mandates at the same time "
+                        "(%(mandate)s).",
+                        collectors=", ".join(collectors),
+                        mandate=overlapping[0].name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_mandate(self, user, company, date):
+        return self.sudo().search(
+            [
+                ("user_ids", "in", user.ids),
+                ("company_id", "=", company.id),
+                ("date_start", "<=", date),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", date),
+            ],
+            limit=1,
+        )
+
+    def _get_limit(self, weapon):
+        """The mandate's limit for a weapon measured in days or money; None for
+        the weapons that are permissions."""
+        return {
+            "delay": self.max_delay_days,
+            "credit": self.max_credit_amount,
+            "waiver": self.max_waiver_amount,
+        }.get(weapon)
+
+    def _allows(self, weapon, value):
+        """Whether this mandate covers a use of `weapon` worth `value`; no
+        mandate covers nothing."""
+        if not self:
+            return False
+        permissions = {
+            "hold": self.can_hold,
+            "release": self.can_release,
+            "terms": self.can_accept_terms,
+        }
+        if weapon in permissions:
+            return permissions[weapon]
+        return value <= self._get_limit(weapon)

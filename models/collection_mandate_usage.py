@@ -1,0 +1,244 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+WEAPONS = [
+    ("delay", "Delay"),
+    ("credit", "Credit"),
+    ("waiver", "Waiver"),
+    ("hold", "Hold"),
+    ("release", "Release"),
+    ("terms", "Terms"),
+    ("override", "Hold override"),
+]
+
+
+class CollectionMandateUsage(models.Model):
+    _name = "collection.mandate.usage"
+    _description = "Use of a Collection Weapon"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, readonly=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Collector",
+        readonly=True,
+        help="Empty for a use by a dunning policy.",
+    )
+    policy_id = fields.Many2one(
+        comodel_name="collection.policy", string="By Policy", readonly=True
+    )
+    mandate_id = fields.Many2one(comodel_name="collection.mandate", readonly=True)
+    manager_id = fields.Many2one(
+        comodel_name="res.users", string="Approver", readonly=True
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Customer", required=True, readonly=True
+    )
+    move_ids = fields.Many2many(
+        comodel_name="account.move", string="Invoices", readonly=True
+    )
+    weapon = fields.Selection(selection=WEAPONS, required=True, readonly=True)
+    value = fields.Float(readonly=True, help="Days for a delay, an amount otherwise.")
+    limit_value = fields.Float(string="Limit", readonly=True)
+    within_mandate = fields.Boolean(readonly=True)
+    amount_at_stake = fields.Monetary(
+        readonly=True, help="Open amount of the customer when the weapon was used."
+    )
+    state = fields.Selection(
+        selection=[
+            ("applied", "Applied"),
+            ("to_approve", "To Approve"),
+            ("approved", "Approved"),
+            ("refused", "Refused"),
+        ],
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    approver_id = fields.Many2one(
+        comodel_name="res.users", string="Decided By", readonly=True
+    )
+    decision_date = fields.Datetime(readonly=True)
+    reason = fields.Text(readonly=True)
+    payload = fields.Json(readonly=True, help="What to apply once approved.")
+    res_model = fields.Char(string="Source Model", readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Source", model_field="res_model", readonly=True
+    )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            _("The uses of the collection weapons are kept: refuse a request.")
+        )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_approve(self):
+        self._check_decision()
+        self._action_decide("approved")
+        for usage in self:
+            usage._apply()
+
+    def action_refuse(self):
+        self._check_decision()
+        self._action_decide("refused")
+
+    def _action_decide(self, state):
+        self.sudo().write(
+            {
+                "state": state,
+                "approver_id": self.env.uid,
+                "decision_date": fields.Datetime.now(),
+            }
+        )
+        self.sudo().activity_feedback(
+            ["mail.mail_activity_data_todo"],
+            feedback=_("Approved") if state == "approved" else _("Refused"),
+        )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _check_decision(self):
+        if not self.env.user.has_group("credit_collection.group_collection_manager"):
+            raise AccessError(_("Only a collection manager decides beyond a mandate."))
+        if any(usage.state != "to_approve" for usage in self):
+            raise UserError(_("Only a request waiting for approval can be decided."))
+
+    @api.model
+    def _request(
+        self,
+        weapon,
+        partner,
+        value=0.0,
+        moves=None,
+        payload=None,
+        reason=None,
+        source=None,
+        policy=None,
+    ):
+        """The one entry point of every weapon: check it against the user's
+        mandate, log it, and apply it at once when the mandate covers it, or
+        put it to the mandate's manager, taking effect only when approved.
+
+        A dunning `policy` acts for the company: logged, never held back."""
+        user = self.env.user
+        if not policy and not user.has_group("credit_collection.group_collection_user"):
+            raise AccessError(_("Only collectors use the collection weapons."))
+        company = (moves[:1].company_id if moves else None) or self.env.company
+        partner = partner.commercial_partner_id
+        Mandate = self.env["collection.mandate"]
+        mandate = (
+            Mandate
+            if policy
+            else Mandate._get_mandate(user, company, fields.Date.context_today(self))
+        )
+        within = bool(policy) or mandate._allows(weapon, value)
+        limit = mandate._get_limit(weapon) if mandate else 0.0
+        usage = self.sudo().create(
+            {
+                "company_id": company.id,
+                "user_id": False if policy else user.id,
+                "policy_id": policy.id if policy else False,
+                "mandate_id": mandate.id,
+                "manager_id": mandate.manager_id.id,
+                "partner_id": partner.id,
+                "move_ids": [fields.Command.set(moves.ids)] if moves else [],
+                "weapon": weapon,
+                "value": value,
+                "limit_value": limit or 0.0,
+                "within_mandate": within,
+                "amount_at_stake": partner.with_company(company).collection_open_amount,
+                "state": "applied" if within else "to_approve",
+                "reason": reason,
+                "payload": payload or {},
+                "res_model": source._name if source else False,
+                "res_id": source.id if source else False,
+            }
+        )
+        if within:
+            usage._apply()
+        else:
+            usage._ask_approval()
+        return usage
+
+    def _ask_approval(self):
+        for usage in self:
+            manager = usage.manager_id or self._get_fallback_manager(usage.company_id)
+            usage.manager_id = manager
+            usage.activity_schedule(
+                act_type_xmlid="mail.mail_activity_data_todo",
+                summary=_(
+                    "%(collector)s asks for %(weapon)s beyond the mandate: "
+                    "%(customer)s",
+                    collector=usage.user_id.name,
+                    weapon=dict(WEAPONS)[usage.weapon],
+                    customer=usage.partner_id.display_name,
+                ),
+                note=usage.reason or "",
+                user_id=manager.id,
+            )
+
+    @api.model
+    def _get_fallback_manager(self, company):
+        """Without a mandate, the request goes to a collection manager."""
+        group = self.env.ref("credit_collection.group_collection_manager")
+        managers = group.users.filtered(lambda u: company in u.company_ids and u.active)
+        return managers.filtered(lambda u: not u.share)[:1] or self.env.ref(
+            "base.user_admin"
+        )
+
+    def _apply(self):
+        """Make the weapon take effect through its `_apply_<weapon>` hook. A
+        manager's override of a hold has already happened: it is only logged."""
+        for usage in self.sudo().filtered(lambda u: u.weapon != "override"):
+            getattr(usage, f"_apply_{usage.weapon}")()
+
+    def _apply_delay(self):
+        self.move_ids.write({"collection_extended_until": self.payload["date"]})
+
+    def _apply_waiver(self):
+        self.move_ids.write(
+            {
+                "collection_charges_waived_until": self.payload["date"],
+                "collection_compensation_waived": True,
+            }
+        )
+
+    def _apply_hold(self):
+        self.partner_id.write(
+            {
+                "collection_hold": True,
+                "collection_hold_reason": self.reason,
+                "collection_hold_date": fields.Date.context_today(self),
+                "collection_hold_user_id": self.user_id.id,
+            }
+        )
+
+    def _apply_release(self):
+        self.partner_id.write(
+            {
+                "collection_hold": False,
+                "collection_hold_reason": False,
+                "collection_hold_date": False,
+                "collection_hold_user_id": False,
+            }
+        )

@@ -1,0 +1,259 @@
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import TODAY, CollectionCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionMandate(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.collection_interest_mode = "fr"
+        cls.mandate = cls.env["collection.mandate"].create(
+            {
+                "name": "Junior collectors",
+                "user_ids": [Command.set(cls.collector.ids)],
+                "manager_id": cls.manager.id,
+                "date_start": "2026-01-01",
+                "max_delay_days": 15,
+                "max_credit_amount": 5000,
+                "max_waiver_amount": 100,
+                "can_hold": True,
+                "can_release": False,
+            }
+        )
+        cls.invoice = cls.create_invoice(cls.customer, 10000, "2026-03-10")
+        cls.old_invoice = cls.create_invoice(cls.customer, 10000, "2026-01-31")
+
+    def use(self, weapon, moves=None, user=None, **values):
+        wizard = (
+            self.env["collection.weapon.wizard"]
+            .with_user(user or self.collector)
+            .create(
+                {
+                    "weapon": weapon,
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(moves.ids)] if moves else [],
+                    "reason": "Will pay at the end of the month",
+                    **values,
+                }
+            )
+        )
+        return wizard._request()
+
+    def test_extension_within_the_mandate_applies_at_once(self):
+        usage = self.use("delay", self.invoice, date="2026-03-20")  # 10 days
+        self.assertEqual(usage.state, "applied")
+        self.assertTrue(usage.within_mandate)
+        self.assertEqual((usage.value, usage.limit_value), (10.0, 15.0))
+        self.assertEqual(str(self.invoice.collection_extended_until), "2026-03-20")
+        # dunning waits for the new date; interest still runs from the due date
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_ids": [Command.create({"name": "R", "days_after_due": 3})],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        self.customer.email = "c@example.com"
+        run = self.env["collection.run"].create(
+            {"policy_ids": [Command.set(policy.ids)]}
+        )
+        run.action_propose()
+        skipped = {line.move_id: line.skip_reason for line in run.skipped_line_ids}
+        self.assertEqual(skipped[self.invoice], "extended")
+        self.assertGreater(self.invoice.collection_interest_amount, 0)
+
+    def test_extension_beyond_waits_for_the_manager(self):
+        usage = self.use("delay", self.invoice, date="2026-04-10")  # 31 days
+        self.assertEqual(usage.state, "to_approve")
+        self.assertFalse(self.invoice.collection_extended_until, "nothing takes effect")
+        activity = usage.activity_ids
+        self.assertEqual(activity.user_id, self.manager)
+        with self.assertRaises(AccessError):
+            usage.with_user(self.collector).action_approve()
+        usage.with_user(self.manager).action_approve()
+        self.assertEqual(usage.state, "approved")
+        self.assertEqual(usage.approver_id, self.manager)
+        self.assertEqual(str(self.invoice.collection_extended_until), "2026-04-10")
+        self.assertFalse(usage.activity_ids)
+
+    def test_refusal_cancels_the_request(self):
+        usage = self.use("delay", self.invoice, date="2026-04-10")
+        usage.with_user(self.manager).action_refuse()
+        self.assertEqual(usage.state, "refused")
+        self.assertFalse(self.invoice.collection_extended_until)
+        with self.assertRaisesRegex(UserError, "waiting for approval"):
+            usage.with_user(self.manager).action_approve()
+
+    def test_waiver_leaves_the_waived_charges_out(self):
+        # 43 days on 10,000 at 12.15 %: 143.14, plus 40.00: beyond 100.
+        wizard = (
+            self.env["collection.weapon.wizard"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "weapon": "waiver",
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.old_invoice.ids)],
+                    "reason": "Good customer, first delay",
+                }
+            )
+        )
+        self.assertAlmostEqual(wizard.waiver_amount, 183.14)
+        self.assertFalse(wizard.within_mandate)
+        usage = wizard._request()
+        self.assertEqual(usage.state, "to_approve")
+        self.assertEqual(self.old_invoice.collection_interest_amount, 143.14)
+        usage.with_user(self.manager).action_approve()
+        self.old_invoice.invalidate_recordset()
+        self.assertEqual(self.old_invoice.collection_interest_amount, 0.0)
+        self.assertEqual(self.old_invoice.collection_compensation_amount, 0.0)
+        # Interest runs again from the day after the waiver: 10 days on 10,000.
+        later = self.old_invoice._collection_get_charges(
+            fields.Date.to_date("2026-03-25")
+        )
+        self.assertEqual(later[self.old_invoice.id]["interest"], 33.29)
+
+    def test_hold_blocks_orders_and_deliveries_but_a_manager_overrides(self):
+        usage = self.use("hold")
+        self.assertEqual(usage.state, "applied")
+        self.assertTrue(self.customer.collection_hold)
+        self.assertEqual(self.customer.collection_hold_user_id, self.collector)
+        product = self.env["product.product"].create({"name": "Flour", "type": "consu"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "on credit hold since 03/15/2026"):
+            order.with_user(self.salesperson).action_confirm()
+        self.assertEqual(order.state, "draft")
+        sales_manager = new_test_user(
+            self.env,
+            login="sales_and_collection_manager",
+            groups="sales_team.group_sale_manager,stock.group_stock_user,"
+            "credit_collection.group_collection_manager",
+        )
+        order.with_user(sales_manager).action_confirm()
+        self.assertEqual(order.state, "sale")
+        override = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "override"), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(override.user_id, sales_manager)
+        self.assertIn(order.name, override.reason)
+        picking = order.picking_ids
+        stock_user = new_test_user(
+            self.env, login="warehouse", groups="stock.group_stock_user"
+        )
+        with self.assertRaisesRegex(UserError, "delivering"):
+            picking.with_user(stock_user).button_validate()
+
+    def test_release_beyond_the_mandate(self):
+        self.use("hold")
+        usage = self.use("release")
+        self.assertEqual(usage.state, "to_approve")
+        self.assertTrue(self.customer.collection_hold)
+        usage.with_user(self.manager).action_approve()
+        self.assertFalse(self.customer.collection_hold)
+
+    def test_expired_mandate_and_other_company_cover_nothing(self):
+        self.mandate.date_end = "2026-03-01"
+        self.assertEqual(
+            self.use("delay", self.invoice, date="2026-03-20").state, "to_approve"
+        )
+        self.mandate.date_end = False
+        company_2 = self.setup_other_company()["company"]
+        self.collector.company_ids |= company_2
+        self.assertFalse(
+            self.env["collection.mandate"]._get_mandate(
+                self.collector, company_2, fields.Date.today()
+            )
+        )
+
+    def test_salesperson_uses_no_weapon(self):
+        with self.assertRaises(AccessError):
+            self.use("hold", user=self.salesperson)
+        with self.assertRaises(AccessError):
+            self.env["collection.mandate.usage"].with_user(self.salesperson)._request(
+                "hold", self.customer
+            )
+
+    def test_direct_calls_are_held_to_the_same_rules(self):
+        invoice = self.invoice.with_user(self.collector)
+        with self.assertRaisesRegex(AccessError, "within a mandate"):
+            invoice.write({"collection_extended_until": "2026-06-30"})
+        with self.assertRaisesRegex(AccessError, "Hold and Release"):
+            self.customer.with_user(self.collector).write({"collection_hold": True})
+        usage = (
+            self.env["collection.mandate.usage"]
+            .with_user(self.collector)
+            ._request(
+                "delay", self.customer, 60, invoice, payload={"date": "2026-05-09"}
+            )
+        )
+        self.assertEqual(usage.state, "to_approve")
+        self.assertFalse(self.invoice.collection_extended_until)
+        with self.assertRaises(AccessError):
+            self.env["collection.mandate.usage"].with_user(self.collector).create(
+                {"weapon": "hold", "partner_id": self.customer.id, "state": "applied"}
+            )
+
+    def test_bad_values_are_refused(self):
+        Mandate = self.env["collection.mandate"].with_user(self.manager)
+        values = {
+            "name": "X",
+            "user_ids": [Command.set(self.manager.ids)],
+            "manager_id": self.manager.id,
+        }
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            Mandate.create({**values, "max_delay_days": -5})
+        with self.assertRaisesRegex(ValidationError, "cannot end before it starts"):
+            Mandate.create(
+                {**values, "date_start": "2026-03-01", "date_end": "2026-02-01"}
+            )
+        with self.assertRaisesRegex(ValidationError, "two mandates at the same time"):
+            Mandate.create({**values, "user_ids": [Command.set(self.collector.ids)]})
+        with self.assertRaisesRegex(UserError, "after today"):
+            self.use("delay", self.invoice, date="2026-03-01")
+
+    def test_stop_deliveries_level_holds_for_the_policy(self):
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Stop",
+                            "days_after_due": 30,
+                            "channel": "phone",
+                            "hold_deliveries": True,
+                        }
+                    )
+                ],
+            }
+        )
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        self.env.company.collection_policy_id = policy
+        run.action_propose()
+        run.action_execute()
+        self.assertTrue(self.customer.collection_hold)
+        usage = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "hold"), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(
+            (usage.policy_id, usage.user_id), (policy, self.env["res.users"])
+        )
+        self.assertEqual(usage.state, "applied")
