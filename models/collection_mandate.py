@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -85,6 +87,7 @@ class CollectionMandate(models.Model):
         default="weekly",
         required=True,
     )
+    last_digest_date = fields.Date(readonly=True, copy=False)
     usage_ids = fields.One2many(
         comodel_name="collection.mandate.usage",
         inverse_name="mandate_id",
@@ -175,6 +178,8 @@ class CollectionMandate(models.Model):
         mandate covers nothing."""
         if not self:
             return False
+        if weapon == "terms" and value <= self.company_id.collection_payment_days:
+            return True
         permissions = {
             "hold": self.can_hold,
             "release": self.can_release,
@@ -183,3 +188,55 @@ class CollectionMandate(models.Model):
         if weapon in permissions:
             return permissions[weapon]
         return value <= self._get_limit(weapon)
+
+    @api.model
+    def _cron_send_digest(self):
+        """Send each manager the report of their collectors' uses: every day for
+        a daily mandate, on Mondays for a weekly one, once per day at most."""
+        today = fields.Date.context_today(self)
+        report = self.env.ref(
+            "credit_collection.action_report_collection_mandate_usage"
+        )
+        for mandate in self.search([("date_start", "<=", today)]):
+            if mandate.last_digest_date == today or (
+                mandate.report_frequency == "weekly" and today.weekday() != 0
+            ):
+                continue
+            days = 1 if mandate.report_frequency == "daily" else 7
+            usages = self.env["collection.mandate.usage"].search(
+                [
+                    ("mandate_id", "=", mandate.id),
+                    ("date", ">=", today - timedelta(days=days)),
+                    ("date", "<", today),
+                ]
+            )
+            mandate.last_digest_date = today
+            if not usages:
+                continue
+            content, _format = report._render_qweb_pdf(report, usages.ids)
+            attachment = self.env["ir.attachment"].create(
+                {
+                    "name": f"{mandate.name} - {today}.pdf",
+                    "raw": content,
+                    "res_model": mandate._name,
+                    "res_id": mandate.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+            mandate.message_post(
+                subject=_(
+                    "Use of the collection weapons: %(mandate)s", mandate=mandate.name
+                ),
+                body=_(
+                    "%(count)s uses of the weapons of %(mandate)s since %(date)s, "
+                    "%(beyond)s beyond the mandate.",
+                    count=len(usages),
+                    mandate=mandate.name,
+                    date=today - timedelta(days=days),
+                    beyond=len(usages.filtered(lambda u: not u.within_mandate)),
+                ),
+                partner_ids=mandate.manager_id.partner_id.ids,
+                attachment_ids=attachment.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )

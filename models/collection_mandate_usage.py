@@ -113,9 +113,94 @@ class CollectionMandateUsage(models.Model):
             feedback=_("Approved") if state == "approved" else _("Refused"),
         )
 
+    def action_export_xlsx(self):
+        """The selected uses as a spreadsheet, for the manager's own analysis."""
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": _("Mandate usage.xlsx"),
+                "raw": self._get_xlsx(),
+                "mimetype": "application/vnd.openxmlformats-officedocument."
+                "spreadsheetml.sheet",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _get_report_data(self):
+        """Uses grouped by collector (or policy), with totals per weapon."""
+        groups = {}
+        for usage in self.sorted(lambda u: (u.user_id.name or "", u.date)):
+            who = usage.user_id.name or usage.policy_id.name or ""
+            group = groups.setdefault(who, {"usages": self.browse(), "weapons": {}})
+            group["usages"] |= usage
+            total = group["weapons"].setdefault(
+                usage.weapon,
+                {
+                    "label": dict(WEAPONS)[usage.weapon],
+                    "count": 0,
+                    "beyond": 0,
+                    "refused": 0,
+                    "value": 0.0,
+                    "at_stake": 0.0,
+                },
+            )
+            total["count"] += 1
+            total["beyond"] += not usage.within_mandate
+            total["refused"] += usage.state == "refused"
+            total["value"] += usage.value
+            total["at_stake"] += usage.amount_at_stake
+        return groups
+
+    def _get_xlsx(self):
+        import io
+
+        import xlsxwriter
+
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        sheet = workbook.add_worksheet(_("Uses"))
+        bold = workbook.add_format({"bold": True})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        headers = [
+            _("Date"),
+            _("Collector"),
+            _("Customer"),
+            _("Weapon"),
+            _("Value"),
+            _("Limit"),
+            _("Within Mandate"),
+            _("State"),
+            _("Decided By"),
+            _("Amount at Stake"),
+            _("Reason"),
+        ]
+        sheet.write_row(0, 0, headers, bold)
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for row, usage in enumerate(self.sorted("date"), start=1):
+            sheet.write_datetime(row, 0, usage.date, date_format)
+            sheet.write(row, 1, usage.user_id.name or usage.policy_id.name or "")
+            sheet.write(row, 2, usage.partner_id.display_name)
+            sheet.write(row, 3, dict(WEAPONS)[usage.weapon])
+            sheet.write_number(row, 4, usage.value)
+            sheet.write_number(row, 5, usage.limit_value)
+            sheet.write(row, 6, _("Yes") if usage.within_mandate else _("No"))
+            sheet.write(row, 7, states[usage.state])
+            sheet.write(row, 8, usage.approver_id.name or "")
+            sheet.write_number(row, 9, usage.amount_at_stake, money)
+            sheet.write(row, 10, usage.reason or "")
+        sheet.set_column(0, 0, 17)
+        sheet.set_column(1, 3, 22)
+        sheet.set_column(9, 10, 18)
+        workbook.close()
+        return output.getvalue()
 
     def _check_decision(self):
         if not self.env.user.has_group("credit_collection.group_collection_manager"):
@@ -143,7 +228,11 @@ class CollectionMandateUsage(models.Model):
         user = self.env.user
         if not policy and not user.has_group("credit_collection.group_collection_user"):
             raise AccessError(_("Only collectors use the collection weapons."))
-        company = (moves[:1].company_id if moves else None) or self.env.company
+        company = (
+            (moves[:1].company_id if moves else None)
+            or (source.company_id if source and "company_id" in source else None)
+            or self.env.company
+        )
         partner = partner.commercial_partner_id
         Mandate = self.env["collection.mandate"]
         mandate = (
@@ -222,6 +311,17 @@ class CollectionMandateUsage(models.Model):
                 "collection_compensation_waived": True,
             }
         )
+
+    def _apply_terms(self):
+        record = (
+            self.env[self.res_model].browse(self.res_id).with_company(self.company_id)
+        )
+        field = (
+            "property_payment_term_id"
+            if self.res_model == "res.partner"
+            else ("payment_term_id")
+        )
+        record[field] = self.payload["payment_term_id"]
 
     def _apply_hold(self):
         self.partner_id.write(

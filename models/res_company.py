@@ -33,6 +33,12 @@ class ResCompany(models.Model):
         help="Annual rate of the contractual mode. In France, at least three times "
         "the legal interest rate.",
     )
+    collection_payment_days = fields.Integer(
+        string="Standard Payment Terms (days)",
+        default=30,
+        help="Accepting longer payment terms for a customer or an order is a "
+        "collector's weapon: it needs the mandate's permission.",
+    )
     collection_compensation_amount = fields.Monetary(
         string="Fixed Compensation",
         currency_field="currency_id",

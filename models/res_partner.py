@@ -216,6 +216,9 @@ class ResPartner(models.Model):
     def action_collection_release(self):
         return self._open_weapon_wizard("release")
 
+    def action_collection_accept_terms(self):
+        return self._open_weapon_wizard("terms")
+
     def _open_weapon_wizard(self, weapon):
         self.ensure_one()
         return {

@@ -257,3 +257,122 @@ class TestCollectionMandate(CollectionCommon):
             (usage.policy_id, usage.user_id), (policy, self.env["res.users"])
         )
         self.assertEqual(usage.state, "applied")
+
+
+@tagged("post_install", "-at_install")
+class TestMandateReporting(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.mandate = cls.env["collection.mandate"].create(
+            {
+                "name": "Daily collectors",
+                "user_ids": [Command.set(cls.collector.ids)],
+                "manager_id": cls.manager.id,
+                "date_start": "2026-01-01",
+                "max_delay_days": 15,
+                "can_hold": True,
+                "report_frequency": "daily",
+            }
+        )
+        cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-03-10")
+        Usage = cls.env["collection.mandate.usage"].with_user(cls.collector)
+        with freeze_time("2026-03-15 10:00"):
+            Usage._request("hold", cls.customer, reason="Three months late")
+            Usage._request(
+                "delay", cls.customer, 40, cls.invoice, payload={"date": "2026-04-19"}
+            )
+
+    def test_report_totals_per_collector_and_weapon(self):
+        usages = self.env["collection.mandate.usage"].search(
+            [("mandate_id", "=", self.mandate.id)]
+        )
+        data = usages._get_report_data()
+        totals = data[self.collector.name]["weapons"]
+        self.assertEqual((totals["hold"]["count"], totals["hold"]["beyond"]), (1, 0))
+        self.assertEqual(
+            (totals["delay"]["value"], totals["delay"]["beyond"]), (40.0, 1)
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "credit_collection.report_collection_mandate_usage", usages.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("Boulangerie Martin", html)
+        self.assertIn("Beyond", html)
+
+    def test_xlsx_lists_every_use(self):
+        import io
+
+        import openpyxl
+
+        usages = self.env["collection.mandate.usage"].search(
+            [("mandate_id", "=", self.mandate.id)]
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(usages._get_xlsx())).active
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        self.assertEqual(len(rows), 2)
+        self.assertEqual({row[3] for row in rows}, {"Hold", "Delay"})
+        self.assertIn(40.0, [row[4] for row in rows])
+
+    def test_daily_digest_to_the_manager_once(self):
+        Mandate = self.env["collection.mandate"]
+        with freeze_time("2026-03-16 06:00"):
+            Mandate._cron_send_digest()
+            Mandate._cron_send_digest()
+        digests = self.mandate.message_ids.filtered(
+            lambda m: self.manager.partner_id in m.partner_ids
+        )
+        self.assertEqual(len(digests), 1)
+        self.assertEqual(digests.attachment_ids.mimetype, "application/pdf")
+        self.assertIn("2 uses", digests.body)
+
+    @freeze_time(TODAY)
+    def test_longer_payment_terms_need_the_permission(self):
+        self.env.company.collection_payment_days = 30
+        term_60 = self.env["account.payment.term"].create(
+            {
+                "name": "60 days",
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 100, "nb_days": 60}
+                    )
+                ],
+            }
+        )
+        wizard = (
+            self.env["collection.weapon.wizard"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "weapon": "terms",
+                    "partner_id": self.customer.id,
+                    "payment_term_id": term_60.id,
+                    "reason": "Their purchasing policy",
+                }
+            )
+        )
+        self.assertEqual(wizard.value, 60)
+        usage = wizard._request()
+        self.assertEqual(usage.state, "to_approve")
+        usage.with_user(self.manager).action_approve()
+        self.assertEqual(self.customer.property_payment_term_id, term_60)
+        self.mandate.can_accept_terms = True
+        order = self.env["sale.order"].create({"partner_id": self.customer.id})
+        wizard = (
+            self.env["collection.weapon.wizard"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "weapon": "terms",
+                    "partner_id": self.customer.id,
+                    "order_id": order.id,
+                    "payment_term_id": term_60.id,
+                    "reason": "Large order",
+                }
+            )
+        )
+        self.assertEqual(wizard._request().state, "applied")
+        self.assertEqual(order.payment_term_id, term_60)

@@ -16,6 +16,7 @@ class CollectionWeaponWizard(models.TransientModel):
             ("waiver", "Waive late-payment charges"),
             ("hold", "Put on credit hold"),
             ("release", "Release the credit hold"),
+            ("terms", "Accept payment terms"),
         ],
         required=True,
         readonly=True,
@@ -25,6 +26,8 @@ class CollectionWeaponWizard(models.TransientModel):
     )
     move_ids = fields.Many2many(comodel_name="account.move", string="Invoices")
     currency_id = fields.Many2one(related="partner_id.collection_currency_id")
+    order_id = fields.Many2one(comodel_name="sale.order", string="Order")
+    payment_term_id = fields.Many2one(comodel_name="account.payment.term")
     date = fields.Date(string="New Payment Date")
     reason = fields.Text(required=True)
     value = fields.Float(compute="_compute_value", string="Days Granted")
@@ -44,10 +47,13 @@ class CollectionWeaponWizard(models.TransientModel):
         )
         self.mandate_id = mandate
 
-    @api.depends("weapon", "date", "move_ids")
+    @api.depends("weapon", "date", "move_ids", "payment_term_id")
     def _compute_value(self):
         for wizard in self:
-            wizard.value = wizard._get_delay_days() if wizard.weapon == "delay" else 0
+            wizard.value = {
+                "delay": wizard._get_delay_days,
+                "terms": wizard._get_term_days,
+            }.get(wizard.weapon, lambda: 0)()
             wizard.waiver_amount = (
                 wizard._get_waiver_amount() if wizard.weapon == "waiver" else 0.0
             )
@@ -87,6 +93,11 @@ class CollectionWeaponWizard(models.TransientModel):
         if not self.date or not self.move_ids:
             return 0
         return max((self.date - move.invoice_date_due).days for move in self.move_ids)
+
+    def _get_term_days(self):
+        """Longest delay of the payment terms' installments."""
+        lines = self.payment_term_id.line_ids
+        return max(lines.mapped("nb_days"), default=0)
 
     def _get_waiver_amount(self):
         """Interest and compensation due today on the invoices, company currency."""
@@ -138,6 +149,18 @@ class CollectionWeaponWizard(models.TransientModel):
                 self.move_ids,
                 payload={"date": fields.Date.to_string(today)},
                 reason=self.reason,
+            )
+        if self.weapon == "terms":
+            if not self.payment_term_id:
+                raise UserError(_("Choose the payment terms to accept."))
+            source = self.order_id or self.partner_id.commercial_partner_id
+            return Usage._request(
+                "terms",
+                self.partner_id,
+                self.value,
+                payload={"payment_term_id": self.payment_term_id.id},
+                reason=self.reason,
+                source=source,
             )
         on_hold = self.partner_id.commercial_partner_id.collection_hold
         if self.weapon == "hold" and on_hold:
