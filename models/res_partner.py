@@ -72,7 +72,7 @@ class ResPartner(models.Model):
         help="Sale orders cannot be confirmed nor deliveries validated, but by a "
         "collection manager, whose override is logged.",
     )
-    collection_hold_reason = fields.Text(string="Hold Reason", copy=False)
+    collection_hold_reason = fields.Char(string="Hold Reason", copy=False)
     collection_hold_date = fields.Date(string="On Hold Since", copy=False)
     collection_hold_user_id = fields.Many2one(
         comodel_name="res.users", string="Put on Hold By", copy=False

@@ -376,3 +376,22 @@ class TestMandateReporting(CollectionCommon):
         )
         self.assertEqual(wizard._request().state, "applied")
         self.assertEqual(order.payment_term_id, term_60)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestHoldMessageInTheUsersLanguage(CollectionCommon):
+    def test_french_salesperson_reads_the_refusal_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["credit_collection"], ["fr_FR"]
+        )
+        self.customer.sudo().write(
+            {"collection_hold": True, "collection_hold_date": TODAY}
+        )
+        self.salesperson.lang = "fr_FR"
+        order = self.env["sale.order"].create({"partner_id": self.customer.id})
+        with self.assertRaisesRegex(UserError, "est bloqué depuis le 15/03/2026"):
+            order.with_user(self.salesperson).with_context(
+                lang="fr_FR"
+            ).action_confirm()

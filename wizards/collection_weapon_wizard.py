@@ -41,6 +41,7 @@ class CollectionWeaponWizard(models.TransientModel):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
+    @api.depends("weapon")
     def _compute_mandate_id(self):
         mandate = self.env["collection.mandate"]._get_mandate(
             self.env.user, self.env.company, fields.Date.context_today(self)
