@@ -344,20 +344,11 @@ class AccountMove(models.Model):
         return self._open_weapon_wizard("waiver")
 
     def _open_weapon_wizard(self, weapon):
-        partners = self.commercial_partner_id
-        if len(partners) != 1:
+        if len(self.commercial_partner_id) != 1:
             raise UserError(_("Choose the invoices of one customer."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.weapon.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_weapon": weapon,
-                "default_partner_id": partners.id,
-                "default_move_ids": self.ids,
-            },
-        }
+        return self.env["collection.weapon.wizard"]._action_open(
+            weapon, self.commercial_partner_id, move_ids=self.ids
+        )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

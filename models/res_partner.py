@@ -221,16 +221,7 @@ class ResPartner(models.Model):
 
     def _open_weapon_wizard(self, weapon):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.weapon.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_weapon": weapon,
-                "default_partner_id": self.commercial_partner_id.id,
-            },
-        }
+        return self.env["collection.weapon.wizard"]._action_open(weapon, self)
 
     def action_view_collection_invoices(self):
         self.ensure_one()

@@ -13,14 +13,6 @@ class SaleOrder(models.Model):
 
     def action_collection_accept_terms(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.weapon.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_weapon": "terms",
-                "default_partner_id": self.partner_id.commercial_partner_id.id,
-                "default_order_id": self.id,
-            },
-        }
+        return self.env["collection.weapon.wizard"]._action_open(
+            "terms", self.partner_id, order_id=self.id
+        )

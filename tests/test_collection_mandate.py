@@ -179,6 +179,17 @@ class TestCollectionMandate(CollectionCommon):
             )
         )
 
+    def test_screens_open_the_weapon_for_their_customer(self):
+        context = self.invoice.action_collection_extend()["context"]
+        self.assertEqual(context["default_weapon"], "delay")
+        self.assertEqual(context["default_partner_id"], self.customer.id)
+        self.assertEqual(context["default_move_ids"], self.invoice.ids)
+        context = self.customer_contact.action_collection_hold()["context"]
+        self.assertEqual(context["default_partner_id"], self.customer.id)
+        other = self.create_invoice(self.other_customer, 100, "2026-03-01")
+        with self.assertRaisesRegex(UserError, "one customer"):
+            (self.invoice | other).action_collection_waive()
+
     def test_salesperson_uses_no_weapon(self):
         with self.assertRaises(AccessError):
             self.use("hold", user=self.salesperson)

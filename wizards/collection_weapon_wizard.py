@@ -89,6 +89,22 @@ class CollectionWeaponWizard(models.TransientModel):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    @api.model
+    def _action_open(self, weapon, partner, **defaults):
+        """The wizard for `weapon` on `partner`, from any screen."""
+        context = {f"default_{name}": value for name, value in defaults.items()}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_weapon": weapon,
+                "default_partner_id": partner.commercial_partner_id.id,
+                **context,
+            },
+        }
+
     def _get_delay_days(self):
         """Days between the invoices' original due date and the new one."""
         if not self.date or not self.move_ids:
