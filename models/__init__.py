@@ -7,6 +7,7 @@ from . import collection_dunning
 from . import collection_dunning_line
 from . import collection_mandate
 from . import collection_mandate_usage
+from . import collection_promise
 from . import res_company
 from . import res_config_settings
 from . import res_partner

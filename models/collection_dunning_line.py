@@ -4,6 +4,7 @@ SKIP_REASONS = [
     ("disputed", "Disputed"),
     ("excluded", "Excluded from collection"),
     ("extended", "Payment date extended"),
+    ("promise", "Under an open promise or payment plan"),
     ("minimum", "Below the minimum amount"),
     ("already_dunned", "Already dunned at this level"),
     ("no_email", "No email address"),

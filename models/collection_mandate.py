@@ -171,6 +171,7 @@ class CollectionMandate(models.Model):
             "delay": self.max_delay_days,
             "credit": self.max_credit_amount,
             "waiver": self.max_waiver_amount,
+            "promise": self.max_broken_promises,
         }.get(weapon)
 
     def _allows(self, weapon, value):
@@ -180,6 +181,8 @@ class CollectionMandate(models.Model):
             return False
         if weapon == "terms" and value <= self.company_id.collection_payment_days:
             return True
+        if weapon == "promise":  # value: the customer's broken promises this year
+            return value < self.max_broken_promises
         permissions = {
             "hold": self.can_hold,
             "release": self.can_release,

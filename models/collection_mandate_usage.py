@@ -9,6 +9,7 @@ WEAPONS = [
     ("release", "Release"),
     ("terms", "Terms"),
     ("override", "Hold override"),
+    ("promise", "Promise after broken ones"),
 ]
 
 
@@ -99,6 +100,7 @@ class CollectionMandateUsage(models.Model):
     def action_refuse(self):
         self._check_decision()
         self._action_decide("refused")
+        self._get_sources()._collection_usage_decided()
 
     def _action_decide(self, state):
         self.sudo().write(
@@ -296,10 +298,27 @@ class CollectionMandateUsage(models.Model):
         )
 
     def _apply(self):
-        """Make the weapon take effect through its `_apply_<weapon>` hook. A
-        manager's override of a hold has already happened: it is only logged."""
-        for usage in self.sudo().filtered(lambda u: u.weapon != "override"):
+        """Make the weapon take effect through its `_apply_<weapon>` hook, or,
+        for a use asked by a promise, let the promise decide. A manager's
+        override of a hold has already happened: it is only logged."""
+        promised = self.filtered(lambda u: u.res_model == "collection.promise")
+        for usage in (
+            (self - promised).sudo().filtered(lambda u: u.weapon != "override")
+        ):
             getattr(usage, f"_apply_{usage.weapon}")()
+        promised._get_sources()._collection_usage_decided()
+
+    def _get_sources(self):
+        """The promises these uses were asked for."""
+        return (
+            self.env["collection.promise"]
+            .sudo()
+            .browse(
+                self.filtered(lambda u: u.res_model == "collection.promise").mapped(
+                    "res_id"
+                )
+            )
+        )
 
     def _apply_delay(self):
         self.move_ids.write({"collection_extended_until": self.payload["date"]})

@@ -158,6 +158,14 @@ class CollectionRun(models.Model):
                        move.collection_disputed AS disputed,
                        move.collection_excluded AS excluded,
                        move.collection_extended_until AS extended_until,
+                       EXISTS(
+                           SELECT 1
+                             FROM account_move_collection_promise_rel rel
+                             JOIN collection_promise promise
+                                  ON promise.id = rel.collection_promise_id
+                            WHERE rel.account_move_id = move.id
+                              AND promise.state = 'open'
+                       ) AS promised,
                        move.collection_level_id AS level_id,
                        move.currency_id,
                        move.amount_total,
@@ -208,7 +216,10 @@ class CollectionRun(models.Model):
                 else Level
             )
             extended = row["extended_until"] and row["extended_until"] >= self.date
-            if row["level"] and not (row["disputed"] or row["excluded"] or extended):
+            suspended = (
+                row["disputed"] or row["excluded"] or extended or row["promised"]
+            )
+            if row["level"] and not suspended:
                 minimum_reached[row["partner_id"], policy.id] += row["open_company"]
         rows = [row for row in rows if row["level"]]
 
@@ -222,6 +233,8 @@ class CollectionRun(models.Model):
                 row["skip"] = "excluded"
             elif row["extended_until"] and row["extended_until"] >= self.date:
                 row["skip"] = "extended"
+            elif row["promised"]:
+                row["skip"] = "promise"
             elif (
                 minimum_reached[row["partner_id"], row["policy"].id]
                 < row["policy"].min_amount
@@ -231,7 +244,13 @@ class CollectionRun(models.Model):
                 row["skip"] = "already_dunned"
             else:
                 row["skip"] = False
-            if row["skip"] in ("disputed", "excluded", "extended", "minimum"):
+            if row["skip"] in (
+                "disputed",
+                "excluded",
+                "extended",
+                "promise",
+                "minimum",
+            ):
                 skipped.append(row)
             else:
                 groups[row["partner_id"], row["policy"].id].append(row)

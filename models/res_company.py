@@ -39,6 +39,12 @@ class ResCompany(models.Model):
         help="Accepting longer payment terms for a customer or an order is a "
         "collector's weapon: it needs the mandate's permission.",
     )
+    collection_promise_grace_days = fields.Integer(
+        string="Promise Grace Period (days)",
+        default=2,
+        help="An installment still unpaid this many days after its date breaks the "
+        "promise.",
+    )
     collection_compensation_amount = fields.Monetary(
         string="Fixed Compensation",
         currency_field="currency_id",

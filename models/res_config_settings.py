@@ -20,6 +20,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_min_amount",
         readonly=False,
     )
+    collection_promise_grace_days = fields.Integer(
+        related="company_id.collection_promise_grace_days",
+        readonly=False,
+    )
     collection_payment_days = fields.Integer(
         related="company_id.collection_payment_days",
         readonly=False,

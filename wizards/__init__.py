@@ -1,2 +1,3 @@
+from . import collection_call_wizard
 from . import collection_charge_wizard
 from . import collection_weapon_wizard

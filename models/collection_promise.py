@@ -1,0 +1,342 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+CHANNELS = [
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("meeting", "Meeting"),
+    ("letter", "Letter"),
+]
+
+
+class CollectionPromise(models.Model):
+    _name = "collection.promise"
+    _description = "Promise to Pay"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, copy=False, readonly=True, default="/")
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    move_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Invoices",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
+        " ('move_type', '=', 'out_invoice'),"
+        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Collector",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    channel = fields.Selection(selection=CHANNELS, default="phone", required=True)
+    contact_name = fields.Char(string="Spoke With")
+    reason_id = fields.Many2one(
+        comodel_name="collection.reason",
+        string="Non-payment Reason",
+        check_company=True,
+    )
+    note = fields.Text()
+    date = fields.Date(
+        string="Made On",
+        required=True,
+        default=fields.Date.context_today,
+        readonly=True,
+    )
+    line_ids = fields.One2many(
+        comodel_name="collection.promise.line",
+        inverse_name="promise_id",
+        string="Installments",
+        copy=True,
+    )
+    amount = fields.Monetary(compute="_compute_amount", store=True, tracking=True)
+    date_due = fields.Date(
+        string="Promised Date",
+        compute="_compute_amount",
+        store=True,
+        help="Date of the last installment.",
+    )
+    is_plan = fields.Boolean(
+        string="Payment Plan", compute="_compute_amount", store=True
+    )
+    amount_paid = fields.Monetary(compute="_compute_amount_paid")
+    paid_percent = fields.Float(compute="_compute_amount_paid")
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("to_approve", "To Approve"),
+            ("open", "Open"),
+            ("kept", "Kept"),
+            ("broken", "Broken"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    usage_ids = fields.Many2many(
+        comodel_name="collection.mandate.usage",
+        string="Mandate Uses",
+        readonly=True,
+        copy=False,
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("line_ids.amount", "line_ids.date")
+    def _compute_amount(self):
+        for promise in self:
+            promise.amount = sum(promise.line_ids.mapped("amount"))
+            promise.date_due = max(promise.line_ids.mapped("date"), default=False)
+            promise.is_plan = len(promise.line_ids) >= 2
+
+    @api.depends("move_ids", "date", "amount")
+    def _compute_amount_paid(self):
+        paid = self._get_amounts_paid()
+        for promise in self:
+            promise.amount_paid = paid.get(promise.id, 0.0)
+            promise.paid_percent = (
+                min(100.0, 100.0 * promise.amount_paid / promise.amount)
+                if promise.amount
+                else 0.0
+            )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("move_ids", "partner_id")
+    def _check_move_ids(self):
+        for promise in self:
+            if (
+                promise.move_ids.commercial_partner_id
+                - promise.partner_id.commercial_partner_id
+            ):
+                raise ValidationError(
+                    _("A promise covers invoices of its own customer only.")
+                )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("collection.promise") or "/"
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft(self):
+        if any(promise.state != "draft" for promise in self):
+            raise UserError(
+                _("A promise that was recorded cannot be deleted: cancel it.")
+            )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_confirm(self):
+        for promise in self:
+            if promise.state != "draft":
+                raise UserError(_("Only a draft promise can be confirmed."))
+            promise._check_promise()
+        self._action_confirm()
+
+    def _action_confirm(self):
+        """Put the promise's delay, credit and the customer's broken promises
+        to the collector's mandate: it opens, and suspends dunning, once every
+        use is within the mandate or approved."""
+        Usage = self.env["collection.mandate.usage"]
+        for promise in self:
+            partner, moves = promise.partner_id, promise.move_ids
+            reason = promise.note or promise.reason_id.name
+            original_due = min(moves.mapped("invoice_date_due"))
+            requests = [("delay", (promise.date_due - original_due).days)]
+            if promise.is_plan:
+                requests.append(("credit", promise.amount))
+            broken = promise._get_broken_count()
+            if broken:
+                requests.append(("promise", broken))
+            promise.state = "to_approve"
+            for weapon, value in requests:
+                promise.usage_ids |= Usage._request(
+                    weapon, partner, value, moves, reason=reason, source=promise
+                )
+            promise._collection_usage_decided()
+
+    def action_cancel(self):
+        self.filtered(lambda p: p.state in ("draft", "to_approve", "open")).write(
+            {"state": "cancel"}
+        )
+
+    def action_print_confirmation(self):
+        return self.env.ref(
+            "credit_collection.action_report_collection_promise"
+        ).report_action(self)
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _check_promise(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if not self.move_ids:
+            raise UserError(_("A promise covers at least one invoice."))
+        if not self.line_ids or any(line.amount <= 0 for line in self.line_ids):
+            raise UserError(_("Each installment needs a positive amount."))
+        if any(line.date < today for line in self.line_ids):
+            raise UserError(_("A promised date cannot be in the past."))
+        open_amount = sum(self.move_ids.mapped("amount_residual"))
+        if self.currency_id.compare_amounts(self.amount, open_amount) > 0:
+            raise UserError(
+                _(
+                    "The promise (%(amount)s) is more than the invoices' open amount "
+                    "(%(open)s).",
+                    amount=self.currency_id.format(self.amount),
+                    open=self.currency_id.format(open_amount),
+                )
+            )
+
+    def _get_broken_count(self):
+        """Broken promises of the customer in the last 365 days."""
+        return self.search_count(
+            [
+                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ("state", "=", "broken"),
+                ("date", ">=", fields.Date.context_today(self) - timedelta(days=365)),
+            ]
+        )
+
+    def _collection_usage_decided(self):
+        """Open the promise once its mandate uses all took effect; cancel it if
+        one was refused."""
+        for promise in self.filtered(lambda p: p.state == "to_approve"):
+            states = set(promise.usage_ids.mapped("state"))
+            if "refused" in states:
+                promise.state = "cancel"
+            elif states and states <= {"applied", "approved"}:
+                promise.state = "open"
+                promise.partner_id.message_post(
+                    body=_(
+                        "Promise %(name)s: %(amount)s by %(date)s.",
+                        name=promise.name,
+                        amount=promise.currency_id.format(promise.amount),
+                        date=promise.date_due,
+                    )
+                )
+
+    def _get_amounts_paid(self):
+        """{promise id: amount paid on its invoices since it was made}, company
+        currency, one query for the recordset."""
+        promises = self.filtered("id")
+        if not promises:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT rel.collection_promise_id, SUM(partial.amount)
+                  FROM account_move_collection_promise_rel rel
+                  JOIN collection_promise promise
+                       ON promise.id = rel.collection_promise_id
+                  JOIN account_move_line line ON line.move_id = rel.account_move_id
+                  JOIN account_partial_reconcile partial
+                       ON partial.debit_move_id = line.id
+                  JOIN account_move_line counterpart
+                       ON counterpart.id = partial.credit_move_id
+                 WHERE rel.collection_promise_id = ANY(%s)
+                   AND line.display_type = 'payment_term'
+                   AND counterpart.date >= promise.date
+              GROUP BY rel.collection_promise_id
+                """,
+                promises.ids,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _cron_evaluate(self):
+        """Daily: an open promise fully paid is kept; one with an installment
+        unpaid past its date and the grace period is broken, dunning resumes
+        and the collector is told. Evaluating twice changes nothing."""
+        today = fields.Date.context_today(self)
+        promises = self.search([("state", "=", "open")])
+        paid = promises._get_amounts_paid()
+        for promise in promises:
+            grace = timedelta(days=promise.company_id.collection_promise_grace_days)
+            amount_paid = paid.get(promise.id, 0.0)
+            if promise.currency_id.compare_amounts(amount_paid, promise.amount) >= 0:
+                promise.state = "kept"
+                continue
+            due = sum(
+                line.amount for line in promise.line_ids if line.date + grace < today
+            )
+            if promise.currency_id.compare_amounts(amount_paid, due) < 0:
+                promise._break()
+
+    def _break(self):
+        self.state = "broken"
+        message = _(
+            "Promise %(name)s broken: %(paid)s paid of %(amount)s. Dunning resumes.",
+            name=self.name,
+            paid=self.currency_id.format(self.amount_paid),
+            amount=self.currency_id.format(self.amount),
+        )
+        self.partner_id.message_post(body=message)
+        self.activity_schedule(
+            act_type_xmlid="mail.mail_activity_data_call",
+            summary=message,
+            user_id=(self.user_id or self.env.user).id,
+        )
+
+
+class CollectionPromiseLine(models.Model):
+    _name = "collection.promise.line"
+    _description = "Promise Installment"
+    _order = "promise_id, date, id"
+
+    promise_id = fields.Many2one(
+        comodel_name="collection.promise", required=True, ondelete="cascade", index=True
+    )
+    currency_id = fields.Many2one(related="promise_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    amount_paid = fields.Monetary(compute="_compute_amount_paid")
+
+    @api.depends("promise_id.amount_paid")
+    def _compute_amount_paid(self):
+        """Payments are matched to installments in date order."""
+        for promise in self.promise_id:
+            left = promise.amount_paid
+            for line in promise.line_ids.sorted(lambda lin: (lin.date, lin.id)):
+                line.amount_paid = min(left, line.amount)
+                left -= line.amount_paid

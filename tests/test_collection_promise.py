@@ -1,0 +1,222 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import CollectionCommon
+
+
+@freeze_time("2026-03-15")
+@tagged("post_install", "-at_install")
+class TestCollectionPromise(CollectionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["collection.mandate"].create(
+            {
+                "name": "Collectors",
+                "user_ids": [Command.set(cls.collector.ids)],
+                "manager_id": cls.manager.id,
+                "date_start": "2026-01-01",
+                "max_delay_days": 30,
+                "max_credit_amount": 1000,
+                "max_broken_promises": 2,
+            }
+        )
+        cls.invoice_1 = cls.create_invoice(cls.customer, 600, "2026-03-01")
+        cls.invoice_2 = cls.create_invoice(cls.customer, 900, "2026-02-20")
+        cls.invoice_later = cls.create_invoice(cls.customer, 400, "2026-04-30")
+        cls.cash_problem = cls.env.ref(
+            "credit_collection.collection_reason_cash_problem"
+        )
+
+    def log_call(self, moves=None, **values):
+        wizard = Form(
+            self.env["collection.call.wizard"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+        )
+        wizard.contact_name = "Mrs Martin"
+        wizard.reason_id = self.cash_problem
+        if moves:
+            wizard.move_ids.clear()
+            for move in moves:
+                wizard.move_ids.add(move)
+        for name, value in values.items():
+            setattr(wizard, name, value)
+        return wizard.save()._action_confirm()
+
+    def evaluate(self, day):
+        with freeze_time(day):
+            self.env["collection.promise"]._cron_evaluate()
+
+    def test_defaults_and_a_promise_kept(self):
+        wizard = Form(
+            self.env["collection.call.wizard"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+        )
+        # the customer's overdue invoices and their open amount
+        self.assertEqual(
+            set(wizard.move_ids.ids), {self.invoice_1.id, self.invoice_2.id}
+        )
+        self.assertEqual(wizard.amount, 1500.0)
+        promise = self.log_call(promise_type="promise", date="2026-03-20")
+        # 28 days after the oldest due date: within the 30 days of the mandate
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.usage_ids.mapped("state"), ["applied"])
+        self.assertEqual(self.invoice_1.collection_reason_id, self.cash_problem)
+        self.assertIn("Mrs Martin", self.customer.message_ids[1].body)
+        self.pay(self.invoice_1, 600, "2026-03-18")
+        self.pay(self.invoice_2, 900, "2026-03-19")
+        self.evaluate("2026-03-21")
+        self.assertEqual(promise.state, "kept")
+        self.assertEqual(promise.amount_paid, 1500.0)
+
+    def test_plan_beyond_the_mandate_then_broken(self):
+        promise = self.log_call(
+            promise_type="plan",
+            date="2026-03-20",
+            installment_count=3,
+            frequency="monthly",
+        )
+        self.assertEqual(promise.line_ids.mapped("amount"), [500.0, 500.0, 500.0])
+        self.assertEqual(
+            [str(d) for d in promise.line_ids.mapped("date")],
+            ["2026-03-20", "2026-04-20", "2026-05-20"],
+        )
+        # 89 days of delay and 1,500 of credit: beyond 30 days and 1,000
+        self.assertEqual(promise.state, "to_approve")
+        self.assertEqual(
+            sorted(promise.usage_ids.mapped("weapon")), ["credit", "delay"]
+        )
+        delay = promise.usage_ids.filtered(lambda u: u.weapon == "delay")
+        credit = promise.usage_ids.filtered(lambda u: u.weapon == "credit")
+        self.assertEqual((delay.state, credit.state), ("to_approve", "to_approve"))
+        delay.with_user(self.manager).action_approve()
+        self.assertEqual(promise.state, "to_approve", "one approval is not enough")
+        credit.with_user(self.manager).action_approve()
+        self.assertEqual(promise.state, "open")
+        self.pay(self.invoice_2, 500, "2026-03-19")
+        self.evaluate("2026-03-23")
+        self.assertEqual(promise.state, "open", "the first installment was paid")
+        self.evaluate("2026-04-23")
+        self.assertEqual(promise.state, "broken")
+        activity = promise.activity_ids
+        self.assertEqual(activity.user_id, self.collector)
+        self.assertIn("500.00", activity.summary)
+        self.evaluate("2026-04-24")
+        self.assertEqual(
+            len(promise.activity_ids), 1, "evaluating again changes nothing"
+        )
+
+    def test_one_payment_covers_two_installments(self):
+        # 600 in three weeks from 16 March: 29 days after 1 March, within 30
+        promise = self.log_call(
+            moves=self.invoice_1,
+            promise_type="plan",
+            date="2026-03-16",
+            installment_count=3,
+            frequency="weekly",
+        )
+        self.assertEqual(promise.state, "open")
+        self.pay(self.invoice_1, 400, "2026-03-16")
+        self.assertEqual(promise.line_ids.mapped("amount_paid"), [200.0, 200.0, 0.0])
+        self.evaluate("2026-03-26")
+        self.assertEqual(promise.state, "open")
+        self.evaluate("2026-04-02")
+        self.assertEqual(promise.state, "broken")
+
+    def test_open_promise_suspends_dunning_until_broken_or_cancelled(self):
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_ids": [Command.create({"name": "R", "days_after_due": 3})],
+            }
+        )
+        self.customer.email = "c@example.com"
+
+        def skipped():
+            run = self.env["collection.run"].create(
+                {"policy_ids": [Command.set(policy.ids)]}
+            )
+            self.env.company.collection_policy_id = policy
+            run.action_propose()
+            return {line.move_id: line.skip_reason for line in run.skipped_line_ids}
+
+        plan = self.log_call(
+            promise_type="plan",
+            date="2026-03-20",
+            installment_count=3,
+            frequency="monthly",
+        )
+        self.assertNotIn(
+            self.invoice_1, skipped(), "waiting for approval: no suspension"
+        )
+        plan.usage_ids.with_user(self.manager).action_approve()
+        self.assertEqual(skipped()[self.invoice_1], "promise")
+        plan.action_cancel()
+        self.assertNotIn(self.invoice_1, skipped(), "cancelled: dunning resumes")
+
+    def test_refused_request_cancels_the_promise(self):
+        promise = self.log_call(promise_type="promise", date="2026-05-30")
+        self.assertEqual(promise.state, "to_approve")
+        promise.usage_ids.with_user(self.manager).action_refuse()
+        self.assertEqual(promise.state, "cancel")
+
+    def test_too_many_broken_promises_need_approval(self):
+        for _index in range(2):
+            broken = self.log_call(
+                promise_type="promise", amount=100, date="2026-03-16"
+            )
+            broken._break()
+        promise = self.log_call(promise_type="promise", amount=100, date="2026-03-16")
+        self.assertEqual(promise.state, "to_approve")
+        usage = promise.usage_ids.filtered(lambda u: u.weapon == "promise")
+        self.assertEqual((usage.value, usage.limit_value), (2.0, 2.0))
+
+    def test_bad_input_is_refused(self):
+        with self.assertRaisesRegex(UserError, "more than the invoices' open amount"):
+            self.log_call(promise_type="promise", amount=2000, date="2026-03-20")
+        with self.assertRaisesRegex(UserError, "cannot be in the past"):
+            self.log_call(promise_type="promise", date="2026-03-01")
+        wizard = Form(
+            self.env["collection.call.wizard"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+        )
+        wizard.promise_type = "plan"
+        wizard.date = "2026-03-20"
+        with wizard.line_ids.edit(0) as line:
+            line.amount = 100
+        with self.assertRaisesRegex(UserError, "do not add up"):
+            wizard.save()._action_confirm()
+        other = self.create_invoice(self.other_customer, 100, "2026-03-01")
+        with self.assertRaisesRegex(ValidationError, "its own customer"):
+            self.env["collection.promise"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set((self.invoice_1 | other).ids)],
+                }
+            )
+
+    def test_confirmation_letter(self):
+        promise = self.log_call(
+            promise_type="plan",
+            date="2026-03-20",
+            installment_count=3,
+            frequency="monthly",
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "credit_collection.report_collection_promise", promise.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("Payment plan", html)
+        self.assertIn(self.invoice_2.name, html)
+        self.assertIn("05/20/2026", html)
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            promise.unlink()
