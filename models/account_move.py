@@ -96,6 +96,17 @@ class AccountMove(models.Model):
         string="Dunning History",
         copy=False,
     )
+    collection_promise_ids = fields.Many2many(
+        comodel_name="collection.promise",
+        relation="account_move_collection_promise_rel",
+        column1="account_move_id",
+        column2="collection_promise_id",
+        string="Promises",
+        copy=False,
+    )
+    collection_promise_count = fields.Integer(
+        compute="_compute_collection_promise_count"
+    )
     collection_level_id = fields.Many2one(
         comodel_name="collection.level",
         string="Dunning Level",
@@ -172,6 +183,11 @@ class AccountMove(models.Model):
             move.collection_days_overdue = (
                 (today - min(due_dates)).days if due_dates else 0
             )
+
+    @api.depends("collection_promise_ids")
+    def _compute_collection_promise_count(self):
+        for move in self:
+            move.collection_promise_count = len(move.collection_promise_ids)
 
     @api.depends(
         "collection_dunning_line_ids.state",
@@ -336,6 +352,13 @@ class AccountMove(models.Model):
 
     def action_collection_lift_dispute(self):
         self.write({"collection_disputed": False})
+
+    def action_view_collection_promises(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.collection_promise_action"
+        )
+        action["domain"] = [("id", "in", self.collection_promise_ids.ids)]
+        return action
 
     def action_collection_extend(self):
         return self._open_weapon_wizard("delay")

@@ -37,6 +37,9 @@ class CollectionPromise(models.Model):
     )
     move_ids = fields.Many2many(
         comodel_name="account.move",
+        relation="account_move_collection_promise_rel",
+        column1="collection_promise_id",
+        column2="account_move_id",
         string="Invoices",
         check_company=True,
         domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
@@ -95,6 +98,12 @@ class CollectionPromise(models.Model):
         tracking=True,
         index=True,
     )
+    kept_count = fields.Integer(
+        compute="_compute_outcome", store=True, aggregator="sum", string="Kept"
+    )
+    broken_count = fields.Integer(
+        compute="_compute_outcome", store=True, aggregator="sum", string="Broken"
+    )
     usage_ids = fields.Many2many(
         comodel_name="collection.mandate.usage",
         string="Mandate Uses",
@@ -112,6 +121,13 @@ class CollectionPromise(models.Model):
             promise.amount = sum(promise.line_ids.mapped("amount"))
             promise.date_due = max(promise.line_ids.mapped("date"), default=False)
             promise.is_plan = len(promise.line_ids) >= 2
+
+    @api.depends("state")
+    def _compute_outcome(self):
+        """1 or 0, for the kept rate of a collector or a customer in a pivot."""
+        for promise in self:
+            promise.kept_count = promise.state == "kept"
+            promise.broken_count = promise.state == "broken"
 
     @api.depends("move_ids", "date", "amount")
     def _compute_amount_paid(self):
@@ -196,6 +212,43 @@ class CollectionPromise(models.Model):
         self.filtered(lambda p: p.state in ("draft", "to_approve", "open")).write(
             {"state": "cancel"}
         )
+
+    def action_send_confirmation(self):
+        """Email the confirmation letter to the customer's invoicing contact."""
+        report = self.env.ref("credit_collection.action_report_collection_promise")
+        for promise in self:
+            partner = promise.partner_id
+            recipient = partner._collection_get_recipients()[partner.id]
+            if not recipient.email:
+                raise UserError(
+                    _(
+                        "%(partner)s has no email address.",
+                        partner=recipient.display_name,
+                    )
+                )
+            content, _format = report._render_qweb_pdf(report, promise.ids)
+            attachment = self.env["ir.attachment"].create(
+                {
+                    "name": f"{promise.name.replace('/', '-')}.pdf",
+                    "raw": content,
+                    "res_model": promise._name,
+                    "res_id": promise.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+            partner.with_context(mail_post_autofollow=False).message_post(
+                subject=_("Our agreement %(name)s", name=promise.name),
+                body=_(
+                    "Please find attached the confirmation of our agreement: "
+                    "%(amount)s by %(date)s.",
+                    amount=promise.currency_id.format(promise.amount),
+                    date=promise.date_due,
+                ),
+                partner_ids=recipient.ids,
+                attachment_ids=attachment.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
 
     def action_print_confirmation(self):
         return self.env.ref(

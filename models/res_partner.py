@@ -77,6 +77,25 @@ class ResPartner(models.Model):
     collection_hold_user_id = fields.Many2one(
         comodel_name="res.users", string="Put on Hold By", copy=False
     )
+    collection_promise_count = fields.Integer(
+        string="Promises", compute="_compute_collection_promise_stats"
+    )
+    collection_promise_kept = fields.Integer(
+        string="Promises Kept", compute="_compute_collection_promise_stats"
+    )
+    collection_promise_broken = fields.Integer(
+        string="Promises Broken", compute="_compute_collection_promise_stats"
+    )
+    collection_promise_kept_rate = fields.Float(
+        string="Kept Rate (%)",
+        compute="_compute_collection_promise_stats",
+        help="Kept / (kept + broken).",
+    )
+    collection_promise_amount = fields.Monetary(
+        string="Amount Promised",
+        compute="_compute_collection_promise_stats",
+        currency_field="collection_currency_id",
+    )
     collection_status_access = fields.Boolean(
         compute="_compute_collection_status_access",
         help="Whether the current user may read this customer's collection status: "
@@ -134,6 +153,34 @@ class ResPartner(models.Model):
         allowed = self._collection_status_allowed(self.commercial_partner_id)
         for partner in self:
             partner.collection_status_access = partner.commercial_partner_id in allowed
+
+    @api.depends_context("company")
+    def _compute_collection_promise_stats(self):
+        groups = self.env["collection.promise"]._read_group(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("state", "not in", ("draft", "cancel")),
+                ("company_id", "=", self.env.company.id),
+            ],
+            ["partner_id", "state"],
+            ["__count", "amount:sum"],
+        )
+        stats = {}
+        for partner, state, count, amount in groups:
+            values = stats.setdefault(partner.id, {"count": 0, "amount": 0.0})
+            values["count"] += count
+            values["amount"] += amount
+            values[state] = count
+        for partner in self:
+            values = stats.get(partner.commercial_partner_id.id, {})
+            kept, broken = values.get("kept", 0), values.get("broken", 0)
+            partner.collection_promise_count = values.get("count", 0)
+            partner.collection_promise_kept = kept
+            partner.collection_promise_broken = broken
+            partner.collection_promise_kept_rate = (
+                100.0 * kept / (kept + broken) if kept + broken else 0.0
+            )
+            partner.collection_promise_amount = values.get("amount", 0.0)
 
     @api.depends_context("company")
     def _compute_collection_currency_id(self):
@@ -222,6 +269,15 @@ class ResPartner(models.Model):
     def _open_weapon_wizard(self, weapon):
         self.ensure_one()
         return self.env["collection.weapon.wizard"]._action_open(weapon, self)
+
+    def action_view_collection_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.collection_promise_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     def action_view_collection_invoices(self):
         self.ensure_one()

@@ -73,6 +73,8 @@ class TestCollectionPromise(CollectionCommon):
         self.evaluate("2026-03-21")
         self.assertEqual(promise.state, "kept")
         self.assertEqual(promise.amount_paid, 1500.0)
+        self.assertEqual(self.customer.collection_promise_kept_rate, 100.0)
+        self.assertEqual(self.customer.collection_promise_amount, 1500.0)
 
     def test_plan_beyond_the_mandate_then_broken(self):
         promise = self.log_call(
@@ -200,6 +202,15 @@ class TestCollectionPromise(CollectionCommon):
                     "move_ids": [Command.set((self.invoice_1 | other).ids)],
                 }
             )
+
+    def test_confirmation_by_email(self):
+        self.customer.email = "compta@boulangerie.example.com"
+        promise = self.log_call(promise_type="promise", date="2026-03-20")
+        promise.with_user(self.collector).action_send_confirmation()
+        message = self.customer.message_ids[0]
+        self.assertEqual(message.partner_ids, self.customer)
+        self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
+        self.assertIn(promise.name, message.subject)
 
     def test_confirmation_letter(self):
         promise = self.log_call(
