@@ -2,7 +2,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_amount
+from odoo.tools.misc import format_amount, format_date
 
 
 class CollectionDunning(models.Model):
@@ -270,7 +270,7 @@ class CollectionDunning(models.Model):
                 line.move_id.name,
                 line.move_id.invoice_origin or "",
                 line.move_id.invoice_payment_term_id.name or "",
-                fields.Date.to_string(line.due_date),
+                format_date(self.env, line.due_date),
                 line.days_overdue,
                 line.move_id.currency_id.format(line.amount_total),
                 line.move_id.currency_id.format(line.amount_open),
@@ -287,7 +287,7 @@ class CollectionDunning(models.Model):
         )
         contacts = Markup("").join(
             Markup("<li>%s: %s (%s)</li>")
-            % (fields.Date.to_string(dunning.date), dunning.level_id.name, dunning.name)
+            % (format_date(self.env, dunning.date), dunning.level_id.name, dunning.name)
             for dunning in previous
         ) or Markup("<li>%s</li>") % _("No previous dunning")
         return Markup(
