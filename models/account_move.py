@@ -449,14 +449,14 @@ class AccountMove(models.Model):
             installments[move_id].append((due, amount, reductions))
         return installments
 
-    def _collection_get_charges(self, date, charge_from=None):
+    def _collection_get_charges(self, date):
         """Late-payment charges of each invoice at `date`, as of shared/RULES.md.
 
         {move id: {"open": open amount at `date`, "interest": interest not yet
         invoiced (invoice currency), "compensation": fixed compensation (B2B)
         or capped damages (Belgian consumers) not yet invoiced (company
-        currency), "interest_from": first day of interest}}.
-        `charge_from` {move id: date}: count interest only after that day."""
+        currency)}. Interest counts from the due date, or after what was
+        already invoiced or waived, or after a consumer's 14 days."""
         installments = self._collection_get_installments()
         rates = {}
         wait_ends = self._collection_get_b2c_wait_ends()
@@ -478,7 +478,6 @@ class AccountMove(models.Model):
                     [
                         move.collection_interest_invoiced_until,
                         move.collection_charges_waived_until,
-                        (charge_from or {}).get(move.id),
                         wait_ends.get(move.id) if b2c else None,
                     ],
                 ),

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .collection_charges import B2C_MAX_REMINDER_FEE
+
 
 class CollectionPolicy(models.Model):
     _name = "collection.policy"
@@ -87,7 +89,7 @@ class CollectionPolicy(models.Model):
                 )
             )
         for level in further:
-            if level.fee_amount > 7.5:
+            if level.fee_amount > B2C_MAX_REMINDER_FEE:
                 raise ValidationError(
                     _(
                         "A further reminder to a consumer costs at most 7.50 plus "
