@@ -96,6 +96,12 @@ class ResPartner(models.Model):
         compute="_compute_collection_promise_stats",
         currency_field="collection_currency_id",
     )
+    collection_promise_collected = fields.Monetary(
+        string="Collected on Promises",
+        compute="_compute_collection_promise_stats",
+        currency_field="collection_currency_id",
+        help="Paid on the promises' invoices since each promise was made.",
+    )
     collection_status_access = fields.Boolean(
         compute="_compute_collection_status_access",
         help="Whether the current user may read this customer's collection status: "
@@ -171,9 +177,25 @@ class ResPartner(models.Model):
             values["count"] += count
             values["amount"] += amount
             values[state] = count
+        promises = self.env["collection.promise"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("state", "not in", ("draft", "cancel")),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        paid = promises._get_amounts_paid()
+        collected = {}
+        for promise in promises:
+            collected[promise.partner_id.id] = collected.get(
+                promise.partner_id.id, 0.0
+            ) + (paid.get(promise.id, 0.0))
         for partner in self:
             values = stats.get(partner.commercial_partner_id.id, {})
             kept, broken = values.get("kept", 0), values.get("broken", 0)
+            partner.collection_promise_collected = collected.get(
+                partner.commercial_partner_id.id, 0.0
+            )
             partner.collection_promise_count = values.get("count", 0)
             partner.collection_promise_kept = kept
             partner.collection_promise_broken = broken

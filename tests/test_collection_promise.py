@@ -75,6 +75,7 @@ class TestCollectionPromise(CollectionCommon):
         self.assertEqual(promise.amount_paid, 1500.0)
         self.assertEqual(self.customer.collection_promise_kept_rate, 100.0)
         self.assertEqual(self.customer.collection_promise_amount, 1500.0)
+        self.assertEqual(self.customer.collection_promise_collected, 1500.0)
 
     def test_plan_beyond_the_mandate_then_broken(self):
         promise = self.log_call(
