@@ -59,7 +59,7 @@ ensure_python_packages() {
 }
 
 as_pg_owner() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # The embedded default: a cluster in $STATE/pgdata listening on a Unix socket
@@ -71,16 +71,25 @@ start_database() {
         export PGHOST=$DB_HOST PGPORT=$DB_PORT PGUSER=$DB_USER PGPASSWORD=$DB_PASSWORD
         return
     fi
-    local bin pgdata=$STATE/pgdata sockdir=$STATE/pgsocket port=${CC_PGPORT:-54329}
+    local bin pgroot=$STATE port=${CC_PGPORT:-54329} key
     bin=$(pg_bindir)
+    key=$(printf '%s' "$STATE" | md5sum | cut -c1-8)
+    mkdir -p "$STATE"
+    # As root the cluster runs as the postgres user, who may not be allowed
+    # into the repository's folder (a clone in /root): then it lives outside.
+    if [ "$(id -u)" = 0 ] && ! as_pg_owner test -x "$STATE"; then
+        pgroot=/var/tmp/credit_collection-$key
+        say "the postgres user cannot enter $STATE: the cluster lives in $pgroot"
+    fi
+    local pgdata=$pgroot/pgdata sockdir=$pgroot/pgsocket
     # A Unix socket path is limited to 107 bytes.
     if [ ${#sockdir} -gt 80 ]; then
-        sockdir=/tmp/credit_collection-$(printf '%s' "$STATE" | md5sum | cut -c1-8)
+        sockdir=/tmp/credit_collection-$key
     fi
     mkdir -p "$pgdata" "$sockdir"
     if [ "$(id -u)" = 0 ]; then
-        chown postgres:postgres "$pgdata" "$sockdir"
-        runuser -u postgres -- test -x "$pgdata" \
+        chown postgres:postgres "$pgroot" "$pgdata" "$sockdir"
+        as_pg_owner test -x "$pgdata" \
             || die "the postgres user cannot reach $pgdata: set CC_STATE_DIR to a folder it can"
     fi
     if [ ! -f "$pgdata/PG_VERSION" ]; then
