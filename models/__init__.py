@@ -15,4 +15,5 @@ from . import account_move
 from . import account_move_line
 from . import sale_order
 from . import stock_picking
+from . import ir_actions_report
 from . import collection_demo

@@ -172,15 +172,8 @@ class CollectionDunning(models.Model):
 
     def _attach_letter(self):
         report = self.env.ref("credit_collection.action_report_collection_dunning")
-        content, _format = report._render_qweb_pdf(report, self.ids)
-        self.letter_attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": f"{self.name.replace('/', '-')}.pdf",
-                "raw": content,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            }
+        self.letter_attachment_id = report._collection_attach_pdf(
+            self, self, f"{self.name.replace('/', '-')}.pdf"
         )
 
     def _send_email(self):

@@ -216,15 +216,8 @@ class CollectionMandate(models.Model):
             mandate.last_digest_date = today
             if not usages:
                 continue
-            content, _format = report._render_qweb_pdf(report, usages.ids)
-            attachment = self.env["ir.attachment"].create(
-                {
-                    "name": f"{mandate.name} - {today}.pdf",
-                    "raw": content,
-                    "res_model": mandate._name,
-                    "res_id": mandate.id,
-                    "mimetype": "application/pdf",
-                }
+            attachment = report._collection_attach_pdf(
+                usages, mandate, f"{mandate.name} - {today}.pdf"
             )
             mandate.message_post(
                 subject=_(

@@ -226,15 +226,8 @@ class CollectionPromise(models.Model):
                         partner=recipient.display_name,
                     )
                 )
-            content, _format = report._render_qweb_pdf(report, promise.ids)
-            attachment = self.env["ir.attachment"].create(
-                {
-                    "name": f"{promise.name.replace('/', '-')}.pdf",
-                    "raw": content,
-                    "res_model": promise._name,
-                    "res_id": promise.id,
-                    "mimetype": "application/pdf",
-                }
+            attachment = report._collection_attach_pdf(
+                promise, promise, f"{promise.name.replace('/', '-')}.pdf"
             )
             partner.with_context(mail_post_autofollow=False).message_post(
                 subject=_("Our agreement %(name)s", name=promise.name),

@@ -4,6 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.collection_promise import CHANNELS
+from .common import active_customers_or_invoices
 
 
 class CollectionCallWizard(models.TransientModel):
@@ -64,16 +65,7 @@ class CollectionCallWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        model = self.env.context.get("active_model")
-        records = (
-            self.env[model].browse(self.env.context.get("active_ids", []))
-            if model
-            in (
-                "res.partner",
-                "account.move",
-            )
-            else None
-        )
+        records = active_customers_or_invoices(self.env)
         if not records:
             return values
         partner = records.commercial_partner_id
@@ -81,7 +73,7 @@ class CollectionCallWizard(models.TransientModel):
             raise UserError(_("Choose the invoices of one customer."))
         moves = (
             records
-            if model == "account.move"
+            if records._name == "account.move"
             else self.env["account.move"].search(
                 [
                     ("commercial_partner_id", "=", partner.id),

@@ -4,6 +4,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from .common import active_customers_or_invoices
+
 
 class CollectionChargeWizard(models.TransientModel):
     _name = "collection.charge.wizard"
@@ -45,16 +47,7 @@ class CollectionChargeWizard(models.TransientModel):
 
     @api.model
     def _default_partner_ids(self):
-        model = self.env.context.get("active_model")
-        records = (
-            self.env[model].browse(self.env.context.get("active_ids", []))
-            if model
-            in (
-                "res.partner",
-                "account.move",
-            )
-            else None
-        )
+        records = active_customers_or_invoices(self.env)
         return records.commercial_partner_id if records else self.env["res.partner"]
 
     # ------------------------------------------------------------
