@@ -4,6 +4,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+# Invoices of the record's customer that a promise may cover.
+PROMISABLE_INVOICES_DOMAIN = (
+    "[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
+    " ('move_type', '=', 'out_invoice'),"
+    " ('payment_state', 'in', ('not_paid', 'partial'))]"
+)
 CHANNELS = [
     ("phone", "Phone"),
     ("email", "Email"),
@@ -42,9 +48,7 @@ class CollectionPromise(models.Model):
         column2="account_move_id",
         string="Invoices",
         check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
-        " ('move_type', '=', 'out_invoice'),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        domain=PROMISABLE_INVOICES_DOMAIN,
     )
     user_id = fields.Many2one(
         comodel_name="res.users",

@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.collection_promise import CHANNELS
+from ..models.collection_promise import CHANNELS, PROMISABLE_INVOICES_DOMAIN
 from .common import active_customers_or_invoices
 
 
@@ -21,9 +21,7 @@ class CollectionCallWizard(models.TransientModel):
     move_ids = fields.Many2many(
         comodel_name="account.move",
         string="Invoices",
-        domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
-        " ('move_type', '=', 'out_invoice'),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        domain=PROMISABLE_INVOICES_DOMAIN,
     )
     currency_id = fields.Many2one(related="partner_id.collection_currency_id")
     channel = fields.Selection(selection=CHANNELS, default="phone", required=True)
