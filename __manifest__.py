@@ -41,6 +41,7 @@
         "wizards/collection_charge_wizard_views.xml",
         "wizards/collection_weapon_wizard_views.xml",
         "wizards/collection_call_wizard_views.xml",
+        "wizards/collection_aged_balance_views.xml",
         "views/credit_collection_menus.xml",
     ],
     "demo": [

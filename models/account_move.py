@@ -1,3 +1,4 @@
+import functools
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -5,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from . import collection_charges
 
@@ -458,34 +459,70 @@ class AccountMove(models.Model):
         currency)}. Interest counts from the due date, or after what was
         already invoiced or waived, or after a consumer's 14 days."""
         installments = self._collection_get_installments()
-        rates = {}
-        wait_ends = self._collection_get_b2c_wait_ends()
+        b2c_ids = self._collection_get_b2c_ids()
+        wait_ends = self.browse(b2c_ids)._collection_get_b2c_wait_ends()
+        # plain columns in one query: the ORM would read a move's hundred
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, company_id, currency_id, collection_is_charge_invoice,
+                       collection_interest_invoiced_until,
+                       collection_charges_waived_until,
+                       collection_compensation_invoiced
+                       OR collection_compensation_waived
+                  FROM account_move
+                 WHERE id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        companies, rates, rounding = {}, {}, {}
         charges = {}
-        for move in self:
-            company = move.company_id
-            mode = company.collection_interest_mode
-            if mode not in rates:
-                rates[mode] = self.env["collection.interest.rate"]._get_annual_rates(
-                    mode, company.collection_interest_rate
+        for (
+            move_id,
+            company_id,
+            currency_id,
+            charge_invoice,
+            invoiced_until,
+            waived_until,
+            compensation_done,
+        ) in self.env.cr.fetchall():
+            if company_id not in companies:
+                company = companies[company_id] = self.env["res.company"].browse(
+                    company_id
                 )
-            if move.collection_is_charge_invoice:
-                charges[move.id] = {"open": 0.0, "interest": 0.0, "compensation": 0.0}
+                rates[company_id] = self.env[
+                    "collection.interest.rate"
+                ]._get_annual_rates(
+                    company.collection_interest_mode, company.collection_interest_rate
+                )
+            company = companies[company_id]
+            for currency in (currency_id, company.currency_id.id):
+                if currency not in rounding:
+                    rounding[currency] = functools.partial(
+                        float_round,
+                        precision_rounding=self.env["res.currency"]
+                        .browse(currency)
+                        .rounding,
+                    )
+            if charge_invoice:
+                charges[move_id] = {"open": 0.0, "interest": 0.0, "compensation": 0.0}
                 continue
-            b2c = move._collection_is_b2c()
+            b2c = move_id in b2c_ids
             start_floor = max(
                 filter(
                     None,
                     [
-                        move.collection_interest_invoiced_until,
-                        move.collection_charges_waived_until,
-                        wait_ends.get(move.id) if b2c else None,
+                        invoiced_until,
+                        waived_until,
+                        wait_ends.get(move_id) if b2c else None,
                     ],
                 ),
                 default=None,
             )
             open_amount = interest = 0.0
             late = False
-            for due, amount, reductions in installments.get(move.id, []):
+            for due, amount, reductions in installments.get(move_id, []):
                 open_amount += amount - sum(
                     value for day, value in reductions if day <= date
                 )
@@ -496,27 +533,49 @@ class AccountMove(models.Model):
                 )
                 start = max(due, start_floor) if start_floor else due
                 interest += collection_charges.interest(
-                    amount, reductions, start, date, rates[mode]
+                    amount, reductions, start, date, rates[company_id]
                 )
             compensation = 0.0
-            if b2c and not (move.id in wait_ends and date > wait_ends[move.id]):
+            if b2c and not (move_id in wait_ends and date > wait_ends[move_id]):
                 # Nothing runs nor is charged before the consumer's 14 days end.
                 interest = 0.0
-            elif (
-                move.collection_compensation_invoiced
-                or move.collection_compensation_waived
-            ):
+            elif compensation_done:
                 pass
             elif b2c:
                 compensation = collection_charges.b2c_damages(open_amount)
             elif late:
                 compensation = company.collection_compensation_amount
-            charges[move.id] = {
-                "open": move.currency_id.round(open_amount),
-                "interest": move.currency_id.round(interest),
-                "compensation": company.currency_id.round(compensation),
+            charges[move_id] = {
+                "open": rounding[currency_id](open_amount),
+                "interest": rounding[currency_id](interest),
+                "compensation": rounding[company.currency_id.id](compensation),
             }
         return charges
+
+    def _collection_get_b2c_ids(self):
+        """Ids of the invoices whose policy (the invoice's, else its customer's
+        in the invoice's company, else the company's) treats their customer as
+        a consumer: one query for a whole recordset."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.id
+                  FROM account_move move
+                  JOIN res_partner partner ON partner.id = move.commercial_partner_id
+                  JOIN res_company company ON company.id = move.company_id
+                  JOIN collection_policy policy ON policy.id = COALESCE(
+                       move.collection_policy_id,
+                       (partner.collection_policy_id ->> move.company_id::text)::int,
+                       company.collection_policy_id)
+                 WHERE move.id = ANY(%s)
+                   AND policy.is_b2c
+                   AND NOT COALESCE(partner.is_company, FALSE)
+                """,
+                self.ids,
+            )
+        )
+        return {move_id for (move_id,) in self.env.cr.fetchall()}
 
     def _collection_get_b2c_wait_ends(self):
         """{move id: last day of the consumer's 14 days}, counted from the first

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
@@ -35,7 +37,12 @@ class CollectionDunning(models.Model):
     salesperson_id = fields.Many2one(comodel_name="res.users", string="Salesperson")
     date = fields.Date(required=True, default=fields.Date.context_today)
     state = fields.Selection(
-        selection=[("draft", "Proposed"), ("done", "Sent"), ("cancel", "Cancelled")],
+        selection=[
+            ("draft", "Proposed"),
+            ("queued", "To Send"),
+            ("done", "Sent"),
+            ("cancel", "Cancelled"),
+        ],
         default="draft",
         required=True,
         tracking=True,
@@ -130,31 +137,64 @@ class CollectionDunning(models.Model):
     # ------------------------------------------------------------
 
     def _execute(self):
-        """Send each proposed dunning through its level's channel, then mark it
-        and its invoices dunned."""
-        for dunning in self:
-            if dunning.state != "draft":
-                raise UserError(
-                    _(
-                        "%(dunning)s was already executed or cancelled.",
-                        dunning=dunning.name,
-                    )
+        """Decide each proposed dunning: its invoices reach its level, calls and
+        requests become activities, "stop deliveries" puts the customer on hold
+        at once; letters and emails are queued for the scheduled action, which
+        renders and sends them in batches."""
+        for dunning in self.filtered(lambda d: d.state != "draft"):
+            raise UserError(
+                _(
+                    "%(dunning)s was already executed or cancelled.",
+                    dunning=dunning.name,
                 )
+            )
+        activities = self._prepare_activity_values()
+        for dunning in self:
             dunning.name = self.env["ir.sequence"].next_by_code("collection.dunning")
-            dunning._send()
-        self.write({"state": "done"})
+        to_send = self.filtered(
+            lambda d: d.channel in ("email", "letter") or d.formal_notice
+        )
+        to_send.write({"state": "queued"})
+        (self - to_send).write({"state": "done"})
         self.line_ids.write({"state": "done"})
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            activities
+        )
+        self._hold()
+        if to_send:
+            self.env.ref(
+                "credit_collection.ir_cron_collection_send_dunnings"
+            )._trigger()
+
+    @api.model
+    def _cron_send_queued(self, batch_size=50):
+        """Render and send the queued letters and emails, a batch at a time."""
+        dunnings = self.search([("state", "=", "queued")], order="id", limit=batch_size)
+        for dunning in dunnings:
+            dunning._send()
+        dunnings.state = "done"
+        self.env["ir.cron"]._notify_progress(
+            done=len(dunnings),
+            remaining=self.search_count([("state", "=", "queued")]),
+        )
+
+    def action_send_now(self):
+        """Send queued dunnings without waiting for the scheduled action."""
+        if any(dunning.state != "queued" for dunning in self):
+            raise UserError(_("Only a dunning waiting to be sent can be sent now."))
+        for dunning in self:
+            dunning._send()
+        self.state = "done"
 
     def _send(self):
         self.ensure_one()
         level = self.level_id
-        partner = self.partner_id
         if level.channel in ("email", "letter") or level.formal_notice:
             self._attach_letter()
         if level.channel == "email":
             self._send_email()
         elif level.channel == "letter":
-            partner.message_post(
+            self.partner_id.message_post(
                 body=_(
                     "%(level)s: letter %(name)s printed for %(amount)s.",
                     level=level.name,
@@ -163,12 +203,6 @@ class CollectionDunning(models.Model):
                 ),
                 attachment_ids=self.letter_attachment_id.ids,
             )
-        if level.channel == "phone" or level.activity_type_id:
-            self._schedule_call()
-        if level.notify_salesperson and self.salesperson_id:
-            self._notify_salesperson()
-        if level.hold_deliveries:
-            self._hold()
 
     def _attach_letter(self):
         report = self.env.ref("credit_collection.action_report_collection_dunning")
@@ -200,59 +234,119 @@ class CollectionDunning(models.Model):
             subtype_xmlid="mail.mt_comment",
         )
 
-    def _schedule_call(self):
-        level = self.level_id
-        user = (
-            self.salesperson_id
-            if level.activity_user == "salesperson"
-            else self.user_id
-        )
-        self.partner_id.activity_schedule(
-            activity_type_id=(
-                level.activity_type_id or self.env.ref("mail.mail_activity_data_call")
-            ).id,
-            summary=_(
-                "%(level)s: %(count)s overdue invoice(s), %(amount)s",
-                level=level.name,
-                count=len(self.line_ids),
-                amount=self._format_amount(self.amount_total),
-            ),
-            note=self._get_desk_note(),
-            user_id=(user or self.env.user).id,
-            date_deadline=self.date,
-        )
-
-    def _notify_salesperson(self):
-        self.partner_id.activity_schedule(
-            act_type_xmlid="mail.mail_activity_data_todo",
-            summary=_(
-                "Your customer is %(days)s days late: please help collect %(amount)s",
-                days=max(self.line_ids.mapped("days_overdue"), default=0),
-                amount=self._format_amount(self.amount_open),
-            ),
-            note=self._get_desk_note(),
-            user_id=self.salesperson_id.id,
-            date_deadline=self.date,
-        )
+    def _prepare_activity_values(self):
+        """The collector's call and the salesperson's request each level asks
+        for, with the desk note, for the whole recordset at once."""
+        notes = self._get_desk_notes()
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        values = []
+        for dunning in self:
+            level = dunning.level_id
+            common = {
+                "res_model_id": partner_model,
+                "res_id": dunning.partner_id.id,
+                "note": notes[dunning.id],
+                "date_deadline": dunning.date,
+                "automated": True,
+            }
+            if level.channel == "phone" or level.activity_type_id:
+                user = (
+                    dunning.salesperson_id
+                    if level.activity_user == "salesperson"
+                    else dunning.user_id
+                )
+                values.append(
+                    {
+                        **common,
+                        "activity_type_id": (level.activity_type_id or call_type).id,
+                        "summary": _(
+                            "%(level)s: %(count)s overdue invoice(s), %(amount)s",
+                            level=level.name,
+                            count=len(dunning.line_ids),
+                            amount=dunning._format_amount(dunning.amount_total),
+                        ),
+                        "user_id": (user or self.env.user).id,
+                    }
+                )
+            if level.notify_salesperson and dunning.salesperson_id:
+                values.append(
+                    {
+                        **common,
+                        "activity_type_id": todo_type.id,
+                        "summary": _(
+                            "Your customer is %(days)s days late: please help"
+                            " collect %(amount)s",
+                            days=max(
+                                dunning.line_ids.mapped("days_overdue"), default=0
+                            ),
+                            amount=dunning._format_amount(dunning.amount_open),
+                        ),
+                        "user_id": dunning.salesperson_id.id,
+                    }
+                )
+        return values
 
     def _hold(self):
-        """The policy puts the customer on credit hold, as its own use."""
-        if not self.partner_id.collection_hold:
-            self.env["collection.mandate.usage"]._request(
+        """ "Stop deliveries" levels put their customers on credit hold, as the
+        policy's own uses."""
+        for policy, dunnings in (
+            self.filtered(
+                lambda d: (
+                    d.level_id.hold_deliveries and not d.partner_id.collection_hold
+                )
+            )
+            .grouped("policy_id")
+            .items()
+        ):
+            self.env["collection.mandate.usage"]._request_for_policy(
                 "hold",
-                self.partner_id,
-                moves=self.line_ids.move_id,
-                reason=_("%(level)s reached", level=self.level_id.name),
-                source=self,
-                policy=self.policy_id,
+                policy,
+                [
+                    (
+                        dunning.partner_id,
+                        dunning.line_ids.move_id,
+                        _("%(level)s reached", level=dunning.level_id.name),
+                        dunning,
+                    )
+                    for dunning in dunnings
+                ],
             )
 
     def _format_amount(self, amount):
         return format_amount(self.env, amount, self.currency_id)
 
-    def _get_desk_note(self):
-        """Everything to have at hand before calling: the invoices with their
-        orders, payment terms and amounts, and the previous contacts."""
+    def _get_desk_notes(self):
+        """{dunning id: everything to have at hand before calling}: the
+        invoices with their orders, payment terms and amounts, and the
+        previous contacts. Only for the dunnings that ask for an activity."""
+        dunnings = self.filtered(
+            lambda d: (
+                d.level_id.channel == "phone"
+                or d.level_id.activity_type_id
+                or (d.level_id.notify_salesperson and d.salesperson_id)
+            )
+        )
+        dunnings.line_ids.move_id.fetch(
+            ["name", "invoice_origin", "invoice_payment_term_id", "currency_id"]
+        )
+        previous = defaultdict(list)
+        for dunning in self.search(
+            [
+                ("partner_id", "in", dunnings.partner_id.ids),
+                ("state", "in", ("queued", "done")),
+                ("id", "not in", dunnings.ids),
+            ]
+        ):
+            if len(previous[dunning.partner_id.id]) < 5:
+                previous[dunning.partner_id.id].append(dunning)
+        notes = dict.fromkeys(self.ids, False)
+        for dunning in dunnings:
+            notes[dunning.id] = dunning._get_desk_note(previous[dunning.partner_id.id])
+        return notes
+
+    def _get_desk_note(self, previous):
         rows = Markup("").join(
             Markup(
                 "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
@@ -269,14 +363,6 @@ class CollectionDunning(models.Model):
                 line.move_id.currency_id.format(line.amount_open),
             )
             for line in self.line_ids
-        )
-        previous = self.search(
-            [
-                ("partner_id", "=", self.partner_id.id),
-                ("state", "=", "done"),
-                ("id", "!=", self.id),
-            ],
-            limit=5,
         )
         contacts = Markup("").join(
             Markup("<li>%s: %s (%s)</li>")

@@ -227,6 +227,34 @@ class CollectionMandateUsage(models.Model):
         put it to the mandate's manager, taking effect only when approved.
 
         A dunning `policy` acts for the company: logged, never held back."""
+        values = self._prepare_request_values(
+            weapon, partner, value, moves, payload, reason, source, policy
+        )
+        usage = self.sudo().create(values)
+        if values["within_mandate"]:
+            usage._apply()
+        else:
+            usage._ask_approval()
+        return usage
+
+    @api.model
+    def _request_for_policy(self, weapon, policy, requests):
+        """The uses a dunning policy makes for many customers at once, as
+        `_request` would one by one: [(partner, moves, reason, source)]."""
+        usages = self.sudo().create(
+            [
+                self._prepare_request_values(
+                    weapon, partner, 0.0, moves, None, reason, source, policy
+                )
+                for partner, moves, reason, source in requests
+            ]
+        )
+        usages._apply()
+        return usages
+
+    def _prepare_request_values(
+        self, weapon, partner, value, moves, payload, reason, source, policy
+    ):
         user = self.env.user
         if not policy and not user.has_group("credit_collection.group_collection_user"):
             raise AccessError(_("Only collectors use the collection weapons."))
@@ -244,32 +272,25 @@ class CollectionMandateUsage(models.Model):
         )
         within = bool(policy) or mandate._allows(weapon, value)
         limit = mandate._get_limit(weapon) if mandate else 0.0
-        usage = self.sudo().create(
-            {
-                "company_id": company.id,
-                "user_id": False if policy else user.id,
-                "policy_id": policy.id if policy else False,
-                "mandate_id": mandate.id,
-                "manager_id": mandate.manager_id.id,
-                "partner_id": partner.id,
-                "move_ids": [fields.Command.set(moves.ids)] if moves else [],
-                "weapon": weapon,
-                "value": value,
-                "limit_value": limit or 0.0,
-                "within_mandate": within,
-                "amount_at_stake": partner.with_company(company).collection_open_amount,
-                "state": "applied" if within else "to_approve",
-                "reason": reason,
-                "payload": payload or {},
-                "res_model": source._name if source else False,
-                "res_id": source.id if source else False,
-            }
-        )
-        if within:
-            usage._apply()
-        else:
-            usage._ask_approval()
-        return usage
+        return {
+            "company_id": company.id,
+            "user_id": False if policy else user.id,
+            "policy_id": policy.id if policy else False,
+            "mandate_id": mandate.id,
+            "manager_id": mandate.manager_id.id,
+            "partner_id": partner.id,
+            "move_ids": [fields.Command.set(moves.ids)] if moves else [],
+            "weapon": weapon,
+            "value": value,
+            "limit_value": limit or 0.0,
+            "within_mandate": within,
+            "amount_at_stake": partner.with_company(company).collection_open_amount,
+            "state": "applied" if within else "to_approve",
+            "reason": reason,
+            "payload": payload or {},
+            "res_model": source._name if source else False,
+            "res_id": source.id if source else False,
+        }
 
     def _ask_approval(self):
         for usage in self:
@@ -302,10 +323,9 @@ class CollectionMandateUsage(models.Model):
         for a use asked by a promise, let the promise decide. A manager's
         override of a hold has already happened: it is only logged."""
         promised = self.filtered(lambda u: u.res_model == "collection.promise")
-        for usage in (
-            (self - promised).sudo().filtered(lambda u: u.weapon != "override")
-        ):
-            getattr(usage, f"_apply_{usage.weapon}")()
+        todo = (self - promised).sudo().filtered(lambda u: u.weapon != "override")
+        for weapon, usages in todo.grouped("weapon").items():
+            getattr(usages, f"_apply_{weapon}")()
         promised._get_sources()._collection_usage_decided()
 
     def _get_sources(self):
@@ -321,36 +341,45 @@ class CollectionMandateUsage(models.Model):
         )
 
     def _apply_delay(self):
-        self.move_ids.write({"collection_extended_until": self.payload["date"]})
+        for usage in self:
+            usage.move_ids.write({"collection_extended_until": usage.payload["date"]})
 
     def _apply_waiver(self):
-        self.move_ids.write(
-            {
-                "collection_charges_waived_until": self.payload["date"],
-                "collection_compensation_waived": True,
-            }
-        )
+        for usage in self:
+            usage.move_ids.write(
+                {
+                    "collection_charges_waived_until": usage.payload["date"],
+                    "collection_compensation_waived": True,
+                }
+            )
 
     def _apply_terms(self):
-        record = (
-            self.env[self.res_model].browse(self.res_id).with_company(self.company_id)
-        )
-        field = (
-            "property_payment_term_id"
-            if self.res_model == "res.partner"
-            else ("payment_term_id")
-        )
-        record[field] = self.payload["payment_term_id"]
+        for usage in self:
+            record = (
+                self.env[usage.res_model]
+                .browse(usage.res_id)
+                .with_company(usage.company_id)
+            )
+            field = (
+                "property_payment_term_id"
+                if usage.res_model == "res.partner"
+                else "payment_term_id"
+            )
+            record[field] = usage.payload["payment_term_id"]
 
     def _apply_hold(self):
-        self.partner_id.write(
-            {
-                "collection_hold": True,
-                "collection_hold_reason": self.reason,
-                "collection_hold_date": fields.Date.context_today(self),
-                "collection_hold_user_id": self.user_id.id,
-            }
-        )
+        """One write per reason and author: a policy holds many customers."""
+        for (reason, user), usages in self.grouped(
+            lambda u: (u.reason, u.user_id)
+        ).items():
+            usages.partner_id.write(
+                {
+                    "collection_hold": True,
+                    "collection_hold_reason": reason,
+                    "collection_hold_date": fields.Date.context_today(self),
+                    "collection_hold_user_id": user.id,
+                }
+            )
 
     def _apply_release(self):
         self.partner_id.write(

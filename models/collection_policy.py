@@ -102,11 +102,10 @@ class CollectionPolicy(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    def _get_level_reached(self, days_overdue, automatic_only=False):
-        """The highest level whose delay has passed, or an empty recordset."""
+    def _get_levels(self, automatic_only=False):
+        """[(days after due, level)] in the order they are reached."""
         self.ensure_one()
         levels = self.level_ids.sorted(lambda level: (level.days_after_due, level.id))
         if automatic_only:
             levels = levels.filtered("automatic")
-        reached = levels.filtered(lambda level: level.days_after_due <= days_overdue)
-        return reached[-1:] if reached else reached
+        return [(level.days_after_due, level) for level in levels]

@@ -138,8 +138,12 @@ class TestCollectionRun(CollectionCommon):
         run.action_execute()
         self.assertEqual(run.state, "done")
         letter = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
-        self.assertEqual(letter.state, "done")
+        # decided at once, rendered and sent by the scheduled action
+        self.assertEqual(letter.state, "queued")
+        self.assertFalse(letter.letter_attachment_id)
         self.assertTrue(letter.name.startswith("DUN/2026/"))
+        self.env["collection.dunning"]._cron_send_queued()
+        self.assertEqual(letter.state, "done")
         self.assertTrue(letter.letter_attachment_id)
         self.assertIn(
             letter.letter_attachment_id, self.customer.message_ids.attachment_ids
@@ -176,6 +180,11 @@ class TestCollectionRun(CollectionCommon):
         dunning = run.dunning_ids.filtered(lambda d: d.partner_id == customer)
         self.assertEqual(dunning.level_id.name, "First reminder")
         run.action_execute()
+        self.assertFalse(dunning.mail_message_id)
+        dunning.action_send_now()
+        self.assertEqual(dunning.state, "done")
+        with self.assertRaisesRegex(UserError, "waiting to be sent"):
+            dunning.action_send_now()
         message = dunning.mail_message_id
         self.assertEqual(message.model, "res.partner")
         self.assertEqual(message.res_id, customer.id)

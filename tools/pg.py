@@ -3,6 +3,7 @@
     python3 tools/pg.py exists NAME     exit 0 when database NAME exists
     python3 tools/pg.py drop NAME       drop database NAME if it exists
     python3 tools/pg.py copy SRC DST    create DST from template SRC
+    python3 tools/pg.py vacuum NAME     vacuum and analyze database NAME
     python3 tools/pg.py url URL         print shell settings for a postgresql:// URL
 
 Connection settings come from PGHOST, PGPORT, PGUSER, PGPASSWORD.
@@ -16,8 +17,8 @@ import psycopg2
 from psycopg2 import sql
 
 
-def connect():
-    conn = psycopg2.connect(dbname="postgres")
+def connect(dbname="postgres"):
+    conn = psycopg2.connect(dbname=dbname)
     conn.autocommit = True
     return conn
 
@@ -52,6 +53,12 @@ def main(command, *args):
                     sql.Identifier(args[1]), sql.Identifier(args[0])
                 )
             )
+        conn.close()
+        return 0
+    if command == "vacuum":
+        conn = connect(args[0])
+        with conn.cursor() as cr:
+            cr.execute("VACUUM ANALYZE")
         conn.close()
         return 0
     if command == "url":

@@ -1,3 +1,4 @@
 from . import collection_call_wizard
 from . import collection_charge_wizard
 from . import collection_weapon_wizard
+from . import collection_aged_balance

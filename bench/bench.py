@@ -1,0 +1,157 @@
+"""Run every measurement on one size and print the table and a summary line.
+
+    python3 bench/bench.py CONFIG DATABASE SIZE
+
+Each measurement is a process of its own (bench/measure.py).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+from lib import SIZES, log
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# the proposal must be at least this many times faster than OCA's run, and
+# within this many times the floor
+TARGET_OCA = 10
+TARGET_FLOOR = 50
+TARGET_MB = 1024
+
+
+def measure(config, database, what, *args):
+    log(f"measuring {what}")
+    process = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(HERE, "measure.py"),
+            config,
+            database,
+            what,
+            *args,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if process.returncode:
+        log(f"{what} failed:\n{process.stderr[-3000:]}")
+        return {"what": what, "error": True}
+    return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+def machine():
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line),
+            platform.processor(),
+        )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores {model}, {memory:.0f} GB RAM, Python {python}"
+
+
+# (what, label, note from its result)
+ROWS = [
+    (
+        "proposal",
+        "Dunning proposal (ours)",
+        "{dunnings} dunnings, {invoices} invoices, {skipped} skipped",
+    ),
+    ("oca", "OCA generate_credit_lines", "{rows} credit control lines"),
+    (
+        "floor",
+        "Floor: overdue scan + bulk insert",
+        "{overdue} overdue items, {rows} rows",
+    ),
+    (
+        "execution",
+        "Execution, mail queued (ours)",
+        "{queued} letters/emails queued, {activities} activities",
+    ),
+    (
+        "letters",
+        "Sending queued letters, one cron call",
+        "{sent} sent, {left} left for the next calls",
+    ),
+    ("customers", "Status of 80 customers", "{queries_20} queries for 20"),
+    ("invoices", "Status of 80 invoices", "{queries_20} queries for 20"),
+    ("aged_balance", "Aged balance XLSX", "{customers} customers"),
+    ("promise_cron", "Promise evaluation cron", "{promises} promises, {broken} broken"),
+    ("digest_cron", "Mandate digest cron", ""),
+]
+
+
+def main(config, database, size):
+    results = {}
+    for what, _label, _note in ROWS:
+        args = [str(results["proposal"].get("rows", 0))] if what == "floor" else []
+        results[what] = measure(config, database, what, *args)
+
+    customers, documents = SIZES[size]
+    print()
+    print(f"## {size}: {customers} customers, {documents} customer documents")
+    print(f"Machine: {machine()}")
+    print()
+    print("| measurement | seconds | queries | peak MB | notes |")
+    print("|---|---:|---:|---:|---|")
+    for what, label, note in ROWS:
+        result = results[what]
+        if result.get("error"):
+            print(f"| {label} | - | - | - | failed: see above |")
+        elif result.get("seconds") is None:
+            print(f"| {label} | - | - | - | not installed |")
+        else:
+            print(
+                f"| {label} | {result['seconds']:.3f} | {result['queries']} |"
+                f" {result['peak_mb']} | {note.format(**result)} |"
+            )
+
+    proposal, oca, floor = results["proposal"], results["oca"], results["floor"]
+    ratio_oca = ratio_floor = None
+    if proposal.get("seconds") and oca.get("seconds"):
+        ratio_oca = oca["seconds"] / proposal["seconds"]
+    if proposal.get("seconds") and floor.get("seconds"):
+        ratio_floor = proposal["seconds"] / floor["seconds"]
+    print()
+    print(
+        f"ours / OCA = 1 / {ratio_oca:.1f} (target: 1 / {TARGET_OCA} or better)"
+        if ratio_oca
+        else "ours / OCA: not measured",
+        "; ",
+        f"ours / floor = {ratio_floor:.1f} (target: {TARGET_FLOOR} or less)"
+        if ratio_floor
+        else "ours / floor: not measured",
+        sep="",
+    )
+    peak = max(result.get("peak_mb", 0) for result in results.values())
+    checks = {
+        "measured": not any(result.get("error") for result in results.values()),
+        "oca": ratio_oca is None or ratio_oca >= TARGET_OCA,
+        "floor": ratio_floor is not None and ratio_floor <= TARGET_FLOOR,
+        "memory": peak < TARGET_MB,
+        "lists": all(
+            results[what].get("queries") == results[what].get("queries_20")
+            for what in ("customers", "invoices")
+        ),
+    }
+    summary = {
+        "size": size,
+        "customers": customers,
+        "documents": documents,
+        **{f"{what}_s": results[what].get("seconds") for what in results},
+        **{f"{what}_queries": results[what].get("queries") for what in results},
+        "peak_mb": peak,
+        "ours_vs_oca": round(1 / ratio_oca, 4) if ratio_oca else None,
+        "ours_vs_floor": round(ratio_floor, 1) if ratio_floor else None,
+        "targets_met": all(checks.values()),
+        "missed": [name for name, met in checks.items() if not met],
+    }
+    print("BENCH_SUMMARY " + json.dumps(summary))
+    return 0 if summary["targets_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,224 @@
+"""One measurement on a benchmark database, printed as one JSON line.
+
+    python3 bench/measure.py CONFIG DATABASE WHAT [ROWS]
+
+Everything is rolled back at the end: the database stays as generated. Each
+measurement runs in a process of its own so that its peak memory is its own.
+"""
+
+import json
+import sys
+
+from lib import Measure, environment
+from lxml import etree
+
+from odoo import fields
+from odoo.tools.safe_eval import safe_eval
+
+
+def today(env):
+    return fields.Date.context_today(env["res.partner"])
+
+
+def proposal(env):
+    run = env["collection.run"].create({})
+    with Measure(env.cr) as measure:
+        run.action_propose()
+        env.flush_all()
+    return measure, {
+        "rows": len(run.dunning_ids) + len(run.line_ids),
+        "dunnings": len(run.dunning_ids),
+        "invoices": len(run.line_ids.filtered(lambda line: line.state == "draft")),
+        "skipped": run.skipped_count,
+    }
+
+
+def execution(env):
+    run = env["collection.run"].create({})
+    run.action_propose()
+    env.flush_all()
+    with Measure(env.cr) as measure:
+        run.action_execute()
+        env.flush_all()
+    dunnings = run.dunning_ids
+    return measure, {
+        "dunnings": len(dunnings),
+        "queued": len(dunnings.filtered(lambda d: d.state == "queued")),
+        "activities": env["mail.activity"].search_count(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", dunnings.partner_id.ids),
+            ]
+        ),
+    }
+
+
+def letters(env):
+    """One call of the scheduled action sending the queued letters and emails."""
+    run = env["collection.run"].create({})
+    run.action_propose()
+    run.action_execute()
+    env.flush_all()
+    queued = env["collection.dunning"].search_count([("state", "=", "queued")])
+    with Measure(env.cr) as measure:
+        env["collection.dunning"]._cron_send_queued()
+        env.flush_all()
+    left = env["collection.dunning"].search_count([("state", "=", "queued")])
+    return measure, {"sent": queued - left, "left": left}
+
+
+def oca(env):
+    if "credit.control.run" not in env:
+        return None, {}
+    run = env["credit.control.run"].create({"date": today(env)})
+    with Measure(env.cr) as measure:
+        run.generate_credit_lines()
+        env.flush_all()
+    return measure, {"rows": len(run.line_ids)}
+
+
+def floor(env, rows):
+    """The least any proposal does: one query reading the overdue receivable
+    lines with their days overdue, one bulk insert of as many rows as the
+    proposal made, into the proposal's own table with its references."""
+    run = env["collection.run"].create({})
+    level = env.company.collection_policy_id.level_ids[:1]
+    env.flush_all()
+    with Measure(env.cr) as measure:
+        env.cr.execute(
+            """
+            SELECT line.move_id, line.partner_id, line.currency_id,
+                   line.amount_residual, %(today)s - line.date_maturity AS days
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+             WHERE account.account_type = 'asset_receivable'
+               AND line.parent_state = 'posted' AND NOT line.reconciled
+               AND line.date_maturity < %(today)s
+            """,
+            {"today": today(env)},
+        )
+        overdue = env.cr.fetchall()
+        items = [overdue[index % len(overdue)] for index in range(rows)]
+        env.cr.execute(
+            """
+            INSERT INTO collection_dunning_line (
+                run_id, company_id, level_id, date, state, create_uid, write_uid,
+                create_date, write_date, move_id, partner_id, currency_id,
+                amount_open, days_overdue)
+            SELECT %(run)s, %(company)s, %(level)s, %(today)s, 'draft', %(uid)s,
+                   %(uid)s, now(), now(), item.*
+              FROM unnest(%(moves)s::int[], %(partners)s::int[],
+                          %(currencies)s::int[], %(amounts)s::numeric[],
+                          %(days)s::int[]) item
+            """,
+            {
+                "run": run.id,
+                "company": env.company.id,
+                "level": level.id,
+                "today": today(env),
+                "uid": env.uid,
+                "moves": [item[0] for item in items],
+                "partners": [item[1] for item in items],
+                "currencies": [item[2] for item in items],
+                "amounts": [item[3] for item in items],
+                "days": [item[4] for item in items],
+            },
+        )
+    return measure, {"overdue": len(overdue), "rows": rows}
+
+
+def _list_spec(env, action_xmlid, model):
+    """What the web client asks for a list: the fields of the action's list
+    view, display names for relations."""
+    action = env.ref(action_xmlid)
+    view = action.view_ids.filtered(lambda v: v.view_mode == "list").view_id
+    arch = etree.fromstring(
+        env[model].get_views([(view.id, "list")])["views"]["list"]["arch"]
+    )
+    spec = {}
+    for node in arch.iterchildren("field"):
+        field = env[model]._fields[node.get("name")]
+        spec[field.name] = (
+            {"fields": {"display_name": {}}} if field.type == "many2one" else {}
+        )
+    return spec, safe_eval(action.domain or "[]", {"uid": env.uid})
+
+
+def status(env, what):
+    """Read the first page of Customers to Follow or Invoices to Follow as the
+    web client does, at 20 and 80 records: the queries must not grow."""
+    if what == "customers":
+        action, model = "credit_collection.res_partner_action_collection", "res.partner"
+    else:
+        action, model = (
+            "credit_collection.account_move_action_collection",
+            "account.move",
+        )
+    spec, domain = _list_spec(env, action, model)
+    env.invalidate_all()
+    env[model].web_search_read(domain, spec, limit=20)
+    with Measure(env.cr) as small:
+        env.invalidate_all()
+        env[model].web_search_read(domain, spec, limit=20)
+    queries_20 = small.queries
+    with Measure(env.cr) as measure:
+        env.invalidate_all()
+        result = env[model].web_search_read(domain, spec, limit=80)
+    return measure, {"records": len(result["records"]), "queries_20": queries_20}
+
+
+def aged_balance(env):
+    wizard = env["collection.aged.balance"].create({})
+    with Measure(env.cr) as measure:
+        content, rows = wizard._generate_xlsx()
+    return measure, {"customers": rows, "bytes": len(content)}
+
+
+def promise_cron(env):
+    with Measure(env.cr) as measure:
+        env["collection.promise"]._cron_evaluate()
+        env.flush_all()
+    promises = env["collection.promise"].search([])
+    return measure, {
+        "promises": len(promises),
+        "broken": len(promises.filtered(lambda p: p.state == "broken")),
+    }
+
+
+def digest_cron(env):
+    with Measure(env.cr) as measure:
+        env["collection.mandate"]._cron_send_digest()
+        env.flush_all()
+    return measure, {}
+
+
+def main(config, database, what, *args):
+    with environment(config, database) as env:
+        env = env(context=dict(env.context, tracking_disable=False))
+        if what == "floor":
+            measure, info = floor(env, int(args[0]))
+        elif what in ("customers", "invoices"):
+            measure, info = status(env, what)
+        else:
+            measure, info = {
+                "proposal": proposal,
+                "execution": execution,
+                "letters": letters,
+                "oca": oca,
+                "aged_balance": aged_balance,
+                "promise_cron": promise_cron,
+                "digest_cron": digest_cron,
+            }[what](env)
+        env.cr.rollback()
+    result = {"what": what, **info}
+    if measure:
+        result.update(
+            seconds=round(measure.seconds, 3),
+            queries=measure.queries,
+            peak_mb=round(measure.peak_mb),
+        )
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
