@@ -307,7 +307,7 @@ class CollectionDunning(models.Model):
                     (
                         dunning.partner_id,
                         dunning.line_ids.move_id,
-                        _("%(level)s reached", level=dunning.level_id.name),
+                        self.env._("%(level)s reached", level=dunning.level_id.name),
                         dunning,
                     )
                     for dunning in dunnings
