@@ -34,6 +34,8 @@ def proposal(env):
 
 
 def execution(env):
+    """Executing the proposal, then one call of the scheduled action that
+    sends the queued letters and emails (a batch), in the same process."""
     run = env["collection.run"].create({})
     run.action_propose()
     env.flush_all()
@@ -41,30 +43,29 @@ def execution(env):
         run.action_execute()
         env.flush_all()
     dunnings = run.dunning_ids
+    queued = len(dunnings.filtered(lambda d: d.state == "queued"))
+    with Measure(env.cr) as letters:
+        env["collection.dunning"]._cron_send_queued()
+        env.flush_all()
+    left = env["collection.dunning"].search_count([("state", "=", "queued")])
     return measure, {
         "dunnings": len(dunnings),
-        "queued": len(dunnings.filtered(lambda d: d.state == "queued")),
+        "queued": queued,
         "activities": env["mail.activity"].search_count(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", dunnings.partner_id.ids),
             ]
         ),
+        "letters": {
+            "what": "letters",
+            "sent": queued - left,
+            "left": left,
+            "seconds": round(letters.seconds, 3),
+            "queries": letters.queries,
+            "peak_mb": round(letters.peak_mb),
+        },
     }
-
-
-def letters(env):
-    """One call of the scheduled action sending the queued letters and emails."""
-    run = env["collection.run"].create({})
-    run.action_propose()
-    run.action_execute()
-    env.flush_all()
-    queued = env["collection.dunning"].search_count([("state", "=", "queued")])
-    with Measure(env.cr) as measure:
-        env["collection.dunning"]._cron_send_queued()
-        env.flush_all()
-    left = env["collection.dunning"].search_count([("state", "=", "queued")])
-    return measure, {"sent": queued - left, "left": left}
 
 
 def oca(env):
@@ -203,7 +204,6 @@ def main(config, database, what, *args):
             measure, info = {
                 "proposal": proposal,
                 "execution": execution,
-                "letters": letters,
                 "oca": oca,
                 "aged_balance": aged_balance,
                 "promise_cron": promise_cron,

@@ -3,6 +3,7 @@ import io
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
 
 # (first day overdue, last day overdue): not due, 1-30, ..., over 120
 BUCKETS = [(None, 0), (1, 30), (31, 60), (61, 90), (91, 120), (121, None)]
@@ -138,7 +139,7 @@ class CollectionAgedBalance(models.TransientModel):
             _(
                 "%(company)s: aged balance at %(date)s, in %(currency)s",
                 company=self.company_id.name,
-                date=fields.Date.to_string(self.date),
+                date=format_date(self.env, self.date),
                 currency=self.company_id.currency_id.name,
             ),
             bold,
