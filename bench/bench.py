@@ -69,7 +69,10 @@ ROWS = [
     (
         "execution",
         "Execution, mail queued (ours)",
-        "{queued} letters/emails queued, {activities} activities",
+        (
+            "{batches} batches of the scheduled action, {queued} letters/emails queued,"
+            " {activities} activities"
+        ),
     ),
     (
         "letters",
@@ -129,7 +132,9 @@ def main(config, database, size):
         else "ours / floor: not measured",
         sep="",
     )
-    peak = max(result.get("peak_mb", 0) for result in results.values())
+    peak = max(
+        result.get("peak_mb", 0) for what, result in results.items() if what != "oca"
+    )
     checks = {
         "measured": not any(result.get("error") for result in results.values()),
         "oca": ratio_oca is None or ratio_oca >= TARGET_OCA,
@@ -147,6 +152,7 @@ def main(config, database, size):
         **{f"{what}_s": results[what].get("seconds") for what in results},
         **{f"{what}_queries": results[what].get("queries") for what in results},
         "peak_mb": peak,
+        "oca_peak_mb": results["oca"].get("peak_mb"),
         "ours_vs_oca": round(1 / ratio_oca, 4) if ratio_oca else None,
         "ours_vs_floor": round(ratio_floor, 1) if ratio_floor else None,
         "targets_met": all(checks.values()),

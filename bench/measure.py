@@ -34,13 +34,22 @@ def proposal(env):
 
 
 def execution(env):
-    """Executing the proposal, then one call of the scheduled action that
-    sends the queued letters and emails (a batch), in the same process."""
+    """Executing the proposal (at once, or by the scheduled action's batches
+    for a large run), then one call of the scheduled action that sends the
+    queued letters and emails (a batch), in the same process."""
     run = env["collection.run"].create({})
     run.action_propose()
     env.flush_all()
+    batches = 0
     with Measure(env.cr) as measure:
         run.action_execute()
+        # a large run is executed by the scheduled action, a batch per call
+        # (each in its own transaction there: a clean cache here)
+        while run.state == "executing":
+            env["collection.run"]._cron_execute()
+            env.flush_all()
+            env.invalidate_all()
+            batches += 1
         env.flush_all()
     dunnings = run.dunning_ids
     queued = len(dunnings.filtered(lambda d: d.state == "queued"))
@@ -50,6 +59,7 @@ def execution(env):
     left = env["collection.dunning"].search_count([("state", "=", "queued")])
     return measure, {
         "dunnings": len(dunnings),
+        "batches": batches,
         "queued": queued,
         "activities": env["mail.activity"].search_count(
             [

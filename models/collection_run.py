@@ -6,6 +6,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
+# dunnings executed in one transaction; a larger run goes to the scheduled action
+EXECUTION_BATCH = 500
+
 
 class CollectionRun(models.Model):
     _name = "collection.run"
@@ -41,7 +44,12 @@ class CollectionRun(models.Model):
         readonly=True, help="Made by the scheduled action: automatic levels only."
     )
     state = fields.Selection(
-        selection=[("draft", "Draft"), ("proposed", "Proposed"), ("done", "Done")],
+        selection=[
+            ("draft", "Draft"),
+            ("proposed", "Proposed"),
+            ("executing", "Executing"),
+            ("done", "Done"),
+        ],
         default="draft",
         required=True,
         tracking=True,
@@ -88,7 +96,7 @@ class CollectionRun(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
-        if any(run.state == "done" for run in self):
+        if any(run.state in ("executing", "done") for run in self):
             raise UserError(_("An executed dunning run cannot be deleted."))
 
     # ------------------------------------------------------------
@@ -97,7 +105,7 @@ class CollectionRun(models.Model):
 
     def action_propose(self):
         for run in self:
-            if run.state == "done":
+            if run.state in ("executing", "done"):
                 raise UserError(_("%(run)s was already executed.", run=run.name))
             if not run.policy_ids:
                 raise UserError(_("Choose at least one dunning policy to run."))
@@ -118,10 +126,37 @@ class CollectionRun(models.Model):
                 )
         self._action_execute()
 
-    def _action_execute(self):
+    def _action_execute(self, batch_size=EXECUTION_BATCH):
+        """Execute a run at once, or, when it holds more dunnings than a batch,
+        hand it to the scheduled action that executes it a batch at a time (a
+        request must not outlive the server's time limit)."""
         for run in self:
-            run.dunning_ids.filtered(lambda d: d.state == "draft")._execute()
-        self.state = "done"
+            dunnings = run.dunning_ids.filtered(lambda d: d.state == "draft")
+            if len(dunnings) > batch_size:
+                run.state = "executing"
+            else:
+                dunnings._execute()
+                run.state = "done"
+        if "executing" in self.mapped("state"):
+            self.env.ref("credit_collection.ir_cron_collection_execute")._trigger()
+
+    @api.model
+    def _cron_execute(self, batch_size=EXECUTION_BATCH):
+        """Execute the next batch of dunnings of the runs being executed."""
+        runs = self.search([("state", "=", "executing")], order="id")
+        todo = self.env["collection.dunning"].search(
+            [("run_id", "in", runs.ids), ("state", "=", "draft")],
+            order="run_id, id",
+            limit=batch_size,
+        )
+        todo._execute()
+        left = self.env["collection.dunning"].search_count(
+            [("run_id", "in", runs.ids), ("state", "=", "draft")]
+        )
+        if not left:
+            runs.state = "done"
+        self.env["ir.cron"]._notify_progress(done=len(todo), remaining=left)
+        return left
 
     def action_print_letters(self):
         letters = self.dunning_ids.filtered(

@@ -272,6 +272,28 @@ class TestCollectionRun(CollectionCommon):
         with self.assertRaisesRegex(UserError, "cannot be deleted"):
             run.unlink()
 
+    def test_large_run_is_executed_by_batches_in_the_background(self):
+        run = self.new_run()
+        run.action_propose()
+        dunnings = run.dunning_ids
+        self.assertEqual(len(dunnings), 2)
+        run._action_execute(batch_size=1)
+        self.assertEqual(run.state, "executing")
+        self.assertEqual(set(dunnings.mapped("state")), {"draft"})
+        with self.assertRaisesRegex(UserError, "already executed"):
+            run.action_propose()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            run.unlink()
+        Run = self.env["collection.run"]
+        left = Run._cron_execute(batch_size=1)
+        self.assertEqual(left, 1)
+        self.assertEqual(len(dunnings.filtered(lambda d: d.state == "draft")), left)
+        while left:
+            left = Run._cron_execute(batch_size=1)
+        self.assertEqual(run.state, "done")
+        self.assertNotIn("draft", dunnings.mapped("state"))
+        self.assertEqual(self.invoice_54.collection_level_id.name, "Formal notice")
+
     def test_policy_levels_are_validated(self):
         Policy = self.env["collection.policy"].with_user(self.manager)
         with self.assertRaisesRegex(ValidationError, "same delay"):

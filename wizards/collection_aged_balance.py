@@ -53,7 +53,8 @@ class CollectionAgedBalance(models.TransientModel):
         """[(partner id, [amount per bucket])] of the company's customers with
         an open balance at the date, in company currency: one query for the
         whole book. An item is open at the date for its amount less what was
-        reconciled with it up to that day; it ages from its due date."""
+        reconciled with it up to that day (its residual now, plus what was
+        reconciled later); it ages from its due date."""
         self.ensure_one()
         columns = SQL(", ").join(
             SQL(
@@ -68,31 +69,31 @@ class CollectionAgedBalance(models.TransientModel):
         self.env.cr.execute(
             SQL(
                 """
-                WITH items AS (
+                WITH late AS (
+                    -- reconciliations made after the day: undone for it
+                    SELECT debit_move_id AS line_id, amount
+                      FROM account_partial_reconcile
+                     WHERE max_date > %(date)s AND company_id = %(company)s
+                 UNION ALL
+                    SELECT credit_move_id, -amount
+                      FROM account_partial_reconcile
+                     WHERE max_date > %(date)s AND company_id = %(company)s
+                ), late_sum AS (
+                    SELECT line_id, SUM(amount) AS amount FROM late GROUP BY line_id
+                ), items AS (
                     SELECT line.partner_id,
                            %(date)s - COALESCE(line.date_maturity, line.date) AS days,
-                           line.balance
-                           - COALESCE((SELECT SUM(p.amount)
-                                         FROM account_partial_reconcile p
-                                        WHERE p.debit_move_id = line.id
-                                          AND p.max_date <= %(date)s), 0)
-                           + COALESCE((SELECT SUM(p.amount)
-                                         FROM account_partial_reconcile p
-                                        WHERE p.credit_move_id = line.id
-                                          AND p.max_date <= %(date)s), 0)
+                           line.amount_residual + COALESCE(late_sum.amount, 0)
                            AS open_amount
                       FROM account_move_line line
                       JOIN account_account account ON account.id = line.account_id
+                 LEFT JOIN late_sum ON late_sum.line_id = line.id
                      WHERE account.account_type = 'asset_receivable'
                        AND line.company_id = %(company)s
                        AND line.parent_state = 'posted'
                        AND line.date <= %(date)s
                        AND line.partner_id IS NOT NULL
-                       AND (NOT line.reconciled OR EXISTS (
-                               SELECT 1 FROM account_partial_reconcile p
-                                WHERE (p.debit_move_id = line.id
-                                       OR p.credit_move_id = line.id)
-                                  AND p.max_date > %(date)s))
+                       AND (NOT line.reconciled OR late_sum.line_id IS NOT NULL)
                 )
                 SELECT partner.commercial_partner_id, %(columns)s
                   FROM items
