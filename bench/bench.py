@@ -11,7 +11,8 @@ import platform
 import subprocess
 import sys
 
-from lib import SIZES, log
+from generate import SIZES
+from lib import log
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the proposal must be at least this many times faster than OCA's run, and

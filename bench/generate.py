@@ -2,7 +2,7 @@
 
     python3 bench/generate.py CONFIG DATABASE SIZE
 
-SIZE is one of bench/lib.py's SIZES. The ORM makes a few dozen real documents
+SIZE is one of SIZES below. The ORM makes a few dozen real documents
 once (the seeds: invoices with tax, in euros, dollars and pounds, partial and
 full payments, credit notes partly reconciled or left open) and the customers;
 SQL then copies the seeds' moves, lines and reconciliations for every new
@@ -16,9 +16,16 @@ import random
 import sys
 from datetime import timedelta
 
-from lib import SIZES, environment, log
+from lib import environment, log
 
 from odoo import Command, fields
+
+# customers, customer documents (invoices and credit notes)
+SIZES = {
+    "quick": (200, 2_000),
+    "10k": (1_000, 10_000),
+    "100k": (10_000, 100_000),
+}
 
 # group kind: weight in the book
 KINDS = {

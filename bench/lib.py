@@ -1,20 +1,12 @@
-"""What the benchmark scripts share: an Odoo environment on a database, and
-the sizes they know."""
+"""What the benchmark scripts share: an Odoo environment on a database and
+the measure of a block of code."""
 
 import contextlib
-import os
 import threading
 import time
 
 import odoo
 from odoo import SUPERUSER_ID, api
-
-# customers, customer documents (invoices and credit notes)
-SIZES = {
-    "quick": (200, 2_000),
-    "10k": (1_000, 10_000),
-    "100k": (10_000, 100_000),
-}
 
 
 @contextlib.contextmanager
@@ -68,7 +60,3 @@ class Measure:
 
 def log(message):
     print(f"[bench] {message}", flush=True)
-
-
-def env_flag(name):
-    return os.environ.get(name, "") not in ("", "0")

@@ -17,3 +17,4 @@ from . import sale_order
 from . import stock_picking
 from . import ir_actions_report
 from . import collection_demo
+from . import ir_attachment

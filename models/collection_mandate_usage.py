@@ -117,19 +117,9 @@ class CollectionMandateUsage(models.Model):
 
     def action_export_xlsx(self):
         """The selected uses as a spreadsheet, for the manager's own analysis."""
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": _("Mandate usage.xlsx"),
-                "raw": self._get_xlsx(),
-                "mimetype": "application/vnd.openxmlformats-officedocument."
-                "spreadsheetml.sheet",
-            }
+        return self.env["ir.attachment"]._collection_download_xlsx(
+            _("Mandate usage.xlsx"), self._get_xlsx()
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "download",
-        }
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

@@ -75,6 +75,12 @@ class TestAgedBalance(CollectionCommon):
         )
         # the 90.00 was paid that very day: closed at the end of it
         self.assertEqual(rows["Transports Lefèvre"][2:], (200.0, 0, 0, 0, 0, 0, 200.0))
+        action = wizard.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[-1].split("?")[0])
+        )
+        self.assertEqual(attachment.name, "Aged balance 2026-02-05.xlsx")
+        self.assertEqual(attachment.raw[:2], b"PK")
 
     def test_future_day_and_salesperson_refused(self):
         with self.assertRaisesRegex(ValidationError, "future day"):

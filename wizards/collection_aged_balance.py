@@ -35,19 +35,9 @@ class CollectionAgedBalance(models.TransientModel):
     def action_export_xlsx(self):
         self.ensure_one()
         content, _count = self._generate_xlsx()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": _("Aged balance %(date)s.xlsx", date=self.date),
-                "raw": content,
-                "mimetype": "application/vnd.openxmlformats-officedocument."
-                "spreadsheetml.sheet",
-            }
+        return self.env["ir.attachment"]._collection_download_xlsx(
+            _("Aged balance %(date)s.xlsx", date=self.date), content
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "download",
-        }
 
     def _get_balances(self):
         """[(partner id, [amount per bucket])] of the company's customers with
