@@ -170,6 +170,7 @@ class CollectionDunning(models.Model):
     def _cron_send_queued(self, batch_size=50):
         """Render and send the queued letters and emails, a batch at a time."""
         dunnings = self.search([("state", "=", "queued")], order="id", limit=batch_size)
+        dunnings._attach_letters()
         for dunning in dunnings:
             dunning._send()
         dunnings.state = "done"
@@ -182,15 +183,15 @@ class CollectionDunning(models.Model):
         """Send queued dunnings without waiting for the scheduled action."""
         if any(dunning.state != "queued" for dunning in self):
             raise UserError(_("Only a dunning waiting to be sent can be sent now."))
+        self._attach_letters()
         for dunning in self:
             dunning._send()
         self.state = "done"
 
     def _send(self):
+        """Post the email or the letter of a dunning whose letter is attached."""
         self.ensure_one()
         level = self.level_id
-        if level.channel in ("email", "letter") or level.formal_notice:
-            self._attach_letter()
         if level.channel == "email":
             self._send_email()
         elif level.channel == "letter":
@@ -204,11 +205,20 @@ class CollectionDunning(models.Model):
                 attachment_ids=self.letter_attachment_id.ids,
             )
 
-    def _attach_letter(self):
+    def _attach_letters(self):
+        """Render the letter of each dunning that sends one, in its customer's
+        language, and attach it. One rendering a letter: Debian's wkhtmltopdf
+        (unpatched Qt) fails on several documents at once."""
         report = self.env.ref("credit_collection.action_report_collection_dunning")
-        self.letter_attachment_id = report._collection_attach_pdf(
-            self, self, f"{self.name.replace('/', '-')}.pdf"
-        )
+        for dunning in self.filtered(
+            lambda d: (
+                not d.letter_attachment_id
+                and (d.channel in ("email", "letter") or d.formal_notice)
+            )
+        ):
+            dunning.letter_attachment_id = report._collection_attach_pdf(
+                dunning, dunning, f"{dunning.name.replace('/', '-')}.pdf"
+            )
 
     def _send_email(self):
         recipient = self.partner_id._collection_get_recipients()[self.partner_id.id]

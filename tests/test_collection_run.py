@@ -162,6 +162,25 @@ class TestCollectionRun(CollectionCommon):
             (activities - call).user_id, self.salesperson, "the salesperson is asked"
         )
 
+    def test_each_letter_of_a_batch_attached_to_its_dunning(self):
+        self.other_customer.email = "compta@lefevre.example.com"
+        self.create_invoice(self.other_customer, 700, "2026-01-25")  # 49 days
+        run = self.new_run()
+        run.action_propose()
+        run.action_execute()
+        letters = run.dunning_ids.filtered(lambda d: d.state == "queued")
+        self.assertEqual(letters.partner_id, self.customer | self.other_customer)
+        self.env["collection.dunning"]._cron_send_queued()
+        self.assertEqual(set(letters.mapped("state")), {"done"})
+        for dunning in letters:
+            attachment = dunning.letter_attachment_id
+            self.assertEqual(attachment.name, f"{dunning.name.replace('/', '-')}.pdf")
+            self.assertEqual(
+                (attachment.res_model, attachment.res_id), (dunning._name, dunning.id)
+            )
+            self.assertIn(attachment, dunning.partner_id.message_ids.attachment_ids)
+        self.assertEqual(len(letters.letter_attachment_id), 2)
+
     def test_email_lands_in_the_customer_chatter(self):
         customer = self.env["res.partner"].create(
             {"name": "Chocolaterie Dupont", "is_company": True}
