@@ -72,6 +72,11 @@ class CollectionDunning(models.Model):
     letter_attachment_id = fields.Many2one(
         comodel_name="ir.attachment", string="Letter", readonly=True
     )
+    send_error = fields.Char(
+        readonly=True,
+        help="Why the scheduled action could not send it: fix the cause, then "
+        "Send Now.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -168,25 +173,40 @@ class CollectionDunning(models.Model):
 
     @api.model
     def _cron_send_queued(self, batch_size=50):
-        """Render and send the queued letters and emails, a batch at a time."""
-        dunnings = self.search([("state", "=", "queued")], order="id", limit=batch_size)
-        dunnings._attach_letters()
+        """Render and send the queued letters and emails, a batch at a time. A
+        dunning that cannot be sent (its customer lost their email address)
+        keeps waiting with the reason, and the others go on."""
+        domain = [("state", "=", "queued"), ("send_error", "=", False)]
+        dunnings = self.search(domain, order="id", limit=batch_size)
         for dunning in dunnings:
-            dunning._send()
-        dunnings.state = "done"
+            try:
+                with self.env.cr.savepoint():
+                    dunning._attach_letters()
+                    dunning._send()
+                    dunning.state = "done"
+            except UserError as error:
+                dunning.send_error = str(error)
+                dunning.message_post(body=str(error))
+                if dunning.user_id:
+                    dunning.partner_id.activity_schedule(
+                        act_type_xmlid="mail.mail_activity_data_todo",
+                        summary=_("Could not send %(name)s", name=dunning.name),
+                        note=str(error),
+                        user_id=dunning.user_id.id,
+                    )
         self.env["ir.cron"]._notify_progress(
-            done=len(dunnings),
-            remaining=self.search_count([("state", "=", "queued")]),
+            done=len(dunnings), remaining=self.search_count(domain)
         )
 
     def action_send_now(self):
-        """Send queued dunnings without waiting for the scheduled action."""
+        """Send queued dunnings without waiting for the scheduled action; an
+        error is shown at once."""
         if any(dunning.state != "queued" for dunning in self):
             raise UserError(_("Only a dunning waiting to be sent can be sent now."))
         self._attach_letters()
         for dunning in self:
             dunning._send()
-        self.state = "done"
+        self.write({"state": "done", "send_error": False})
 
     def _send(self):
         """Post the email or the letter of a dunning whose letter is attached."""

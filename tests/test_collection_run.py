@@ -181,6 +181,35 @@ class TestCollectionRun(CollectionCommon):
             self.assertIn(attachment, dunning.partner_id.message_ids.attachment_ids)
         self.assertEqual(len(letters.letter_attachment_id), 2)
 
+    def test_a_dunning_that_cannot_be_sent_waits_and_the_others_go(self):
+        self.other_customer.email = "compta@lefevre.example.com"
+        self.other_customer.with_company(
+            self.env.company
+        ).collection_user_id = self.collector
+        self.create_invoice(self.other_customer, 300, "2026-03-05")  # 10 days: email
+        self.create_invoice(self.customer, 100, "2026-03-14")
+        run = self.new_run()
+        run.action_propose()
+        run.action_execute()
+        email = run.dunning_ids.filtered(lambda d: d.partner_id == self.other_customer)
+        letter = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        self.assertEqual((email.channel, email.state), ("email", "queued"))
+        self.assertEqual((letter.channel, letter.state), ("letter", "queued"))
+        self.other_customer.email = False
+        self.env["collection.dunning"]._cron_send_queued()
+        self.assertEqual(letter.state, "done")
+        self.assertEqual(email.state, "queued")
+        self.assertIn("has no email address", email.send_error)
+        self.assertIn(
+            "Could not send", self.other_customer.activity_ids.mapped("summary")[0]
+        )
+        # the next call does not try it again; once fixed, Send Now sends it
+        self.env["collection.dunning"]._cron_send_queued()
+        self.assertEqual(email.state, "queued")
+        self.other_customer.email = "compta@lefevre.example.com"
+        email.action_send_now()
+        self.assertEqual((email.state, email.send_error), ("done", False))
+
     def test_email_lands_in_the_customer_chatter(self):
         customer = self.env["res.partner"].create(
             {"name": "Chocolaterie Dupont", "is_company": True}
