@@ -2,7 +2,9 @@
 
     python3 bench/measure.py CONFIG DATABASE WHAT [ROWS]
 
-Everything is rolled back at the end: the database stays as generated. Each
+Each measured block ends with what a commit would do (flush and the precommit
+hooks, where Odoo writes the chatter's tracking), then everything is rolled
+back at the end: the database stays as generated. Each
 measurement runs in a process of its own so that its peak memory is its own.
 """
 
@@ -24,7 +26,7 @@ def proposal(env):
     run = env["collection.run"].create({})
     with Measure(env.cr) as measure:
         run.action_propose()
-        env.flush_all()
+        env.cr.flush()
     return measure, {
         "rows": len(run.dunning_ids) + len(run.line_ids),
         "dunnings": len(run.dunning_ids),
@@ -39,7 +41,7 @@ def execution(env):
     queued letters and emails (a batch), in the same process."""
     run = env["collection.run"].create({})
     run.action_propose()
-    env.flush_all()
+    env.cr.flush()
     batches = 0
     with Measure(env.cr) as measure:
         run.action_execute()
@@ -47,15 +49,15 @@ def execution(env):
         # (each in its own transaction there: a clean cache here)
         while run.state == "executing":
             env["collection.run"]._cron_execute()
-            env.flush_all()
+            env.cr.flush()
             env.invalidate_all()
             batches += 1
-        env.flush_all()
+        env.cr.flush()
     dunnings = run.dunning_ids
     queued = len(dunnings.filtered(lambda d: d.state == "queued"))
     with Measure(env.cr) as letters:
         env["collection.dunning"]._cron_send_queued()
-        env.flush_all()
+        env.cr.flush()
     left = env["collection.dunning"].search_count([("state", "=", "queued")])
     return measure, {
         "dunnings": len(dunnings),
@@ -84,7 +86,7 @@ def oca(env):
     run = env["credit.control.run"].create({"date": today(env)})
     with Measure(env.cr) as measure:
         run.generate_credit_lines()
-        env.flush_all()
+        env.cr.flush()
     return measure, {"rows": len(run.line_ids)}
 
 
@@ -188,7 +190,7 @@ def aged_balance(env):
 def promise_cron(env):
     with Measure(env.cr) as measure:
         env["collection.promise"]._cron_evaluate()
-        env.flush_all()
+        env.cr.flush()
     promises = env["collection.promise"].search([])
     return measure, {
         "promises": len(promises),
@@ -199,7 +201,7 @@ def promise_cron(env):
 def digest_cron(env):
     with Measure(env.cr) as measure:
         env["collection.mandate"]._cron_send_digest()
-        env.flush_all()
+        env.cr.flush()
     return measure, {}
 
 

@@ -476,7 +476,18 @@ class AccountMove(models.Model):
                 self.ids,
             )
         )
-        companies, rates, rounding = {}, {}, {}
+        companies, rounding = {}, {}
+
+        def rounder(currency_id):
+            if currency_id not in rounding:
+                rounding[currency_id] = functools.partial(
+                    float_round,
+                    precision_rounding=self.env["res.currency"]
+                    .browse(currency_id)
+                    .rounding,
+                )
+            return rounding[currency_id]
+
         charges = {}
         for (
             move_id,
@@ -488,23 +499,17 @@ class AccountMove(models.Model):
             compensation_done,
         ) in self.env.cr.fetchall():
             if company_id not in companies:
-                company = companies[company_id] = self.env["res.company"].browse(
-                    company_id
+                company = self.env["res.company"].browse(company_id)
+                companies[company_id] = (
+                    self.env["collection.interest.rate"]._get_annual_rates(
+                        company.collection_interest_mode,
+                        company.collection_interest_rate,
+                    ),
+                    company.collection_compensation_amount,
+                    rounder(company.currency_id.id),
                 )
-                rates[company_id] = self.env[
-                    "collection.interest.rate"
-                ]._get_annual_rates(
-                    company.collection_interest_mode, company.collection_interest_rate
-                )
-            company = companies[company_id]
-            for currency in (currency_id, company.currency_id.id):
-                if currency not in rounding:
-                    rounding[currency] = functools.partial(
-                        float_round,
-                        precision_rounding=self.env["res.currency"]
-                        .browse(currency)
-                        .rounding,
-                    )
+            annual_rate, fixed_compensation, round_company = companies[company_id]
+            round_invoice = rounder(currency_id)
             if charge_invoice:
                 charges[move_id] = {"open": 0.0, "interest": 0.0, "compensation": 0.0}
                 continue
@@ -533,7 +538,7 @@ class AccountMove(models.Model):
                 )
                 start = max(due, start_floor) if start_floor else due
                 interest += collection_charges.interest(
-                    amount, reductions, start, date, rates[company_id]
+                    amount, reductions, start, date, annual_rate
                 )
             compensation = 0.0
             if b2c and not (move_id in wait_ends and date > wait_ends[move_id]):
@@ -544,11 +549,11 @@ class AccountMove(models.Model):
             elif b2c:
                 compensation = collection_charges.b2c_damages(open_amount)
             elif late:
-                compensation = company.collection_compensation_amount
+                compensation = fixed_compensation
             charges[move_id] = {
-                "open": rounding[currency_id](open_amount),
-                "interest": rounding[currency_id](interest),
-                "compensation": rounding[company.currency_id.id](compensation),
+                "open": round_invoice(open_amount),
+                "interest": round_invoice(interest),
+                "compensation": round_company(compensation),
             }
         return charges
 
