@@ -389,21 +389,6 @@ class AccountMove(models.Model):
                 )
             )
 
-    def _collection_get_policy(self):
-        """The invoice's own policy, else its customer's, else its company's."""
-        self.ensure_one()
-        partner = self.commercial_partner_id.with_company(self.company_id)
-        return (
-            self.collection_policy_id
-            or partner.collection_policy_id
-            or self.company_id.collection_policy_id
-        )
-
-    def _collection_is_b2c(self, policy=None):
-        self.ensure_one()
-        policy = policy or self._collection_get_policy()
-        return policy.is_b2c and not self.commercial_partner_id.is_company
-
     def _collection_get_installments(self):
         """{move id: [(due date, amount, [(date, reduction)])]} in invoice currency.
 
@@ -456,8 +441,9 @@ class AccountMove(models.Model):
         {move id: {"open": open amount at `date`, "interest": interest not yet
         invoiced (invoice currency), "compensation": fixed compensation (B2B)
         or capped damages (Belgian consumers) not yet invoiced (company
-        currency)}. Interest counts from the due date, or after what was
-        already invoiced or waived, or after a consumer's 14 days."""
+        currency), "b2c": whether its policy treats the customer as a
+        consumer}. Interest counts from the due date, or after what was already
+        invoiced or waived, or after a consumer's 14 days."""
         installments = self._collection_get_installments()
         b2c_ids = self._collection_get_b2c_ids()
         wait_ends = self.browse(b2c_ids)._collection_get_b2c_wait_ends()
@@ -511,7 +497,12 @@ class AccountMove(models.Model):
             annual_rate, fixed_compensation, round_company = companies[company_id]
             round_invoice = rounder(currency_id)
             if charge_invoice:
-                charges[move_id] = {"open": 0.0, "interest": 0.0, "compensation": 0.0}
+                charges[move_id] = {
+                    "open": 0.0,
+                    "interest": 0.0,
+                    "compensation": 0.0,
+                    "b2c": False,
+                }
                 continue
             b2c = move_id in b2c_ids
             start_floor = max(
@@ -554,6 +545,7 @@ class AccountMove(models.Model):
                 "open": round_invoice(open_amount),
                 "interest": round_invoice(interest),
                 "compensation": round_company(compensation),
+                "b2c": b2c,
             }
         return charges
 

@@ -122,6 +122,11 @@ class TestCollectionRun(CollectionCommon):
         self.assertAlmostEqual(dunning.interest_amount, 24.10)
         self.assertAlmostEqual(dunning.compensation_amount, 80.0)
         self.assertAlmostEqual(dunning.amount_total, 2300 + 24.10 + 80)
+        # the amounts the proposal wrote in bulk are those the compute gives
+        amounts = ["amount_open", "interest_amount", "compensation_amount"]
+        written = run.dunning_ids.read(amounts + ["amount_total"])
+        run.dunning_ids._compute_amounts()
+        self.assertEqual(run.dunning_ids.read(amounts + ["amount_total"]), written)
         self.assertEqual(
             self.skipped(run),
             {

@@ -142,7 +142,7 @@ class CollectionChargeWizard(models.TransientModel):
                 }
             )
         if charges["compensation"]:
-            b2c = move._collection_is_b2c()
+            b2c = charges["b2c"]
             lines.append(
                 {
                     "product_id": self.env.ref(
