@@ -1,3 +1,5 @@
+from . import collection_guard
+from . import collection_receivable
 from . import collection_reason
 from . import collection_interest_rate
 from . import collection_policy
@@ -13,6 +15,7 @@ from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import account_payment_term
 from . import sale_order
 from . import stock_picking
 from . import ir_actions_report

@@ -14,8 +14,10 @@ from . import collection_charges
 COLLECTION_FIELDS = {
     "collection_reason_id",
     "collection_disputed",
-    "collection_excluded",
 }
+# Invoice fields only collection managers may change: they stop or change the
+# dunning of the invoice for good.
+MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
 COLLECTED_MOVE_TYPES = ("out_invoice", "out_receipt")
 # Set by the Delay and Waiver weapons only, within a mandate or once approved.
 WEAPON_FIELDS = {
@@ -209,10 +211,11 @@ class AccountMove(models.Model):
         "collection_charge_line_ids.collection_charge_type",
     )
     def _compute_collection_invoiced_charges(self):
-        """What charge invoices that are not cancelled already charge."""
+        """What posted charge invoices already charge: a draft charges nothing
+        yet, and waives nothing."""
         for move in self:
             lines = move.collection_charge_line_ids.filtered(
-                lambda line: line.parent_state != "cancel"
+                lambda line: line.parent_state == "posted"
             )
             move.collection_interest_invoiced_until = max(
                 filter(None, lines.mapped("collection_interest_date_to")), default=False
@@ -228,6 +231,16 @@ class AccountMove(models.Model):
                 move.line_ids.collection_charged_move_id
             )
 
+    @api.depends(
+        "state",
+        "line_ids.amount_residual",
+        "collection_interest_invoiced_until",
+        "collection_compensation_invoiced",
+        "collection_charges_waived_until",
+        "collection_compensation_waived",
+        "collection_dunning_line_ids.state",
+    )
+    @api.depends_context("uid")
     def _compute_collection_charges(self):
         today = fields.Date.context_today(self)
         moves = self.filtered(lambda m: m.move_type in COLLECTED_MOVE_TYPES and m.id)
@@ -328,6 +341,8 @@ class AccountMove(models.Model):
         for vals in vals_list:
             if any(vals.get(fname) for fname in COLLECTION_FIELDS):
                 self._check_collection_write_access()
+            if any(vals.get(fname) for fname in MANAGER_FIELDS):
+                self._check_collection_manager_access()
         return super().create(
             [self._prepare_collection_values(vals) for vals in vals_list]
         )
@@ -335,6 +350,8 @@ class AccountMove(models.Model):
     def write(self, vals):
         if COLLECTION_FIELDS.intersection(vals):
             self._check_collection_write_access()
+        if MANAGER_FIELDS.intersection(vals):
+            self._check_collection_manager_access()
         if WEAPON_FIELDS.intersection(vals) and not self.env.su:
             raise AccessError(
                 _(
@@ -378,14 +395,65 @@ class AccountMove(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _post(self, soft=True):
+        self._check_collection_charged_once()
+        return super()._post(soft=soft)
+
+    def _check_collection_charged_once(self):
+        """A charge invoice posted charges days and compensation no posted
+        charge invoice charged already (one drafted, cancelled, then reset
+        and posted again, say)."""
+        lines = self.line_ids.filtered("collection_charged_move_id")
+        if not lines:
+            return
+        posted = self.env["account.move.line"].search(
+            [
+                ("collection_charged_move_id", "in", lines.collection_charged_move_id.ids),
+                ("parent_state", "=", "posted"),
+                ("id", "not in", lines.ids),
+            ]
+        )
+        for line in lines:
+            for other in posted:
+                if other.collection_charged_move_id != line.collection_charged_move_id:
+                    continue
+                if other.collection_charge_type != line.collection_charge_type:
+                    continue
+                if line.collection_charge_type == "compensation" or (
+                    (other.collection_interest_date_from or other.date)
+                    <= line.collection_interest_date_to
+                    and other.collection_interest_date_to
+                    >= (line.collection_interest_date_from or line.date)
+                ):
+                    raise UserError(
+                        _(
+                            "%(invoice)s: %(charged)s is already charged by "
+                            "%(other)s. Cancel this charge invoice.",
+                            invoice=line.move_id.display_name,
+                            charged=line.collection_charged_move_id.display_name,
+                            other=other.move_id.display_name,
+                        )
+                    )
+
+    def _check_collection_manager_access(self):
+        if not self.env.su and not self.env.user.has_group(
+            "credit_collection.group_collection_manager"
+        ):
+            raise AccessError(
+                _(
+                    "Only a collection manager may exclude an invoice from collection "
+                    "or give it its own dunning policy."
+                )
+            )
+
     def _check_collection_write_access(self):
         if not self.env.su and not self.env.user.has_group(
             "credit_collection.group_collection_user"
         ):
             raise AccessError(
                 _(
-                    "Only collectors may set the reason for non-payment, the dispute "
-                    "or the exclusion from collection of an invoice."
+                    "Only collectors may set the reason for non-payment or the "
+                    "dispute of an invoice."
                 )
             )
 

@@ -1,4 +1,14 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+# Written by the Invoice Late-payment Charges wizard only: they say what was
+# charged, and what was charged is never shown nor charged again.
+CHARGE_FIELDS = {
+    "collection_charged_move_id",
+    "collection_charge_type",
+    "collection_interest_date_from",
+    "collection_interest_date_to",
+}
 
 
 class AccountMoveLine(models.Model):
@@ -9,14 +19,63 @@ class AccountMoveLine(models.Model):
         string="Charged Invoice",
         index="btree_not_null",
         copy=False,
+        readonly=True,
         help="The late invoice whose interest or compensation this line charges.",
     )
     collection_charge_type = fields.Selection(
         selection=[("interest", "Interest"), ("compensation", "Compensation")],
         copy=False,
+        readonly=True,
+    )
+    collection_interest_date_from = fields.Date(
+        string="Interest From",
+        copy=False,
+        readonly=True,
+        help="First day of the interest this line charges.",
     )
     collection_interest_date_to = fields.Date(
         string="Interest Until",
         copy=False,
+        readonly=True,
         help="Last day of the interest this line charges.",
     )
+
+    @api.constrains("collection_charged_move_id")
+    def _check_collection_charged_move_id(self):
+        for line in self.filtered("collection_charged_move_id"):
+            charged = line.collection_charged_move_id
+            if (
+                charged.company_id != line.company_id
+                or charged.commercial_partner_id != line.move_id.commercial_partner_id
+                or charged.move_type not in ("out_invoice", "out_receipt")
+            ):
+                raise ValidationError(
+                    _(
+                        "A late-payment charge belongs on an invoice to the same "
+                        "customer, in the same company, as the invoice it charges "
+                        "(%(invoice)s).",
+                        invoice=charged.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get(name) for vals in vals_list for name in CHARGE_FIELDS
+        ):
+            self._raise_collection_charge_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and CHARGE_FIELDS.intersection(vals):
+            self._raise_collection_charge_access()
+        return super().write(vals)
+
+    def _raise_collection_charge_access(self):
+        raise AccessError(
+            _(
+                "Late-payment charges are invoiced with Invoice Late-payment Charges "
+                "and waived with Waive Charges, within a mandate: a charge line "
+                "cannot be typed."
+            )
+        )

@@ -4,13 +4,14 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
 
 class CollectionDunning(models.Model):
     _name = "collection.dunning"
     _description = "Dunning"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -20,16 +21,25 @@ class CollectionDunning(models.Model):
 
     name = fields.Char(required=True, copy=False, readonly=True, default="/")
     run_id = fields.Many2one(
-        comodel_name="collection.run", ondelete="cascade", index=True
+        comodel_name="collection.run",
+        ondelete="restrict",
+        index=True,
+        check_company=True,
     )
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Customer", required=True, index=True
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        check_company=True,
     )
-    level_id = fields.Many2one(comodel_name="collection.level", required=True)
+    level_id = fields.Many2one(
+        comodel_name="collection.level", required=True, check_company=True
+    )
     policy_id = fields.Many2one(related="level_id.policy_id", store=True)
     channel = fields.Selection(related="level_id.channel", store=True)
     formal_notice = fields.Boolean(related="level_id.formal_notice")
@@ -114,7 +124,10 @@ class CollectionDunning(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):
-        if any(dunning.state != "draft" for dunning in self):
+        if any(
+            dunning.state != "draft" or dunning.run_id.state not in ("draft", "proposed")
+            for dunning in self
+        ):
             raise UserError(
                 _("A dunning that was sent to a customer cannot be deleted: cancel it.")
             )
@@ -129,8 +142,8 @@ class CollectionDunning(models.Model):
         self._action_cancel()
 
     def _action_cancel(self):
-        self.write({"state": "cancel"})
-        self.line_ids.write({"state": "cancel"})
+        self.sudo().write({"state": "cancel"})
+        self.line_ids.sudo().write({"state": "cancel"})
 
     def action_print_letter(self):
         return self.env.ref(
@@ -145,7 +158,9 @@ class CollectionDunning(models.Model):
         """Decide each proposed dunning: its invoices reach its level, calls and
         requests become activities, "stop deliveries" puts the customer on hold
         at once; letters and emails are queued for the scheduled action, which
-        renders and sends them in batches."""
+        renders and sends them in batches. Called under the company's dunning
+        lock; a dunning one of whose invoices reached its level meanwhile (by
+        another run) is dropped, its invoices listed as already dunned."""
         for dunning in self.filtered(lambda d: d.state != "draft"):
             raise UserError(
                 _(
@@ -153,6 +168,11 @@ class CollectionDunning(models.Model):
                     dunning=dunning.name,
                 )
             )
+        dunnings = self.sudo() - self._drop_dunned_meanwhile()
+        if dunnings:
+            dunnings._execute_checked()
+
+    def _execute_checked(self):
         activities = self._prepare_activity_values()
         for dunning in self:
             dunning.name = self.env["ir.sequence"].next_by_code("collection.dunning")
@@ -171,6 +191,44 @@ class CollectionDunning(models.Model):
                 "credit_collection.ir_cron_collection_send_dunnings"
             )._trigger()
 
+    def _drop_dunned_meanwhile(self):
+        """Drop the dunnings one of whose invoices got a sent dunning at the
+        same level or later since the proposal: their lines stay in the run
+        as skipped. Returns the dropped dunnings."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT line.dunning_id
+                  FROM collection_dunning_line line
+                  JOIN collection_level level ON level.id = line.level_id
+                  JOIN collection_dunning_line sent
+                       ON sent.move_id = line.move_id AND sent.state = 'done'
+                  JOIN collection_level sent_level ON sent_level.id = sent.level_id
+                 WHERE line.dunning_id = ANY(%s)
+                   AND sent_level.days_after_due >= level.days_after_due
+                """,
+                self.ids,
+            )
+        )
+        dropped = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
+        if dropped:
+            dropped.line_ids.write(
+                {"state": "skipped", "skip_reason": "already_dunned", "dunning_id": False}
+            )
+            for run, dunnings in dropped.grouped("run_id").items():
+                run.message_post(
+                    body=_(
+                        "%(count)s dunning(s) dropped at execution: their invoices "
+                        "were dunned at the same level by another run meanwhile "
+                        "(%(customers)s).",
+                        count=len(dunnings),
+                        customers=", ".join(dunnings.partner_id.mapped("display_name")),
+                    )
+                )
+            dropped.unlink()
+        return dropped
+
     @api.model
     def _cron_send_queued(self, batch_size=50):
         """Render and send the queued letters and emails, a batch at a time. A
@@ -178,14 +236,14 @@ class CollectionDunning(models.Model):
         keeps waiting with the reason, and the others go on."""
         domain = [("state", "=", "queued"), ("send_error", "=", False)]
         dunnings = self.search(domain, order="id", limit=batch_size)
-        for dunning in dunnings:
+        for dunning in dunnings.sudo():
             try:
                 with self.env.cr.savepoint():
                     dunning._attach_letters()
                     dunning._send()
                     dunning.state = "done"
-            except UserError as error:
-                dunning.send_error = str(error)
+            except Exception as error:  # noqa: BLE001 - recorded, the others go on
+                dunning.send_error = str(error) or error.__class__.__name__
                 dunning.message_post(body=str(error))
                 if dunning.user_id:
                     dunning.partner_id.activity_schedule(
@@ -203,10 +261,11 @@ class CollectionDunning(models.Model):
         error is shown at once."""
         if any(dunning.state != "queued" for dunning in self):
             raise UserError(_("Only a dunning waiting to be sent can be sent now."))
-        self._attach_letters()
-        for dunning in self:
+        dunnings = self.sudo()
+        dunnings._attach_letters()
+        for dunning in dunnings:
             dunning._send()
-        self.write({"state": "done", "send_error": False})
+        dunnings.write({"state": "done", "send_error": False})
 
     def _send(self):
         """Post the email or the letter of a dunning whose letter is attached."""

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 SKIP_REASONS = [
     ("disputed", "Disputed"),
@@ -7,12 +8,14 @@ SKIP_REASONS = [
     ("promise", "Under an open promise or payment plan"),
     ("minimum", "Below the minimum amount"),
     ("already_dunned", "Already dunned at this level"),
+    ("other_run", "Proposed at this level in another run"),
     ("no_email", "No email address"),
 ]
 
 
 class CollectionDunningLine(models.Model):
     _name = "collection.dunning.line"
+    _inherit = ["collection.guard.mixin"]
     _description = "Dunning Line"
     _order = "run_id desc, partner_id, due_date, id"
     _check_company_auto = True
@@ -22,10 +25,16 @@ class CollectionDunningLine(models.Model):
     # ------------------------------------------------------------
 
     run_id = fields.Many2one(
-        comodel_name="collection.run", ondelete="cascade", index=True
+        comodel_name="collection.run",
+        ondelete="restrict",
+        index=True,
+        check_company=True,
     )
     dunning_id = fields.Many2one(
-        comodel_name="collection.dunning", ondelete="cascade", index="btree_not_null"
+        comodel_name="collection.dunning",
+        ondelete="restrict",
+        index="btree_not_null",
+        check_company=True,
     )
     company_id = fields.Many2one(comodel_name="res.company", required=True)
     partner_id = fields.Many2one(
@@ -35,7 +44,7 @@ class CollectionDunningLine(models.Model):
         comodel_name="account.move",
         string="Invoice",
         required=True,
-        ondelete="cascade",
+        ondelete="restrict",
         index=True,
         check_company=True,
     )
@@ -67,3 +76,19 @@ class CollectionDunningLine(models.Model):
     compensation_amount = fields.Monetary(
         string="Compensation", currency_field="company_currency_id"
     )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        """Only the lines of a proposal not executed go: the others are the
+        invoices' dunning history, and an invoice's level rests on them."""
+        if any(
+            line.state not in ("draft", "skipped")
+            or line.run_id.state not in ("draft", "proposed")
+            for line in self
+        ):
+            raise UserError(
+                _(
+                    "The dunning history of an invoice is kept: cancel the dunning "
+                    "instead."
+                )
+            )

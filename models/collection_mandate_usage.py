@@ -16,7 +16,7 @@ WEAPONS = [
 class CollectionMandateUsage(models.Model):
     _name = "collection.mandate.usage"
     _description = "Use of a Collection Weapon"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -36,17 +36,29 @@ class CollectionMandateUsage(models.Model):
         help="Empty for a use by a dunning policy.",
     )
     policy_id = fields.Many2one(
-        comodel_name="collection.policy", string="By Policy", readonly=True
+        comodel_name="collection.policy",
+        string="By Policy",
+        readonly=True,
+        check_company=True,
     )
-    mandate_id = fields.Many2one(comodel_name="collection.mandate", readonly=True)
+    mandate_id = fields.Many2one(
+        comodel_name="collection.mandate", readonly=True, check_company=True
+    )
     manager_id = fields.Many2one(
         comodel_name="res.users", string="Approver", readonly=True
     )
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Customer", required=True, readonly=True
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        check_company=True,
     )
     move_ids = fields.Many2many(
-        comodel_name="account.move", string="Invoices", readonly=True
+        comodel_name="account.move",
+        string="Invoices",
+        readonly=True,
+        check_company=True,
     )
     weapon = fields.Selection(selection=WEAPONS, required=True, readonly=True)
     value = fields.Float(readonly=True, help="Days for a delay, an amount otherwise.")
@@ -135,7 +147,7 @@ class CollectionMandateUsage(models.Model):
             total = group["weapons"].setdefault(
                 usage.weapon,
                 {
-                    "label": dict(WEAPONS)[usage.weapon],
+                    "label": usage._get_weapon_label(),
                     "count": 0,
                     "beyond": 0,
                     "refused": 0,
@@ -180,7 +192,7 @@ class CollectionMandateUsage(models.Model):
             sheet.write_datetime(row, 0, usage.date, date_format)
             sheet.write(row, 1, usage.user_id.name or usage.policy_id.name or "")
             sheet.write(row, 2, usage.partner_id.display_name)
-            sheet.write(row, 3, dict(WEAPONS)[usage.weapon])
+            sheet.write(row, 3, usage._get_weapon_label())
             sheet.write_number(row, 4, usage.value)
             sheet.write_number(row, 5, usage.limit_value)
             sheet.write(row, 6, _("Yes") if usage.within_mandate else _("No"))
@@ -195,30 +207,62 @@ class CollectionMandateUsage(models.Model):
         return output.getvalue()
 
     def _check_decision(self):
-        if not self.env.user.has_group("credit_collection.group_collection_manager"):
+        """Four eyes: the requester never decides their own request; the
+        approver named on it decides, or the approver of that approver."""
+        user = self.env.user
+        if not user.has_group("credit_collection.group_collection_manager"):
             raise AccessError(_("Only a collection manager decides beyond a mandate."))
         if any(usage.state != "to_approve" for usage in self):
             raise UserError(_("Only a request waiting for approval can be decided."))
+        today = fields.Date.context_today(self)
+        Mandate = self.env["collection.mandate"]
+        for usage in self:
+            if usage.user_id == user:
+                raise AccessError(
+                    _(
+                        "You asked for this yourself: %(approver)s decides, not you.",
+                        approver=usage.manager_id.name,
+                    )
+                )
+            above = Mandate._get_mandate(
+                usage.manager_id, usage.company_id, today
+            ).manager_id
+            if user not in usage.manager_id | above:
+                raise AccessError(
+                    _(
+                        "%(approver)s decides this request, not you.",
+                        approver=usage.manager_id.name,
+                    )
+                )
 
     @api.model
     def _request(
         self,
         weapon,
         partner,
-        value=0.0,
         moves=None,
-        payload=None,
+        *,
+        date=None,
+        payment_term=None,
+        order=None,
         reason=None,
         source=None,
-        policy=None,
     ):
-        """The one entry point of every weapon: check it against the user's
-        mandate, log it, and apply it at once when the mandate covers it, or
-        put it to the mandate's manager, taking effect only when approved.
-
-        A dunning `policy` acts for the company: logged, never held back."""
+        """The one entry point of every weapon: compute what is asked from the
+        facts (the invoices, the new date, the terms, the order, the promise
+        in `source`), check it against the user's mandate, log it, and apply
+        it at once when the mandate covers it, or put it to the mandate's
+        approver, taking effect only when approved."""
+        if not self.env.user.has_group("credit_collection.group_collection_user"):
+            raise AccessError(_("Only collectors use the collection weapons."))
+        moves = moves or self.env["account.move"]
+        partner = partner.commercial_partner_id
+        company = self._get_request_company(partner, moves, order, source)
+        value, payload, source = self.with_company(company)._get_request_facts(
+            weapon, partner, moves, date, payment_term, order, source
+        )
         values = self._prepare_request_values(
-            weapon, partner, value, moves, payload, reason, source, policy
+            weapon, partner, value, moves, payload, reason, source, company
         )
         usage = self.sudo().create(values)
         if values["within_mandate"]:
@@ -229,12 +273,21 @@ class CollectionMandateUsage(models.Model):
 
     @api.model
     def _request_for_policy(self, weapon, policy, requests):
-        """The uses a dunning policy makes for many customers at once, as
-        `_request` would one by one: [(partner, moves, reason, source)]."""
+        """The uses a dunning policy makes for many customers at once, within
+        the company's own authority: [(partner, moves, reason, source)]. Only
+        for dunnings the module proposed from the receivable book."""
         usages = self.sudo().create(
             [
                 self._prepare_request_values(
-                    weapon, partner, 0.0, moves, None, reason, source, policy
+                    weapon,
+                    partner,
+                    0.0,
+                    moves,
+                    None,
+                    reason,
+                    source,
+                    policy.company_id,
+                    policy=policy,
                 )
                 for partner, moves, reason, source in requests
             ]
@@ -242,25 +295,122 @@ class CollectionMandateUsage(models.Model):
         usages._apply()
         return usages
 
+    @api.model
+    def _get_request_company(self, partner, moves, order, source):
+        """The company the request acts in: the invoices', the order's or the
+        source's; one of the user's companies, and the customer's."""
+        companies = moves.company_id | (order.company_id if order else moves.company_id)
+        if source and "company_id" in source and not moves and not order:
+            companies |= source.company_id
+        company = companies if len(companies) == 1 else self.env.company
+        if len(companies) > 1:
+            raise UserError(_("Choose the invoices of one company."))
+        if company not in self.env.user.company_ids:
+            raise AccessError(_("You do not work for %(company)s.", company=company.name))
+        if moves.commercial_partner_id - partner or moves.filtered(
+            lambda m: m.move_type not in ("out_invoice", "out_receipt")
+            or m.state != "posted"
+        ):
+            raise UserError(
+                _(
+                    "Choose posted invoices of %(partner)s.",
+                    partner=partner.display_name,
+                )
+            )
+        if partner.company_id and partner.company_id != company:
+            raise UserError(
+                _(
+                    "%(partner)s belongs to another company.",
+                    partner=partner.display_name,
+                )
+            )
+        return company
+
+    @api.model
+    def _get_request_facts(self, weapon, partner, moves, date, term, order, source):
+        """(value, payload, source) of a request, computed here so that no
+        caller can understate it: days for a delay or terms, company-currency
+        amounts for a waiver or a plan, broken promises for a new promise."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        if weapon == "delay":
+            oldest = self.env["collection.receivable"]._get_oldest_due_date(moves)
+            if not oldest or not date:
+                raise UserError(_("Choose the invoices and the new payment date."))
+            if date <= today and not (source and source._name == "collection.promise"):
+                raise UserError(_("The new payment date must be after today."))
+            return (date - oldest).days, {"date": fields.Date.to_string(date)}, source
+        if weapon == "waiver":
+            if not moves:
+                raise UserError(_("Choose the invoices concerned."))
+            charges = moves._collection_get_charges(today)
+            amount = sum(
+                move.currency_id._convert(
+                    charges[move.id]["interest"], company.currency_id, company, today
+                )
+                + charges[move.id]["compensation"]
+                for move in moves
+            )
+            if company.currency_id.compare_amounts(amount, 0.0) <= 0:
+                raise UserError(
+                    _("These invoices have no interest nor compensation to waive.")
+                )
+            return amount, {"date": fields.Date.to_string(today)}, source
+        if weapon == "credit":
+            if not source or source._name != "collection.promise":
+                raise UserError(_("Credit is granted through a payment plan."))
+            amount = source.currency_id._convert(
+                source.amount, company.currency_id, company, today
+            )
+            return amount, {}, source
+        if weapon == "promise":
+            return self.env["collection.promise"]._count_broken(partner), {}, source
+        if weapon == "terms":
+            if not term:
+                raise UserError(_("Choose the payment terms to accept."))
+            if term.company_id and term.company_id != company:
+                raise UserError(_("These payment terms belong to another company."))
+            if order:
+                if order.partner_id.commercial_partner_id != partner:
+                    raise UserError(
+                        _(
+                            "%(order)s is not an order of %(partner)s.",
+                            order=order.name,
+                            partner=partner.display_name,
+                        )
+                    )
+                if order.state not in ("draft", "sent"):
+                    raise UserError(
+                        _(
+                            "%(order)s is confirmed or cancelled: its terms are "
+                            "settled.",
+                            order=order.name,
+                        )
+                    )
+            payload = {"payment_term_id": term.id}
+            return term._collection_get_days(), payload, order or partner
+        if weapon == "hold" and partner.collection_hold:
+            raise UserError(
+                _("%(partner)s is already on hold.", partner=partner.display_name)
+            )
+        if weapon == "release" and not partner.collection_hold:
+            raise UserError(
+                _("%(partner)s is not on hold.", partner=partner.display_name)
+            )
+        return 0.0, {}, source
+
     def _prepare_request_values(
-        self, weapon, partner, value, moves, payload, reason, source, policy
+        self, weapon, partner, value, moves, payload, reason, source, company, policy=None
     ):
         user = self.env.user
-        if not policy and not user.has_group("credit_collection.group_collection_user"):
-            raise AccessError(_("Only collectors use the collection weapons."))
-        company = (
-            (moves[:1].company_id if moves else None)
-            or (source.company_id if source and "company_id" in source else None)
-            or self.env.company
-        )
-        partner = partner.commercial_partner_id
         Mandate = self.env["collection.mandate"]
         mandate = (
             Mandate
             if policy
             else Mandate._get_mandate(user, company, fields.Date.context_today(self))
         )
-        within = bool(policy) or mandate._allows(weapon, value)
+        # a policy acts for the company; a manager's override is only logged
+        within = bool(policy) or weapon == "override" or mandate._allows(weapon, value)
         limit = mandate._get_limit(weapon) if mandate else 0.0
         return {
             "company_id": company.id,
@@ -284,7 +434,9 @@ class CollectionMandateUsage(models.Model):
 
     def _ask_approval(self):
         for usage in self:
-            manager = usage.manager_id or self._get_fallback_manager(usage.company_id)
+            manager = usage.manager_id
+            if not manager or manager == usage.user_id:
+                manager = self._get_fallback_manager(usage.company_id, usage.user_id)
             usage.manager_id = manager
             usage.activity_schedule(
                 act_type_xmlid="mail.mail_activity_data_todo",
@@ -292,7 +444,7 @@ class CollectionMandateUsage(models.Model):
                     "%(collector)s asks for %(weapon)s beyond the mandate: "
                     "%(customer)s",
                     collector=usage.user_id.name,
-                    weapon=dict(WEAPONS)[usage.weapon],
+                    weapon=usage._get_weapon_label(),
                     customer=usage.partner_id.display_name,
                 ),
                 note=usage.reason or "",
@@ -300,13 +452,20 @@ class CollectionMandateUsage(models.Model):
             )
 
     @api.model
-    def _get_fallback_manager(self, company):
-        """Without a mandate, the request goes to a collection manager."""
+    def _get_fallback_manager(self, company, requester):
+        """Without a mandate, the request goes to a collection manager of the
+        company other than the requester."""
         group = self.env.ref("credit_collection.group_collection_manager")
-        managers = group.users.filtered(lambda u: company in u.company_ids and u.active)
-        return managers.filtered(lambda u: not u.share)[:1] or self.env.ref(
-            "base.user_admin"
-        )
+        managers = group.users.filtered(
+            lambda u: company in u.company_ids and u.active and not u.share
+        ) - requester
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
+
+    def _get_weapon_label(self):
+        self.ensure_one()
+        return dict(self._fields["weapon"]._description_selection(self.env))[
+            self.weapon
+        ]
 
     def _apply(self):
         """Make the weapon take effect through its `_apply_<weapon>` hook, or,

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
 
 # Invoices of the record's customer that a promise may cover.
 PROMISABLE_INVOICES_DOMAIN = (
@@ -10,6 +11,11 @@ PROMISABLE_INVOICES_DOMAIN = (
     " ('move_type', '=', 'out_invoice'),"
     " ('payment_state', 'in', ('not_paid', 'partial'))]"
 )
+# What a user may still edit on a promise once it was confirmed; everything
+# else is frozen, and a new agreement is a new promise through the mandate.
+PROMISE_FREE_FIELDS = {"note", "contact_name", "reason_id", "channel"}
+# Written by the promise's actions only, even on a draft.
+PROMISE_ACTION_FIELDS = {"state", "usage_ids", "date", "name", "currency_id"}
 CHANNELS = [
     ("phone", "Phone"),
     ("email", "Email"),
@@ -21,7 +27,7 @@ CHANNELS = [
 class CollectionPromise(models.Model):
     _name = "collection.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -33,13 +39,20 @@ class CollectionPromise(models.Model):
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        help="The invoices' currency: the promise is held, checked and evaluated "
+        "in it.",
+    )
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Customer",
         required=True,
         index=True,
         tracking=True,
+        check_company=True,
     )
     move_ids = fields.Many2many(
         comodel_name="account.move",
@@ -55,6 +68,7 @@ class CollectionPromise(models.Model):
         string="Collector",
         default=lambda self: self.env.user,
         tracking=True,
+        check_company=True,
     )
     channel = fields.Selection(selection=CHANNELS, default="phone", required=True)
     contact_name = fields.Char(string="Spoke With")
@@ -119,6 +133,13 @@ class CollectionPromise(models.Model):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
+    @api.depends("move_ids.currency_id", "company_id")
+    def _compute_currency_id(self):
+        for promise in self:
+            promise.currency_id = (
+                promise.move_ids[:1].currency_id or promise.company_id.currency_id
+            )
+
     @api.depends("line_ids.amount", "line_ids.date")
     def _compute_amount(self):
         for promise in self:
@@ -158,6 +179,13 @@ class CollectionPromise(models.Model):
                 raise ValidationError(
                     _("A promise covers invoices of its own customer only.")
                 )
+            if len(promise.move_ids.currency_id) > 1:
+                raise ValidationError(
+                    _(
+                        "A promise covers invoices in one currency: make one "
+                        "promise per currency."
+                    )
+                )
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -171,6 +199,14 @@ class CollectionPromise(models.Model):
                     self.env["ir.sequence"].next_by_code("collection.promise") or "/"
                 )
         return super().create(vals_list)
+
+    def _collection_guarded_fields(self, vals, create=False):
+        refused = PROMISE_ACTION_FIELDS.intersection(vals)
+        if create:  # named from the sequence by create() itself
+            refused.discard("name")
+        if any(promise.state != "draft" for promise in self):
+            refused |= set(vals) - PROMISE_FREE_FIELDS
+        return refused - {"message_main_attachment_id"}
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_draft(self):
@@ -193,33 +229,47 @@ class CollectionPromise(models.Model):
     def _action_confirm(self):
         """Put the promise's delay, credit and the customer's broken promises
         to the collector's mandate: it opens, and suspends dunning, once every
-        use is within the mandate or approved."""
+        use is within the mandate or approved. `_request` computes each value
+        from the promise itself."""
         Usage = self.env["collection.mandate.usage"]
         for promise in self:
             partner, moves = promise.partner_id, promise.move_ids
             reason = promise.note or promise.reason_id.name
-            original_due = min(moves.mapped("invoice_date_due"))
-            requests = [("delay", (promise.date_due - original_due).days)]
+            weapons = ["delay"]
             if promise.is_plan:
-                requests.append(("credit", promise.amount))
-            broken = promise._get_broken_count()
-            if broken:
-                requests.append(("promise", broken))
-            promise.state = "to_approve"
-            for weapon, value in requests:
-                promise.usage_ids |= Usage._request(
-                    weapon, partner, value, moves, reason=reason, source=promise
+                weapons.append("credit")
+            if promise._get_broken_count():
+                weapons.append("promise")
+            promise.sudo().state = "to_approve"
+            for weapon in weapons:
+                promise.sudo().usage_ids |= Usage._request(
+                    weapon,
+                    partner,
+                    moves,
+                    date=promise.date_due,
+                    reason=reason,
+                    source=promise,
                 )
             promise._collection_usage_decided()
 
     def action_cancel(self):
-        self.filtered(lambda p: p.state in ("draft", "to_approve", "open")).write(
-            {"state": "cancel"}
-        )
+        if any(p.state not in ("draft", "to_approve", "open") for p in self):
+            raise UserError(
+                _("Only a draft, pending or open promise can be cancelled.")
+            )
+        self.sudo().write({"state": "cancel"})
 
     def action_send_confirmation(self):
-        """Email the confirmation letter to the customer's invoicing contact."""
+        """Email the confirmation letter to the customer's invoicing contact:
+        only once the agreement holds."""
         report = self.env.ref("credit_collection.action_report_collection_promise")
+        if any(promise.state != "open" for promise in self):
+            raise UserError(
+                _(
+                    "Only an open promise is confirmed to the customer: one waiting "
+                    "for approval does not suspend dunning yet."
+                )
+            )
         for promise in self:
             partner = promise.partner_id
             recipient = partner._collection_get_recipients()[partner.id]
@@ -239,7 +289,10 @@ class CollectionPromise(models.Model):
                     "Please find attached the confirmation of our agreement: "
                     "%(amount)s by %(date)s.",
                     amount=promise.currency_id.format(promise.amount),
-                    date=promise.date_due,
+                    date=format_date(
+                        promise.with_context(lang=recipient.lang).env,
+                        promise.date_due,
+                    ),
                 ),
                 partner_ids=recipient.ids,
                 attachment_ids=attachment.ids,
@@ -265,6 +318,7 @@ class CollectionPromise(models.Model):
             raise UserError(_("Each installment needs a positive amount."))
         if any(line.date < today for line in self.line_ids):
             raise UserError(_("A promised date cannot be in the past."))
+        # amount_residual is in the invoice's currency, like the promise
         open_amount = sum(self.move_ids.mapped("amount_residual"))
         if self.currency_id.compare_amounts(self.amount, open_amount) > 0:
             raise UserError(
@@ -275,12 +329,40 @@ class CollectionPromise(models.Model):
                     open=self.currency_id.format(open_amount),
                 )
             )
+        self._check_single_promise()
+
+    def _check_single_promise(self):
+        """An invoice is under one pending or open promise at most."""
+        for promise in self:
+            others = self.sudo().search(
+                [
+                    ("id", "!=", promise.id),
+                    ("move_ids", "in", promise.move_ids.ids),
+                    ("state", "in", ("to_approve", "open")),
+                ],
+                limit=1,
+            )
+            if others:
+                raise UserError(
+                    _(
+                        "%(invoices)s already under promise %(promise)s: cancel it "
+                        "first, or record one agreement for all of them.",
+                        invoices=", ".join(
+                            (promise.move_ids & others.move_ids).mapped("name")
+                        ),
+                        promise=others.name,
+                    )
+                )
 
     def _get_broken_count(self):
         """Broken promises of the customer in the last 365 days."""
-        return self.search_count(
+        return self._count_broken(self.partner_id)
+
+    @api.model
+    def _count_broken(self, partner):
+        return self.sudo().search_count(
             [
-                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ("partner_id", "=", partner.commercial_partner_id.id),
                 ("state", "=", "broken"),
                 ("date", ">=", fields.Date.context_today(self) - timedelta(days=365)),
             ]
@@ -292,21 +374,22 @@ class CollectionPromise(models.Model):
         for promise in self.filtered(lambda p: p.state == "to_approve"):
             states = set(promise.usage_ids.mapped("state"))
             if "refused" in states:
-                promise.state = "cancel"
+                promise.sudo().state = "cancel"
             elif states and states <= {"applied", "approved"}:
-                promise.state = "open"
+                promise._check_single_promise()
+                promise.sudo().state = "open"
                 promise.partner_id.message_post(
                     body=_(
                         "Promise %(name)s: %(amount)s by %(date)s.",
                         name=promise.name,
                         amount=promise.currency_id.format(promise.amount),
-                        date=promise.date_due,
+                        date=format_date(promise.env, promise.date_due),
                     )
                 )
 
     def _get_amounts_paid(self):
-        """{promise id: amount paid on its invoices since it was made}, company
-        currency, one query for the recordset."""
+        """{promise id: amount paid on its invoices since it was made}, in the
+        invoices' currency (the promise's), one query for the recordset."""
         promises = self.filtered("id")
         if not promises:
             return {}
@@ -314,7 +397,7 @@ class CollectionPromise(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT rel.collection_promise_id, SUM(partial.amount)
+                SELECT rel.collection_promise_id, SUM(partial.debit_amount_currency)
                   FROM account_move_collection_promise_rel rel
                   JOIN collection_promise promise
                        ON promise.id = rel.collection_promise_id
@@ -345,7 +428,7 @@ class CollectionPromise(models.Model):
             grace = timedelta(days=promise.company_id.collection_promise_grace_days)
             amount_paid = paid.get(promise.id, 0.0)
             if promise.currency_id.compare_amounts(amount_paid, promise.amount) >= 0:
-                promise.state = "kept"
+                promise.sudo().state = "kept"
                 continue
             due = sum(
                 line.amount for line in promise.line_ids if line.date + grace < today
@@ -354,7 +437,7 @@ class CollectionPromise(models.Model):
                 promise._break()
 
     def _break(self):
-        self.state = "broken"
+        self.sudo().state = "broken"
         message = _(
             "Promise %(name)s broken: %(paid)s paid of %(amount)s. Dunning resumes.",
             name=self.name,
@@ -371,12 +454,14 @@ class CollectionPromise(models.Model):
 
 class CollectionPromiseLine(models.Model):
     _name = "collection.promise.line"
+    _inherit = ["collection.guard.mixin"]
     _description = "Promise Installment"
     _order = "promise_id, date, id"
 
     promise_id = fields.Many2one(
         comodel_name="collection.promise", required=True, ondelete="cascade", index=True
     )
+    company_id = fields.Many2one(related="promise_id.company_id", store=True)
     currency_id = fields.Many2one(related="promise_id.currency_id")
     date = fields.Date(required=True)
     amount = fields.Monetary(required=True)
@@ -390,3 +475,22 @@ class CollectionPromiseLine(models.Model):
             for line in promise.line_ids.sorted(lambda lin: (lin.date, lin.id)):
                 line.amount_paid = min(left, line.amount)
                 left -= line.amount_paid
+
+    def _collection_guarded_fields(self, vals, create=False):
+        """Installments change while their promise is a draft only."""
+        promises = self.promise_id | self.env["collection.promise"].browse(
+            vals.get("promise_id") or []
+        )
+        if any(promise.state != "draft" for promise in promises):
+            return set(vals)
+        return set()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft_promise(self):
+        if any(line.promise_id.state != "draft" for line in self):
+            raise UserError(
+                _(
+                    "The installments of a confirmed promise are kept: cancel the "
+                    "promise and record a new one."
+                )
+            )

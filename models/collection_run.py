@@ -8,12 +8,18 @@ from odoo.tools import SQL, float_round
 
 # dunnings executed in one transaction; a larger run goes to the scheduled action
 EXECUTION_BATCH = 500
+# first key of the advisory lock a company's dunning executions share
+EXECUTION_LOCK = 0x636F6C6C  # "coll"
+# written by the run's actions only
+RUN_ACTION_FIELDS = {"name", "state", "automatic", "dunning_ids", "line_ids"}
+# what the proposal is computed from: editable before execution only
+RUN_INPUT_FIELDS = {"date", "policy_ids", "company_id"}
 
 
 class CollectionRun(models.Model):
     _name = "collection.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -26,7 +32,9 @@ class CollectionRun(models.Model):
         required=True,
         default=fields.Date.context_today,
         tracking=True,
-        help="Days overdue, interest and compensation are counted at this date.",
+        help="Days overdue, interest and compensation are counted at this date. "
+        "A run is executed on its date only; a manager may compute a proposal "
+        "for another day to look at it.",
     )
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
@@ -69,6 +77,11 @@ class CollectionRun(models.Model):
     dunning_count = fields.Integer(compute="_compute_statistics")
     skipped_count = fields.Integer(compute="_compute_statistics")
     amount_total = fields.Monetary(string="Total Due", compute="_compute_statistics")
+    error_message = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Why the scheduled action could not compute or execute this run.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -94,10 +107,38 @@ class CollectionRun(models.Model):
                 )
         return super().create(vals_list)
 
+    def _collection_guarded_fields(self, vals, create=False):
+        refused = RUN_ACTION_FIELDS.intersection(vals) - ({"name"} if create else set())
+        inputs = RUN_INPUT_FIELDS.intersection(vals)
+        if inputs and any(run.state not in ("draft", "proposed") for run in self):
+            refused |= inputs
+        if (
+            "date" in vals
+            and fields.Date.to_date(vals["date"]) != fields.Date.context_today(self)
+            and not self.env.user.has_group("credit_collection.group_collection_manager")
+        ):
+            refused.add("date")
+        return refused
+
+    def write(self, vals):
+        stale = self.filtered(lambda r: r.state == "proposed")
+        if not RUN_INPUT_FIELDS.intersection(vals):
+            stale = self.browse()
+        result = super().write(vals)
+        # a proposal computed for other dates or policies is no proposal
+        stale._reset_proposal()
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
         if any(run.state in ("executing", "done") for run in self):
-            raise UserError(_("An executed dunning run cannot be deleted."))
+            raise UserError(
+                _("An executed dunning run is kept: its dunnings were sent.")
+            )
+
+    def unlink(self):
+        self._reset_proposal()
+        return super().unlink()
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -112,51 +153,128 @@ class CollectionRun(models.Model):
         self._action_propose()
 
     def _action_propose(self):
+        self._reset_proposal()
         for run in self:
-            run.dunning_ids.unlink()
-            run.line_ids.unlink()
             run._create_proposal()
-        self.state = "proposed"
+        self.sudo().write({"state": "proposed", "error_message": False})
+
+    def _reset_proposal(self):
+        """Delete the proposal of runs not executed: drafts nobody received."""
+        runs = self.filtered(lambda r: r.state in ("draft", "proposed"))
+        runs.line_ids.unlink()
+        runs.dunning_ids.unlink()
+        runs.filtered(lambda r: r.state == "proposed").sudo().state = "draft"
 
     def action_execute(self):
+        today = fields.Date.context_today(self)
         for run in self:
             if run.state != "proposed":
                 raise UserError(
                     _("Compute the proposal of %(run)s first.", run=run.name)
+                )
+            if run.date != today:
+                raise UserError(
+                    _(
+                        "%(run)s was computed for %(date)s: a run is executed on "
+                        "the day it is computed for. Recompute it for today.",
+                        run=run.name,
+                        date=run.date,
+                    )
                 )
         self._action_execute()
 
     def _action_execute(self, batch_size=EXECUTION_BATCH):
         """Execute a run at once, or, when it holds more dunnings than a batch,
         hand it to the scheduled action that executes it a batch at a time (a
-        request must not outlive the server's time limit)."""
+        request must not outlive the server's time limit). The company's
+        executions are serialized by a lock, and each dunning re-checked."""
         for run in self:
+            run._lock_execution()
             dunnings = run.dunning_ids.filtered(lambda d: d.state == "draft")
             if len(dunnings) > batch_size:
-                run.state = "executing"
+                run.sudo().state = "executing"
             else:
                 dunnings._execute()
-                run.state = "done"
+                run.sudo().state = "done"
         if "executing" in self.mapped("state"):
             self.env.ref("credit_collection.ir_cron_collection_execute")._trigger()
 
+    def _lock_execution(self, wait=False):
+        """Take the company's dunning lock until the transaction ends: two
+        executions never dun the same invoices at once. Returns False, or
+        raises, when another transaction holds it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                EXECUTION_LOCK,
+                self.company_id.id,
+            )
+        )
+        if self.env.cr.fetchone()[0]:
+            return True
+        if wait:
+            return False
+        raise UserError(
+            _(
+                "Another dunning run of %(company)s is being executed right now: "
+                "try again in a minute.",
+                company=self.company_id.name,
+            )
+        )
+
     @api.model
     def _cron_execute(self, batch_size=EXECUTION_BATCH):
-        """Execute the next batch of dunnings of the runs being executed."""
+        """Execute the next batch of dunnings of the runs being executed, one
+        run at a time. A batch that fails puts its run back to Proposed with
+        the reason, and the collector is told; the other runs go on."""
         runs = self.search([("state", "=", "executing")], order="id")
-        todo = self.env["collection.dunning"].search(
-            [("run_id", "in", runs.ids), ("state", "=", "draft")],
-            order="run_id, id",
-            limit=batch_size,
+        Dunning = self.env["collection.dunning"]
+        done = 0
+        for run in runs:
+            if not run._lock_execution(wait=True):
+                continue
+            todo = Dunning.search(
+                [("run_id", "=", run.id), ("state", "=", "draft")],
+                order="id",
+                limit=batch_size - done,
+            )
+            try:
+                with self.env.cr.savepoint():
+                    todo._execute()
+                    if not Dunning.search_count(
+                        [("run_id", "=", run.id), ("state", "=", "draft")]
+                    ):
+                        run.state = "done"
+            except Exception as error:  # noqa: BLE001 - recorded, the others go on
+                run._record_failure(error)
+            done += len(todo)
+            if done >= batch_size:
+                break
+        left = Dunning.search_count(
+            [("run_id.state", "=", "executing"), ("state", "=", "draft")]
         )
-        todo._execute()
-        left = self.env["collection.dunning"].search_count(
-            [("run_id", "in", runs.ids), ("state", "=", "draft")]
-        )
-        if not left:
-            runs.state = "done"
-        self.env["ir.cron"]._notify_progress(done=len(todo), remaining=left)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=left)
         return left
+
+    def _record_failure(self, error):
+        """Show why the scheduled action failed on a run, put it back where a
+        user can act, and tell its author."""
+        message = str(error) or error.__class__.__name__
+        for run in self.sudo():
+            run.write(
+                {
+                    "state": "proposed" if run.state == "executing" else run.state,
+                    "error_message": message,
+                }
+            )
+            run.message_post(body=message)
+            run.activity_schedule(
+                act_type_xmlid="mail.mail_activity_data_todo",
+                summary=_("Dunning run %(run)s failed", run=run.name),
+                note=message,
+                user_id=run.create_uid.id,
+            )
 
     def action_print_letters(self):
         letters = self.dunning_ids.filtered(
@@ -203,6 +321,15 @@ class CollectionRun(models.Model):
                               AND promise.state = 'open'
                        ) AS promised,
                        move.collection_level_id AS level_id,
+                       (
+                           SELECT MAX(pending_level.days_after_due)
+                             FROM collection_dunning_line pending
+                             JOIN collection_level pending_level
+                                  ON pending_level.id = pending.level_id
+                            WHERE pending.move_id = move.id
+                              AND pending.state = 'draft'
+                              AND pending.run_id != %(run_id)s
+                       ) AS pending_days,
                        move.currency_id,
                        move.amount_total,
                        MIN(line.date_maturity) AS due_date,
@@ -220,6 +347,7 @@ class CollectionRun(models.Model):
               GROUP BY move.id
                 """,
                 company_id=self.company_id.id,
+                run_id=self.id,
                 limit=self.date - timedelta(days=first_delay),
             )
         )
@@ -293,6 +421,7 @@ class CollectionRun(models.Model):
                 "extended",
                 "promise",
                 "minimum",
+                "other_run",
             ):
                 skipped.append(row)
             else:
@@ -367,6 +496,8 @@ class CollectionRun(models.Model):
             return "minimum"
         if row["level_id"] and delays[row["level_id"]] >= delays[row["level"]]:
             return "already_dunned"
+        if row["pending_days"] is not None and row["pending_days"] >= delays[row["level"]]:
+            return "other_run"
         return False
 
     def _prepare_line_values(self, common, row, charged=None, charges=None):
@@ -485,25 +616,37 @@ class CollectionRun(models.Model):
 
     @api.model
     def _cron_run_automatic(self):
-        """Daily: propose and execute the automatic levels of every company.
-        Running it twice a day sends nothing twice: an invoice is never dunned
-        twice at the same level."""
+        """Daily: propose and execute the automatic levels of one company a
+        transaction (the scheduled action calls again while companies are
+        left). Running it twice a day sends nothing twice: an invoice is never
+        dunned twice at the same level. A company that fails keeps its run
+        with the reason, and the others go on. Returns the companies left."""
+        today = fields.Date.context_today(self)
         policies = self.env["collection.policy"].search(
             [("level_ids.automatic", "=", True)]
         )
-        for company in policies.company_id:
-            run = self.with_company(company).create(
-                {
-                    "company_id": company.id,
-                    "automatic": True,
-                    "policy_ids": [
-                        fields.Command.set(
-                            policies.filtered(
-                                lambda p, c=company: p.company_id == c
-                            ).ids
-                        )
-                    ],
-                }
-            )
-            run._action_propose()
-            run._action_execute()
+        done = self.search([("automatic", "=", True), ("date", "=", today)])
+        companies = policies.company_id - done.company_id
+        if not companies:
+            return 0
+        company = companies.sorted("id")[0]
+        run = self.with_company(company).create(
+            {
+                "company_id": company.id,
+                "automatic": True,
+                "policy_ids": [
+                    fields.Command.set(
+                        policies.filtered(lambda p: p.company_id == company).ids
+                    )
+                ],
+            }
+        )
+        try:
+            with self.env.cr.savepoint():
+                run._action_propose()
+                run._action_execute()
+        except Exception as error:  # noqa: BLE001 - recorded, the others go on
+            run._record_failure(error)
+        left = len(companies) - 1
+        self.env["ir.cron"]._notify_progress(done=1, remaining=left)
+        return left

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class ResCompany(models.Model):
@@ -59,4 +60,29 @@ class ResCompany(models.Model):
             company.collection_interest_mode = (
                 company.collection_interest_mode
                 or modes.get(company.country_id.code, "eu")
+            )
+
+    def _collection_check_payment_term(self, term):
+        """Refuse terms longer than the company's standard to a user's write:
+        those are accepted with the Accept Payment Terms action. Collection
+        managers, who decide beyond the mandates, and administrators set them
+        directly."""
+        self.ensure_one()
+        user = self.env.user
+        if user.has_group("credit_collection.group_collection_manager") or (
+            user.has_group("base.group_system")
+        ):
+            return
+        days = term._collection_get_days()
+        if days > self.collection_payment_days:
+            raise AccessError(
+                _(
+                    "%(term)s gives up to %(days)s days, more than the %(standard)s "
+                    "days of %(company)s: accept them with Accept Payment Terms, "
+                    "within your mandate.",
+                    term=term.display_name,
+                    days=days,
+                    standard=self.collection_payment_days,
+                    company=self.name,
+                )
             )

@@ -13,6 +13,18 @@ HOLD_FIELDS = {
     "collection_hold_date",
     "collection_hold_user_id",
 }
+# Who may read why and since when a customer is on hold.
+HOLD_READERS = (
+    "credit_collection.group_collection_user,sales_team.group_sale_salesman,"
+    "account.group_account_invoice"
+)
+# Who may give a customer its salesperson: a salesperson reads the receivables
+# of their own customers, so they may not make a customer their own.
+SALESPERSON_ASSIGNERS = (
+    "credit_collection.group_collection_user",
+    "sales_team.group_sale_manager",
+    "account.group_account_invoice",
+)
 # Columns of _get_collection_status_sql(), by the partner field they feed.
 STATUS_COLUMNS = {
     "collection_open_amount": "open_amount",
@@ -72,10 +84,17 @@ class ResPartner(models.Model):
         help="Sale orders cannot be confirmed nor deliveries validated, but by a "
         "collection manager, whose override is logged.",
     )
-    collection_hold_reason = fields.Char(string="Hold Reason", copy=False)
-    collection_hold_date = fields.Date(string="On Hold Since", copy=False)
+    collection_hold_reason = fields.Char(
+        string="Hold Reason", copy=False, groups=HOLD_READERS
+    )
+    collection_hold_date = fields.Date(
+        string="On Hold Since", copy=False, groups=HOLD_READERS
+    )
     collection_hold_user_id = fields.Many2one(
-        comodel_name="res.users", string="Put on Hold By", copy=False
+        comodel_name="res.users",
+        string="Put on Hold By",
+        copy=False,
+        groups=HOLD_READERS,
     )
     collection_promise_count = fields.Integer(
         string="Promises", compute="_compute_collection_promise_stats"
@@ -259,14 +278,71 @@ class ResPartner(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if HOLD_FIELDS.intersection(k for k, v in vals.items() if v):
+                    self._raise_hold_access()
+                self.browse()._check_collection_payment_term(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
         if {"collection_user_id", "collection_policy_id"}.intersection(vals):
             self._check_collection_write_access()
-        if HOLD_FIELDS.intersection(vals) and not self.env.su:
-            raise AccessError(
-                _("A credit hold is put and lifted with the Hold and Release actions.")
-            )
+        if not self.env.su:
+            if HOLD_FIELDS.intersection(vals):
+                self._raise_hold_access()
+            if "user_id" in vals and not any(
+                self.env.user.has_group(group) for group in SALESPERSON_ASSIGNERS
+            ):
+                self._check_collection_salesperson_change(vals["user_id"])
+            self._check_collection_payment_term(vals)
         return super().write(vals)
+
+    def _raise_hold_access(self):
+        raise AccessError(
+            _("A credit hold is put and lifted with the Hold and Release actions.")
+        )
+
+    def _check_collection_salesperson_change(self, user_id):
+        """A salesperson names the salesperson of a new contact only, never of
+        a customer that has one or has invoices."""
+        for partner in self:
+            if partner.user_id.id == user_id:
+                continue
+            if partner.user_id or self.env["account.move"].sudo().search_count(
+                [
+                    ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                    ("state", "=", "posted"),
+                ],
+                limit=1,
+            ):
+                raise AccessError(
+                    _(
+                        "Only a sales manager, an accountant or a collector changes "
+                        "the salesperson of %(partner)s.",
+                        partner=partner.display_name,
+                    )
+                )
+
+    def _check_collection_payment_term(self, vals):
+        """Payment terms longer than the company's standard are accepted with
+        the Accept Payment Terms action, within a mandate; shorter or equal
+        ones, or the ones the customer already has, stay free."""
+        term_id = vals.get("property_payment_term_id")
+        if not term_id:
+            return
+        term = self.env["account.payment.term"].browse(term_id)
+        # unchanged, or a contact taking its company's accepted terms
+        if self and all(
+            term
+            in partner.property_payment_term_id
+            | partner.commercial_partner_id.property_payment_term_id
+            for partner in self
+        ):
+            return
+        self.env.company._collection_check_payment_term(term)
 
     @api.model
     def _commercial_fields(self):
@@ -319,26 +395,29 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     def _check_collection_hold(self, what):
-        """Refuse `what` for a customer on hold, but to a collection manager,
-        whose override is logged."""
-        for partner in self.commercial_partner_id.filtered("collection_hold"):
+        error = self._get_collection_hold_error(what)
+        if error:
+            raise UserError(error)
+
+    def _get_collection_hold_error(self, what):
+        """Why `what` is refused for a customer on hold, or False; a collection
+        manager goes ahead, and the override is logged."""
+        for partner in self.commercial_partner_id.filtered("collection_hold").sudo():
             if self.env.user.has_group("credit_collection.group_collection_manager"):
                 self.env["collection.mandate.usage"]._request(
                     "override", partner, reason=what
                 )
                 continue
-            raise UserError(
-                _(
-                    "%(partner)s is on credit hold since %(date)s (%(reason)s): "
-                    "%(what)s "
-                    "is blocked. Ask %(who)s or a collection manager.",
-                    partner=partner.display_name,
-                    date=format_date(self.env, partner.collection_hold_date),
-                    reason=partner.collection_hold_reason or _("no reason given"),
-                    what=what,
-                    who=partner.collection_user_id.name or _("the collector"),
-                )
+            return _(
+                "%(partner)s is on credit hold since %(date)s (%(reason)s): "
+                "%(what)s is blocked. Ask %(who)s or a collection manager.",
+                partner=partner.display_name,
+                date=format_date(self.env, partner.collection_hold_date),
+                reason=partner.collection_hold_reason or _("no reason given"),
+                what=what,
+                who=partner.collection_user_id.name or _("the collector"),
             )
+        return False
 
     def _check_collection_write_access(self):
         if not self.env.su and not self.env.user.has_group(

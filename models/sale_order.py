@@ -1,18 +1,61 @@
-from odoo import _, models
+from odoo import _, api, models
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    def action_confirm(self):
-        for order in self:
-            order.partner_id._check_collection_hold(
-                _("confirming %(order)s", order=order.name)
-            )
-        return super().action_confirm()
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if vals.get("payment_term_id"):
+                    partner = self.env["res.partner"].browse(vals.get("partner_id"))
+                    self._check_collection_payment_term(vals["payment_term_id"], partner)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and vals.get("payment_term_id"):
+            for order in self:
+                partner = self.env["res.partner"].browse(
+                    vals.get("partner_id", order.partner_id.id)
+                )
+                if order.payment_term_id.id != vals["payment_term_id"]:
+                    self._check_collection_payment_term(vals["payment_term_id"], partner)
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
 
     def action_collection_accept_terms(self):
         self.ensure_one()
         return self.env["collection.weapon.wizard"]._action_open(
             "terms", self.partner_id, order_id=self.id
         )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _confirmation_error_message(self):
+        """A customer on credit hold has no order confirmed, but by a
+        collection manager, whose override is logged."""
+        error = super()._confirmation_error_message()
+        if error:
+            return error
+        return self.partner_id._get_collection_hold_error(
+            _("confirming %(order)s", order=self.name)
+        )
+
+    @api.model
+    def _check_collection_payment_term(self, term_id, partner):
+        """Terms longer than the company's standard need Accept Payment Terms,
+        but the customer's own, already accepted."""
+        term = self.env["account.payment.term"].browse(term_id)
+        if term == partner.commercial_partner_id.property_payment_term_id:
+            return
+        self.env.company._collection_check_payment_term(term)

@@ -52,10 +52,17 @@ class TestChargeInvoice(CollectionCommon):
         )
         self.assertEqual(invoice.amount_total, 252.57)
         self.assertEqual(invoice.amount_tax, 0.0)
+        # a draft charges (and waives) nothing yet, and blocks a second draft
+        self.assertFalse(self.unpaid.collection_interest_invoiced_until)
+        self.assertEqual(self.unpaid.collection_interest_amount, 10.45)
+        with self.assertRaisesRegex(UserError, "still a draft"):
+            self.charge()
+        invoice.action_post()
         self.assertEqual(
             str(self.unpaid.collection_interest_invoiced_until), "2025-06-30"
         )
         self.assertTrue(self.unpaid.collection_compensation_invoiced)
+        self.assertEqual(self.unpaid.collection_interest_amount, 0.0)
         with self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.charge()
 
@@ -72,10 +79,17 @@ class TestChargeInvoice(CollectionCommon):
     @freeze_time("2025-06-30")
     def test_cancelled_charges_can_be_charged_again(self):
         first = self.charge()
+        first.action_post()
+        first.button_draft()
         first.button_cancel()
         self.assertFalse(self.paid_late.collection_interest_invoiced_until)
         again = self.charge()
         self.assertEqual(again.amount_total, 252.57)
+        again.action_post()
+        # the cancelled one, reset and posted again, would charge the same days
+        first.button_draft()
+        with self.assertRaisesRegex(UserError, "already charged by"):
+            first.action_post()
 
     @freeze_time("2025-06-30")
     def test_no_charge_for_days_to_come_nor_by_a_salesperson(self):

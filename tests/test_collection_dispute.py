@@ -75,8 +75,14 @@ class TestCollectionDispute(CollectionCommon):
     def test_collector_sets_reason_in_the_form(self):
         with Form(self.invoice.with_user(self.collector)) as form:
             form.collection_reason_id = self.reason_cash
-            form.collection_excluded = True
+            with self.assertRaises(AssertionError):  # read-only for a collector
+                form.collection_excluded = True
         self.assertEqual(self.invoice.collection_reason_id, self.reason_cash)
+        self.assertFalse(self.invoice.collection_excluded)
+        with self.assertRaisesRegex(AccessError, "collection manager"):
+            self.invoice.with_user(self.collector).collection_excluded = True
+        with Form(self.invoice.with_user(self.manager)) as form:
+            form.collection_excluded = True
         self.assertTrue(self.invoice.collection_excluded)
 
     def test_vendor_bill_cannot_be_disputed(self):

@@ -1,3 +1,5 @@
+from datetime import date
+
 from freezegun import freeze_time
 
 from odoo import Command, fields
@@ -207,9 +209,7 @@ class TestCollectionMandate(CollectionCommon):
         usage = (
             self.env["collection.mandate.usage"]
             .with_user(self.collector)
-            ._request(
-                "delay", self.customer, 60, invoice, payload={"date": "2026-05-09"}
-            )
+            ._request("delay", self.customer, invoice, date=date(2026, 5, 9))
         )
         self.assertEqual(usage.state, "to_approve")
         self.assertFalse(self.invoice.collection_extended_until)
@@ -291,7 +291,7 @@ class TestMandateReporting(CollectionCommon):
         with freeze_time("2026-03-15 10:00"):
             Usage._request("hold", cls.customer, reason="Three months late")
             Usage._request(
-                "delay", cls.customer, 40, cls.invoice, payload={"date": "2026-04-19"}
+                "delay", cls.customer, cls.invoice, date=date(2026, 4, 19)
             )
 
     def test_report_totals_per_collector_and_weapon(self):

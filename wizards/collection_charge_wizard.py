@@ -89,14 +89,22 @@ class CollectionChargeWizard(models.TransientModel):
                     date=self.date,
                 )
             )
-        return self.env["account.move"].create(values)
+        # charge lines are written by this wizard only (see account.move.line)
+        return self.env["account.move"].sudo().create(values).sudo(False)
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
     def _get_charged_invoices(self):
-        return self.env["account.move"].search(
+        """Posted invoices of the customers with an installment due before the
+        date; refused while one of them has a draft charge invoice, so that no
+        two charge invoices charge the same days."""
+        if self.company_id not in self.env.user.company_ids:
+            raise UserError(
+                _("You do not work for %(company)s.", company=self.company_id.name)
+            )
+        moves = self.env["account.move"].search(
             [
                 ("company_id", "=", self.company_id.id),
                 (
@@ -106,19 +114,46 @@ class CollectionChargeWizard(models.TransientModel):
                 ),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
-                ("invoice_date_due", "<", self.date),
+                (
+                    "line_ids",
+                    "any",
+                    [
+                        ("display_type", "=", "payment_term"),
+                        ("date_maturity", "<", self.date),
+                    ],
+                ),
                 ("collection_is_charge_invoice", "=", False),
             ]
         )
+        pending = moves.collection_charge_line_ids.filtered(
+            lambda line: line.parent_state == "draft"
+        )
+        if pending:
+            raise UserError(
+                _(
+                    "%(charge)s, still a draft, already charges %(invoices)s: post "
+                    "or cancel it first.",
+                    charge=", ".join(pending.move_id.mapped("display_name")),
+                    invoices=", ".join(
+                        pending.collection_charged_move_id.mapped("display_name")
+                    ),
+                )
+            )
+        return moves
 
     def _prepare_charge_lines(self, move, charges):
         company = self.company_id
         lines = []
         if charges["interest"]:
+            oldest_due = self.env["collection.receivable"]._get_oldest_due_date(move)
             start = max(
                 filter(
                     None,
-                    [move.invoice_date_due, move.collection_interest_invoiced_until],
+                    [
+                        oldest_due,
+                        move.collection_interest_invoiced_until,
+                        move.collection_charges_waived_until,
+                    ],
                 )
             ) + timedelta(days=1)
             lines.append(
@@ -138,6 +173,7 @@ class CollectionChargeWizard(models.TransientModel):
                     "tax_ids": [Command.clear()],
                     "collection_charged_move_id": move.id,
                     "collection_charge_type": "interest",
+                    "collection_interest_date_from": start,
                     "collection_interest_date_to": self.date,
                 }
             )

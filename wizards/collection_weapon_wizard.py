@@ -30,7 +30,7 @@ class CollectionWeaponWizard(models.TransientModel):
     payment_term_id = fields.Many2one(comodel_name="account.payment.term")
     date = fields.Date(string="New Payment Date")
     reason = fields.Text(required=True)
-    value = fields.Float(compute="_compute_value", string="Days Granted")
+    value = fields.Integer(compute="_compute_value", string="Days Granted")
     waiver_amount = fields.Monetary(compute="_compute_value", string="Amount Waived")
     mandate_id = fields.Many2one(
         comodel_name="collection.mandate", compute="_compute_mandate_id"
@@ -48,17 +48,25 @@ class CollectionWeaponWizard(models.TransientModel):
         )
         self.mandate_id = mandate
 
-    @api.depends("weapon", "date", "move_ids", "payment_term_id")
+    @api.depends("weapon", "date", "move_ids", "payment_term_id", "order_id")
     def _compute_value(self):
+        """What the request will weigh, computed as the mandate check will."""
+        Usage = self.env["collection.mandate.usage"]
         for wizard in self:
-            wizard.value = {
-                "delay": wizard._get_delay_days,
-                "terms": wizard._get_term_days,
-            }.get(wizard.weapon, lambda: 0)()
-            wizard.waiver_amount = (
-                wizard._get_waiver_amount() if wizard.weapon == "waiver" else 0.0
-            )
-            value = wizard.waiver_amount if wizard.weapon == "waiver" else wizard.value
+            try:
+                value = Usage._get_request_facts(
+                    wizard.weapon,
+                    wizard.partner_id.commercial_partner_id,
+                    wizard.move_ids._origin,
+                    wizard.date,
+                    wizard.payment_term_id._origin,
+                    wizard.order_id._origin,
+                    None,
+                )[0]
+            except UserError:
+                value = 0.0
+            wizard.waiver_amount = value if wizard.weapon == "waiver" else 0.0
+            wizard.value = 0.0 if wizard.weapon == "waiver" else value
             wizard.within_mandate = wizard.mandate_id._allows(wizard.weapon, value)
 
     # ------------------------------------------------------------
@@ -105,90 +113,13 @@ class CollectionWeaponWizard(models.TransientModel):
             },
         }
 
-    def _get_delay_days(self):
-        """Days between the invoices' original due date and the new one."""
-        if not self.date or not self.move_ids:
-            return 0
-        return max((self.date - move.invoice_date_due).days for move in self.move_ids)
-
-    def _get_term_days(self):
-        """Longest delay of the payment terms' installments."""
-        lines = self.payment_term_id.line_ids
-        return max(lines.mapped("nb_days"), default=0)
-
-    def _get_waiver_amount(self):
-        """Interest and compensation due today on the invoices, company currency."""
-        if not self.move_ids:
-            return 0.0
-        today = fields.Date.context_today(self)
-        company = self.env.company
-        charges = self.move_ids._collection_get_charges(today)
-        return sum(
-            move.currency_id._convert(
-                charges[move.id]["interest"], company.currency_id, company, today
-            )
-            + charges[move.id]["compensation"]
-            for move in self.move_ids
-        )
-
     def _request(self):
-        Usage = self.env["collection.mandate.usage"]
-        today = fields.Date.context_today(self)
-        if self.weapon in ("delay", "waiver") and not self.move_ids:
-            raise UserError(_("Choose the invoices concerned."))
-        if self.move_ids.commercial_partner_id - self.partner_id.commercial_partner_id:
-            raise UserError(
-                _(
-                    "These invoices are not all of %(partner)s.",
-                    partner=self.partner_id.display_name,
-                )
-            )
-        if self.weapon == "delay":
-            if not self.date or self.date <= today:
-                raise UserError(_("The new payment date must be after today."))
-            return Usage._request(
-                "delay",
-                self.partner_id,
-                self.value,
-                self.move_ids,
-                payload={"date": fields.Date.to_string(self.date)},
-                reason=self.reason,
-            )
-        if self.weapon == "waiver":
-            if self.waiver_amount <= 0:
-                raise UserError(
-                    _("These invoices have no interest nor compensation to waive.")
-                )
-            return Usage._request(
-                "waiver",
-                self.partner_id,
-                self.waiver_amount,
-                self.move_ids,
-                payload={"date": fields.Date.to_string(today)},
-                reason=self.reason,
-            )
-        if self.weapon == "terms":
-            if not self.payment_term_id:
-                raise UserError(_("Choose the payment terms to accept."))
-            source = self.order_id or self.partner_id.commercial_partner_id
-            return Usage._request(
-                "terms",
-                self.partner_id,
-                self.value,
-                payload={"payment_term_id": self.payment_term_id.id},
-                reason=self.reason,
-                source=source,
-            )
-        on_hold = self.partner_id.commercial_partner_id.collection_hold
-        if self.weapon == "hold" and on_hold:
-            raise UserError(
-                _(
-                    "%(partner)s is already on hold.",
-                    partner=self.partner_id.display_name,
-                )
-            )
-        if self.weapon == "release" and not on_hold:
-            raise UserError(
-                _("%(partner)s is not on hold.", partner=self.partner_id.display_name)
-            )
-        return Usage._request(self.weapon, self.partner_id, reason=self.reason)
+        return self.env["collection.mandate.usage"]._request(
+            self.weapon,
+            self.partner_id,
+            self.move_ids,
+            date=self.date,
+            payment_term=self.payment_term_id,
+            order=self.order_id,
+            reason=self.reason,
+        )

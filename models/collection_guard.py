@@ -1,0 +1,63 @@
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+
+# Written by the ORM or by mail.thread for every record: never business facts.
+TECHNICAL_FIELDS = frozenset(
+    {
+        "message_main_attachment_id",
+        "message_follower_ids",
+        "message_ids",
+        "activity_ids",
+        "website_message_ids",
+        "write_date",
+        "write_uid",
+    }
+)
+
+
+class CollectionGuardMixin(models.AbstractModel):
+    """Fields that move money, rights or a customer's standing are written by
+    the module's own actions only, never by a user's `create` or `write`,
+    whatever the screen or the RPC call.
+
+    The actions check what they must, then write as superuser (`sudo()`),
+    which no RPC client can do: a write that is not superuser's is refused
+    when `_collection_guarded_fields` names one of its fields."""
+
+    _name = "collection.guard.mixin"
+    _description = "Collection: Fields Written by Actions Only"
+
+    def _collection_guarded_fields(self, vals, create=False):
+        """The fields of `vals` a user may not write on these records (on new
+        records when `create`). Every business field by default."""
+        return set(vals) - TECHNICAL_FIELDS
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self.browse()._collection_check_guard(vals, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._collection_check_guard(vals)
+        return super().write(vals)
+
+    def _collection_check_guard(self, vals, create=False):
+        refused = self._collection_guarded_fields(vals, create=create)
+        if not refused:
+            return
+        labels = sorted(
+            self._fields[name]._description_string(self.env)
+            for name in refused
+            if name in self._fields
+        )
+        raise AccessError(
+            _(
+                "%(model)s: %(fields)s can only be changed by the module's own "
+                "actions (confirm, approve, execute, cancel...), not edited.",
+                model=self.env["ir.model"].sudo()._get(self._name).name,
+                fields=", ".join(labels),
+            )
+        )
