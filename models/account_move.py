@@ -408,7 +408,11 @@ class AccountMove(models.Model):
             return
         posted = self.env["account.move.line"].search(
             [
-                ("collection_charged_move_id", "in", lines.collection_charged_move_id.ids),
+                (
+                    "collection_charged_move_id",
+                    "in",
+                    lines.collection_charged_move_id.ids,
+                ),
                 ("parent_state", "=", "posted"),
                 ("id", "not in", lines.ids),
             ]

@@ -125,7 +125,8 @@ class CollectionDunning(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):
         if any(
-            dunning.state != "draft" or dunning.run_id.state not in ("draft", "proposed")
+            dunning.state != "draft"
+            or dunning.run_id.state not in ("draft", "proposed")
             for dunning in self
         ):
             raise UserError(
@@ -214,7 +215,11 @@ class CollectionDunning(models.Model):
         dropped = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
         if dropped:
             dropped.line_ids.write(
-                {"state": "skipped", "skip_reason": "already_dunned", "dunning_id": False}
+                {
+                    "state": "skipped",
+                    "skip_reason": "already_dunned",
+                    "dunning_id": False,
+                }
             )
             for run, dunnings in dropped.grouped("run_id").items():
                 run.message_post(

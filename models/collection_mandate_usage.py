@@ -1,5 +1,10 @@
+from collections import namedtuple
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+# What a request is about, for the `_get_<weapon>_facts` hooks.
+Facts = namedtuple("Facts", "partner moves date term order source")
 
 WEAPONS = [
     ("delay", "Delay"),
@@ -306,10 +311,13 @@ class CollectionMandateUsage(models.Model):
         if len(companies) > 1:
             raise UserError(_("Choose the invoices of one company."))
         if company not in self.env.user.company_ids:
-            raise AccessError(_("You do not work for %(company)s.", company=company.name))
+            raise AccessError(
+                _("You do not work for %(company)s.", company=company.name)
+            )
         if moves.commercial_partner_id - partner or moves.filtered(
-            lambda m: m.move_type not in ("out_invoice", "out_receipt")
-            or m.state != "posted"
+            lambda m: (
+                m.move_type not in ("out_invoice", "out_receipt") or m.state != "posted"
+            )
         ):
             raise UserError(
                 _(
@@ -330,77 +338,121 @@ class CollectionMandateUsage(models.Model):
     def _get_request_facts(self, weapon, partner, moves, date, term, order, source):
         """(value, payload, source) of a request, computed here so that no
         caller can understate it: days for a delay or terms, company-currency
-        amounts for a waiver or a plan, broken promises for a new promise."""
+        amounts for a waiver or a plan, broken promises for a new promise.
+        Each weapon has its `_get_<weapon>_facts` hook."""
+        facts = Facts(partner, moves, date, term, order, source)
+        return getattr(self, f"_get_{weapon}_facts", self._get_permission_facts)(facts)
+
+    @api.model
+    def _get_delay_facts(self, facts):
+        today = fields.Date.context_today(self)
+        oldest = self.env["collection.receivable"]._get_oldest_due_date(facts.moves)
+        if not oldest or not facts.date:
+            raise UserError(_("Choose the invoices and the new payment date."))
+        promised = facts.source and facts.source._name == "collection.promise"
+        if facts.date <= today and not promised:
+            raise UserError(_("The new payment date must be after today."))
+        payload = {"date": fields.Date.to_string(facts.date)}
+        return (facts.date - oldest).days, payload, facts.source
+
+    @api.model
+    def _get_waiver_facts(self, facts):
         company = self.env.company
         today = fields.Date.context_today(self)
-        if weapon == "delay":
-            oldest = self.env["collection.receivable"]._get_oldest_due_date(moves)
-            if not oldest or not date:
-                raise UserError(_("Choose the invoices and the new payment date."))
-            if date <= today and not (source and source._name == "collection.promise"):
-                raise UserError(_("The new payment date must be after today."))
-            return (date - oldest).days, {"date": fields.Date.to_string(date)}, source
-        if weapon == "waiver":
-            if not moves:
-                raise UserError(_("Choose the invoices concerned."))
-            charges = moves._collection_get_charges(today)
-            amount = sum(
-                move.currency_id._convert(
-                    charges[move.id]["interest"], company.currency_id, company, today
-                )
-                + charges[move.id]["compensation"]
-                for move in moves
+        if not facts.moves:
+            raise UserError(_("Choose the invoices concerned."))
+        charges = facts.moves._collection_get_charges(today)
+        amount = sum(
+            move.currency_id._convert(
+                charges[move.id]["interest"], company.currency_id, company, today
             )
-            if company.currency_id.compare_amounts(amount, 0.0) <= 0:
-                raise UserError(
-                    _("These invoices have no interest nor compensation to waive.")
-                )
-            return amount, {"date": fields.Date.to_string(today)}, source
-        if weapon == "credit":
-            if not source or source._name != "collection.promise":
-                raise UserError(_("Credit is granted through a payment plan."))
-            amount = source.currency_id._convert(
-                source.amount, company.currency_id, company, today
-            )
-            return amount, {}, source
-        if weapon == "promise":
-            return self.env["collection.promise"]._count_broken(partner), {}, source
-        if weapon == "terms":
-            if not term:
-                raise UserError(_("Choose the payment terms to accept."))
-            if term.company_id and term.company_id != company:
-                raise UserError(_("These payment terms belong to another company."))
-            if order:
-                if order.partner_id.commercial_partner_id != partner:
-                    raise UserError(
-                        _(
-                            "%(order)s is not an order of %(partner)s.",
-                            order=order.name,
-                            partner=partner.display_name,
-                        )
-                    )
-                if order.state not in ("draft", "sent"):
-                    raise UserError(
-                        _(
-                            "%(order)s is confirmed or cancelled: its terms are "
-                            "settled.",
-                            order=order.name,
-                        )
-                    )
-            payload = {"payment_term_id": term.id}
-            return term._collection_get_days(), payload, order or partner
-        if weapon == "hold" and partner.collection_hold:
+            + charges[move.id]["compensation"]
+            for move in facts.moves
+        )
+        if company.currency_id.compare_amounts(amount, 0.0) <= 0:
             raise UserError(
-                _("%(partner)s is already on hold.", partner=partner.display_name)
+                _("These invoices have no interest nor compensation to waive.")
             )
-        if weapon == "release" and not partner.collection_hold:
+        return amount, {"date": fields.Date.to_string(today)}, facts.source
+
+    @api.model
+    def _get_credit_facts(self, facts):
+        """A plan's amount, in company currency at today's rate."""
+        promise = facts.source
+        if not promise or promise._name != "collection.promise":
+            raise UserError(_("Credit is granted through a payment plan."))
+        company = self.env.company
+        amount = promise.currency_id._convert(
+            promise.amount,
+            company.currency_id,
+            company,
+            fields.Date.context_today(self),
+        )
+        return amount, {}, promise
+
+    @api.model
+    def _get_promise_facts(self, facts):
+        broken = self.env["collection.promise"]._count_broken(facts.partner)
+        return broken, {}, facts.source
+
+    @api.model
+    def _get_terms_facts(self, facts):
+        term, order, partner = facts.term, facts.order, facts.partner
+        if not term:
+            raise UserError(_("Choose the payment terms to accept."))
+        if term.company_id and term.company_id != self.env.company:
+            raise UserError(_("These payment terms belong to another company."))
+        if order and order.partner_id.commercial_partner_id != partner:
             raise UserError(
-                _("%(partner)s is not on hold.", partner=partner.display_name)
+                _(
+                    "%(order)s is not an order of %(partner)s.",
+                    order=order.name,
+                    partner=partner.display_name,
+                )
             )
-        return 0.0, {}, source
+        if order and order.state not in ("draft", "sent"):
+            raise UserError(
+                _(
+                    "%(order)s is confirmed or cancelled: its terms are settled.",
+                    order=order.name,
+                )
+            )
+        payload = {"payment_term_id": term.id}
+        return term._collection_get_days(), payload, order or partner
+
+    @api.model
+    def _get_hold_facts(self, facts):
+        if facts.partner.collection_hold:
+            raise UserError(
+                _("%(partner)s is already on hold.", partner=facts.partner.display_name)
+            )
+        return self._get_permission_facts(facts)
+
+    @api.model
+    def _get_release_facts(self, facts):
+        if not facts.partner.collection_hold:
+            raise UserError(
+                _("%(partner)s is not on hold.", partner=facts.partner.display_name)
+            )
+        return self._get_permission_facts(facts)
+
+    @api.model
+    def _get_permission_facts(self, facts):
+        """Hold, release and a manager's override weigh nothing: they are
+        allowed or not."""
+        return 0.0, {}, facts.source
 
     def _prepare_request_values(
-        self, weapon, partner, value, moves, payload, reason, source, company, policy=None
+        self,
+        weapon,
+        partner,
+        value,
+        moves,
+        payload,
+        reason,
+        source,
+        company,
+        policy=None,
     ):
         user = self.env.user
         Mandate = self.env["collection.mandate"]
@@ -456,9 +508,12 @@ class CollectionMandateUsage(models.Model):
         """Without a mandate, the request goes to a collection manager of the
         company other than the requester."""
         group = self.env.ref("credit_collection.group_collection_manager")
-        managers = group.users.filtered(
-            lambda u: company in u.company_ids and u.active and not u.share
-        ) - requester
+        managers = (
+            group.users.filtered(
+                lambda u: company in u.company_ids and u.active and not u.share
+            )
+            - requester
+        )
         return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
 
     def _get_weapon_label(self):

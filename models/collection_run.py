@@ -115,7 +115,9 @@ class CollectionRun(models.Model):
         if (
             "date" in vals
             and fields.Date.to_date(vals["date"]) != fields.Date.context_today(self)
-            and not self.env.user.has_group("credit_collection.group_collection_manager")
+            and not self.env.user.has_group(
+                "credit_collection.group_collection_manager"
+            )
         ):
             refused.add("date")
         return refused
@@ -496,7 +498,10 @@ class CollectionRun(models.Model):
             return "minimum"
         if row["level_id"] and delays[row["level_id"]] >= delays[row["level"]]:
             return "already_dunned"
-        if row["pending_days"] is not None and row["pending_days"] >= delays[row["level"]]:
+        if (
+            row["pending_days"] is not None
+            and row["pending_days"] >= delays[row["level"]]
+        ):
             return "other_run"
         return False
 

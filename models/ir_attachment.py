@@ -1,8 +1,42 @@
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import AccessError, UserError
+
+# Documents sent to customers: their attachments are kept as sent.
+SENT_DOCUMENT_MODELS = ("collection.dunning", "collection.promise")
 
 
 class IrAttachment(models.Model):
     _inherit = "ir.attachment"
+
+    def write(self, vals):
+        if (
+            not self.env.su
+            and {"raw", "datas", "res_model", "res_id"}.intersection(vals)
+            and self._collection_sent()
+        ):
+            raise AccessError(_("A letter sent to a customer is kept as it was sent."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_collection_letters(self):
+        if self._collection_sent():
+            raise UserError(
+                _(
+                    "A letter sent to a customer is kept: cancel the dunning or the "
+                    "promise instead."
+                )
+            )
+
+    def _collection_sent(self):
+        """Whether one of these attachments is a dunning letter or a promise
+        confirmation."""
+        attachments = self.sudo()
+        return bool(
+            attachments.filtered(lambda a: a.res_model in SENT_DOCUMENT_MODELS)
+            or self.env["collection.dunning"]
+            .sudo()
+            .search_count([("letter_attachment_id", "in", self.ids)], limit=1)
+        )
 
     @api.model
     def _collection_download_xlsx(self, name, content):

@@ -14,7 +14,9 @@ class SaleOrder(models.Model):
             for vals in vals_list:
                 if vals.get("payment_term_id"):
                     partner = self.env["res.partner"].browse(vals.get("partner_id"))
-                    self._check_collection_payment_term(vals["payment_term_id"], partner)
+                    self._check_collection_payment_term(
+                        vals["payment_term_id"], partner
+                    )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -24,7 +26,9 @@ class SaleOrder(models.Model):
                     vals.get("partner_id", order.partner_id.id)
                 )
                 if order.payment_term_id.id != vals["payment_term_id"]:
-                    self._check_collection_payment_term(vals["payment_term_id"], partner)
+                    self._check_collection_payment_term(
+                        vals["payment_term_id"], partner
+                    )
         return super().write(vals)
 
     # ------------------------------------------------------------

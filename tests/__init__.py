@@ -5,4 +5,5 @@ from . import test_collection_dispute
 from . import test_collection_mandate
 from . import test_collection_promise
 from . import test_collection_run
+from . import test_collection_security
 from . import test_collection_status

@@ -290,9 +290,7 @@ class TestMandateReporting(CollectionCommon):
         Usage = cls.env["collection.mandate.usage"].with_user(cls.collector)
         with freeze_time("2026-03-15 10:00"):
             Usage._request("hold", cls.customer, reason="Three months late")
-            Usage._request(
-                "delay", cls.customer, cls.invoice, date=date(2026, 4, 19)
-            )
+            Usage._request("delay", cls.customer, cls.invoice, date=date(2026, 4, 19))
 
     def test_report_totals_per_collector_and_weapon(self):
         usages = self.env["collection.mandate.usage"].search(

@@ -1,0 +1,638 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from ..models.collection_run import EXECUTION_LOCK
+from .common import TODAY, CollectionCommon
+
+# What any RPC client can try: each attack is played by each of these roles.
+ROLES = ("collector", "manager", "salesperson", "plain")
+REFUSED = (AccessError, UserError, ValidationError)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionSecurity(CollectionCommon):
+    """Every attack of a user through `create`, `write`, `unlink` and the
+    public methods, as a collector, a manager, a salesperson and a plain
+    internal user: refused, and nothing changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        company.collection_interest_mode = "fr"
+        cls.plain = new_test_user(
+            cls.env, login="plain", groups="base.group_user", company_id=company.id
+        )
+        cls.approver = new_test_user(
+            cls.env,
+            login="approver",
+            groups="account.group_account_invoice,"
+            "credit_collection.group_collection_manager",
+            company_id=company.id,
+        )
+        cls.mandate = cls.env["collection.mandate"].create(
+            {
+                "name": "Collectors",
+                "user_ids": [Command.set((cls.collector | cls.manager).ids)],
+                "manager_id": cls.approver.id,
+                "date_start": "2026-01-01",
+                "max_delay_days": 30,
+                "max_credit_amount": 5000,
+                "max_waiver_amount": 100,
+                "can_hold": False,
+            }
+        )
+        cls.policy = cls.env["collection.policy"].create(
+            {
+                "name": "Business customers",
+                "level_ids": [
+                    Command.create(
+                        {"name": "Reminder", "sequence": 1, "days_after_due": 3}
+                    ),
+                    Command.create(
+                        {
+                            "name": "Stop deliveries",
+                            "sequence": 2,
+                            "days_after_due": 40,
+                            "channel": "letter",
+                            "hold_deliveries": True,
+                            "automatic": False,
+                        }
+                    ),
+                ],
+            }
+        )
+        company.collection_policy_id = cls.policy
+        cls.customer.email = "compta@boulangerie.example.com"
+        cls.other_customer.email = "compta@lefevre.example.com"
+        cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-03-05")  # 10 days
+        cls.old_invoice = cls.create_invoice(cls.customer, 500, "2026-01-20")  # 54
+        cls.other_invoice = cls.create_invoice(cls.other_customer, 700, "2026-03-01")
+
+    def as_role(self, role, records):
+        return records.with_user(getattr(self, role))
+
+    def assert_refused_to_all(self, attack, roles=ROLES):
+        """`attack(role)` is refused to every role; the database is unchanged
+        (each attempt runs in a savepoint the refusal rolls back)."""
+        for role in roles:
+            with self.subTest(role=role):
+                try:
+                    with self.env.cr.savepoint():
+                        attack(role)
+                except REFUSED:
+                    continue
+                self.fail(f"{role} got through")
+
+    def new_run(self, user=None, **values):
+        return (
+            self.env["collection.run"]
+            .with_user(user or self.collector)
+            .create({"policy_ids": [Command.set(self.policy.ids)], **values})
+        )
+
+    def executed_run(self):
+        run = self.new_run()
+        run.action_propose()
+        run.action_execute()
+        return run
+
+    def open_promise(self, moves=None, dates=("2026-03-25",), amount=300.0):
+        moves = moves or self.invoice
+        promise = (
+            self.env["collection.promise"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(moves.ids)],
+                    "line_ids": [
+                        Command.create({"date": day, "amount": amount})
+                        for day in dates
+                    ],
+                }
+            )
+        )
+        promise.action_confirm()
+        return promise
+
+    # ------------------------------------------------------------
+    # Promises
+    # ------------------------------------------------------------
+
+    def test_promise_is_opened_by_its_mandate_only(self):
+        def forge(role):
+            self.as_role(role, self.env["collection.promise"]).create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.invoice.ids)],
+                    "state": "open",
+                    "line_ids": [Command.create({"date": "2026-04-01", "amount": 1})],
+                }
+            )
+
+        self.assert_refused_to_all(forge)
+        self.assertFalse(
+            self.env["collection.promise"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
+        )
+
+    def test_open_promise_is_frozen(self):
+        promise = self.open_promise()
+        self.assertEqual(promise.state, "open")
+        line = promise.line_ids
+
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, line).write({"date": "2099-01-01"})
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, line).write({"amount": 1000})
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, promise).write(
+                {"move_ids": [Command.link(self.old_invoice.id)]}
+            )
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, promise).write(
+                {"line_ids": [Command.create({"date": "2099-01-01", "amount": 1})]}
+            )
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, promise).write({"state": "draft"})
+        )
+        self.assert_refused_to_all(lambda role: self.as_role(role, promise).unlink())
+        self.assert_refused_to_all(lambda role: self.as_role(role, line).unlink())
+        self.assertEqual(
+            (promise.state, promise.amount, str(promise.date_due), promise.move_ids),
+            ("open", 300.0, "2026-03-25", self.invoice),
+        )
+        # what is only said about it stays editable
+        promise.with_user(self.collector).note = "Called back, confirmed"
+        self.assertEqual(promise.note, "Called back, confirmed")
+
+    def test_broken_promises_cannot_be_reset(self):
+        promise = self.open_promise(amount=100.0, dates=("2026-03-16",))
+        with freeze_time("2026-03-25"):
+            self.env["collection.promise"].sudo()._cron_evaluate()
+        self.assertEqual(promise.state, "broken")
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, promise).write({"state": "cancel"})
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, promise).action_cancel()
+        )
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(promise._count_broken(self.customer), 1)
+
+    def test_an_invoice_is_under_one_promise(self):
+        self.open_promise()
+        with self.assertRaisesRegex(UserError, "already under promise"):
+            self.open_promise(moves=self.invoice | self.old_invoice)
+
+    def test_promise_in_the_invoice_currency(self):
+        """A EUR invoice in a USD company: the promise is in euros, checked
+        against the euros still open, paid in euros; the plan's credit is put
+        to the mandate in dollars, at one rate."""
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create(
+            {"name": "2026-01-01", "rate": 0.5, "currency_id": eur.id}
+        )
+        invoice = self.create_invoice(self.customer, 4000, "2026-03-01", currency=eur)
+        with self.assertRaisesRegex(UserError, "more than the invoices' open amount"):
+            self.open_promise(moves=invoice, amount=4001.0)
+        plan = self.open_promise(
+            moves=invoice, dates=("2026-03-20", "2026-04-20"), amount=1500.0
+        )
+        self.assertEqual(plan.currency_id, eur)
+        credit = plan.usage_ids.filtered(lambda u: u.weapon == "credit")
+        # 3,000.00 EUR at 0.5 EUR a dollar: 6,000.00 USD, beyond 5,000
+        self.assertEqual(credit.value, 6000.0)
+        self.assertEqual(plan.state, "to_approve")
+        # the last installment is 50 days after the due date: beyond 30 too
+        self.assertEqual(
+            plan.usage_ids.filtered(lambda u: u.weapon == "delay").value, 50.0
+        )
+        plan.usage_ids.with_user(self.approver).action_approve()
+        self.assertEqual(plan.state, "open")
+        self.pay(invoice, 1500, "2026-03-18", currency=eur)
+        plan.invalidate_recordset(["amount_paid"])
+        self.assertEqual(plan.amount_paid, 1500.0)
+        self.assertEqual(plan.line_ids.mapped("amount_paid"), [1500.0, 0.0])
+        with self.assertRaisesRegex(ValidationError, "one currency"):
+            plan.sudo().move_ids |= self.invoice
+
+    # ------------------------------------------------------------
+    # Runs and dunnings
+    # ------------------------------------------------------------
+
+    def test_dunnings_are_proposed_by_the_book_only(self):
+        run = self.new_run()
+        stop = self.policy.level_ids.filtered("hold_deliveries")
+
+        def forge_dunning(role):
+            self.as_role(role, self.env["collection.dunning"]).create(
+                {
+                    "run_id": run.id,
+                    "partner_id": self.other_customer.id,
+                    "level_id": stop.id,
+                }
+            )
+
+        self.assert_refused_to_all(forge_dunning)
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, run).write({"state": "proposed"})
+        )
+        with self.assertRaisesRegex(UserError, "Compute the proposal"):
+            run.action_execute()
+        self.assertFalse(self.other_customer.collection_hold)
+        self.assertFalse(self.env["collection.mandate.usage"].search([]))
+
+    def test_run_date_is_today_and_executed_today(self):
+        for day in ("2026-06-30", "2026-01-01"):
+            with self.subTest(day=day), self.assertRaises(AccessError):
+                self.new_run(date=day)
+        run = self.new_run()
+        with self.assertRaises(AccessError):
+            run.write({"date": "2026-06-30"})
+        # a manager may look at a proposal for another day, never execute it
+        future = self.new_run(user=self.manager, date="2026-06-30")
+        future.action_propose()
+        self.assertTrue(future.dunning_ids)
+        with self.assertRaisesRegex(UserError, "Recompute it for today"):
+            future.action_execute()
+        self.assertFalse(self.old_invoice.collection_level_id)
+        # changing its date throws the stale proposal away
+        future.write({"date": TODAY})
+        self.assertEqual(future.state, "draft")
+        self.assertFalse(future.dunning_ids)
+
+    def test_sent_history_is_kept(self):
+        run = self.executed_run()
+        dunnings = run.dunning_ids
+        queued = dunnings.filtered(lambda d: d.state == "queued")
+        self.assertTrue(queued)
+        self.env["collection.dunning"].sudo()._cron_send_queued()
+        letter = dunnings.letter_attachment_id[:1]
+        self.assertTrue(letter)
+        levels = (self.invoice | self.old_invoice).mapped("collection_level_id.name")
+
+        self.assert_refused_to_all(lambda role: self.as_role(role, run).unlink())
+        self.assert_refused_to_all(lambda role: self.as_role(role, dunnings).unlink())
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, run.line_ids).unlink()
+        )
+        self.assert_refused_to_all(lambda role: self.as_role(role, letter).unlink())
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, dunnings).write(
+                {"partner_id": self.other_customer.id}
+            )
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, dunnings).write({"state": "draft"})
+        )
+        self.assertEqual(run.state, "done")
+        self.assertEqual(
+            (self.invoice | self.old_invoice).mapped("collection_level_id.name"),
+            levels,
+        )
+        self.assertTrue(letter.exists())
+        # cancel instead: the history stays, the level goes back
+        dunnings.with_user(self.collector).action_cancel()
+        self.assertEqual(set(run.line_ids.mapped("state")), {"cancel"})
+
+    def test_two_runs_never_dun_an_invoice_twice_at_a_level(self):
+        first, second = self.new_run(), self.new_run()
+        first.action_propose()
+        second.action_propose()
+        # the second one saw the first one's proposal
+        skipped = {line.move_id: line.skip_reason for line in second.skipped_line_ids}
+        self.assertEqual(skipped[self.invoice], "other_run")
+        self.assertEqual(skipped[self.old_invoice], "other_run")
+        # computed at the same time in two transactions, neither sees the
+        # other's proposal: both propose the same invoices
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE collection_dunning_line SET state = 'skipped'"
+                " WHERE run_id = %s AND state = 'draft'",
+                first.id,
+            )
+        )
+        second.action_propose()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE collection_dunning_line SET state = 'draft'"
+                " WHERE run_id = %s AND dunning_id IS NOT NULL",
+                first.id,
+            )
+        )
+        self.env.invalidate_all()
+        self.assertEqual(
+            first.dunning_ids.partner_id, second.dunning_ids.partner_id, "a race"
+        )
+        first.action_execute()
+        second.action_execute()
+        self.assertFalse(second.dunning_ids, "dropped at execution")
+        self.assertEqual(
+            set(second.line_ids.mapped("skip_reason")), {"already_dunned"}
+        )
+        sent = self.env["collection.dunning.line"].search(
+            [("move_id", "in", (self.invoice | self.old_invoice).ids)]
+        )
+        done = sent.filtered(lambda line: line.state == "done")
+        self.assertEqual(len(done), 2, "each invoice dunned once")
+        self.assertIn("dropped at execution", second.message_ids[:1].body)
+
+    def test_an_execution_waits_for_another_of_its_company(self):
+        run = self.new_run()
+        run.action_propose()
+        with self.env.registry.cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                (EXECUTION_LOCK, self.env.company.id),
+            )
+            with self.assertRaisesRegex(UserError, "being executed right now"):
+                run.action_execute()
+            self.assertEqual(run.state, "proposed")
+            # the scheduled action leaves a locked company for its next call
+            run.sudo().state = "executing"
+            self.env["collection.run"].sudo()._cron_execute()
+            self.assertEqual(run.state, "executing")
+            other.rollback()
+        self.env["collection.run"].sudo()._cron_execute()
+        self.assertEqual(run.state, "done")
+
+    def test_stop_deliveries_holds_only_from_the_book(self):
+        """The policy's authority holds a customer only for a dunning the run
+        proposed; the collector has no hold in their mandate."""
+        run = self.executed_run()
+        held = run.dunning_ids.filtered(lambda d: d.level_id.hold_deliveries)
+        self.assertEqual(held.partner_id, self.customer)
+        self.assertTrue(self.customer.collection_hold)
+        usage = self.env["collection.mandate.usage"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual((usage.policy_id, usage.user_id), (self.policy, self.env["res.users"]))
+        # the same collector asking directly waits for the approver
+        request = (
+            self.env["collection.mandate.usage"]
+            .with_user(self.collector)
+            ._request("hold", self.other_customer, reason="Late")
+        )
+        self.assertEqual(request.state, "to_approve")
+        self.assertFalse(self.other_customer.collection_hold)
+
+    # ------------------------------------------------------------
+    # Mandate uses
+    # ------------------------------------------------------------
+
+    def test_four_eyes(self):
+        usage = (
+            self.env["collection.mandate.usage"]
+            .with_user(self.manager)
+            ._request("delay", self.customer, self.invoice, date=date(2026, 5, 30))
+        )
+        self.assertEqual(usage.state, "to_approve")
+        self.assertEqual(usage.manager_id, self.approver)
+        # the value is computed from the invoice, not given: 86 days
+        self.assertEqual(usage.value, 86.0)
+        with self.assertRaisesRegex(AccessError, "asked for this yourself"):
+            usage.with_user(self.manager).action_approve()
+        other_manager = new_test_user(
+            self.env,
+            login="other_manager",
+            groups="credit_collection.group_collection_manager",
+        )
+        with self.assertRaisesRegex(AccessError, "decides this request, not you"):
+            usage.with_user(other_manager).action_approve()
+        self.assertFalse(self.invoice.collection_extended_until)
+        usage.with_user(self.approver).action_approve()
+        self.assertEqual(str(self.invoice.collection_extended_until), "2026-05-30")
+
+    def test_usage_log_is_append_only(self):
+        usage = (
+            self.env["collection.mandate.usage"]
+            .with_user(self.collector)
+            ._request("delay", self.customer, self.invoice, date=date(2026, 3, 20))
+        )
+        self.assertEqual((usage.state, usage.value), ("applied", 15.0))
+        for values in ({"state": "refused"}, {"value": 1}, {"within_mandate": False}):
+            self.assert_refused_to_all(
+                lambda role, v=values: self.as_role(role, usage).write(v)
+            )
+        self.assert_refused_to_all(lambda role: self.as_role(role, usage).unlink())
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, usage).copy(),
+        )
+        self.assertEqual((usage.state, usage.value), ("applied", 15.0))
+
+    def test_manager_with_a_mandate_overrides_a_hold(self):
+        self.customer.sudo().collection_hold = True
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": self.product_a.id})],
+            }
+        )
+        self.manager.groups_id += self.env.ref("sales_team.group_sale_salesman_all_leads")
+        self.collector.groups_id += self.env.ref("sales_team.group_sale_salesman_all_leads")
+        with self.assertRaisesRegex(UserError, "on credit hold"):
+            order.with_user(self.collector).action_confirm()
+        order.with_user(self.manager).action_confirm()
+        self.assertEqual(order.state, "sale")
+        override = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "override"), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual((override.user_id, override.state), (self.manager, "applied"))
+
+    # ------------------------------------------------------------
+    # Charges, terms, holds, salespeople
+    # ------------------------------------------------------------
+
+    def test_charges_are_waived_by_a_waiver_only(self):
+        self.env.company.collection_interest_mode = "fr"
+        charges = self.old_invoice.collection_interest_amount
+        self.assertGreater(charges, 0)
+        accountant = new_test_user(
+            self.env, login="accountant", groups="account.group_account_invoice"
+        )
+        line_values = {
+            "name": "Nothing",
+            "price_unit": 0.0,
+            "collection_charged_move_id": self.old_invoice.id,
+            "collection_charge_type": "interest",
+            "collection_interest_date_to": "2026-03-15",
+        }
+        for user in (accountant, self.collector, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["account.move"].with_user(user).create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer.id,
+                        "invoice_line_ids": [Command.create(line_values)],
+                    }
+                )
+        draft = self.create_invoice(self.customer, 10, "2026-03-15", post=False)
+        with self.assertRaises(AccessError):
+            draft.invoice_line_ids.with_user(accountant).write(
+                {"collection_charged_move_id": self.old_invoice.id}
+            )
+        # another company's invoice never charges this one
+        other_company = self.setup_other_company()["company"]
+        with self.assertRaisesRegex(ValidationError, "same company"):
+            self.create_invoice(
+                self.customer, 10, "2026-03-15", company=other_company, post=False
+            ).invoice_line_ids.sudo().collection_charged_move_id = self.old_invoice
+        self.old_invoice.invalidate_recordset()
+        self.assertEqual(self.old_invoice.collection_interest_amount, charges)
+
+    def test_longer_payment_terms_need_the_weapon(self):
+        end_of_next_month = self.env.ref("account.account_payment_term_end_following_month")
+        short = self.env.ref("account.account_payment_term_15days")
+        # "End of following month" is up to 61 days, not 0
+        self.assertEqual(end_of_next_month._collection_get_days(), 61)
+        self.env.company.collection_payment_days = 30
+        for role in ("collector", "salesperson"):
+            with self.subTest(role=role), self.assertRaisesRegex(
+                AccessError, "Accept Payment Terms"
+            ):
+                self.as_role(role, self.customer).property_payment_term_id = (
+                    end_of_next_month
+                )
+        self.customer.with_user(self.salesperson).property_payment_term_id = short
+        self.assertEqual(self.customer.property_payment_term_id, short)
+        order = self.env["sale.order"].create({"partner_id": self.customer.id})
+        with self.assertRaisesRegex(AccessError, "Accept Payment Terms"):
+            order.with_user(self.salesperson).payment_term_id = end_of_next_month
+        # the weapon checks the order against the customer
+        other_order = self.env["sale.order"].create({"partner_id": self.other_customer.id})
+        with self.assertRaisesRegex(UserError, "is not an order of"):
+            self.env["collection.mandate.usage"].with_user(self.collector)._request(
+                "terms",
+                self.customer,
+                payment_term=end_of_next_month,
+                order=other_order,
+            )
+        usage = self.env["collection.mandate.usage"].with_user(self.collector)._request(
+            "terms", self.customer, payment_term=end_of_next_month, order=order
+        )
+        self.assertEqual((usage.value, usage.state), (61.0, "to_approve"))
+        self.assertEqual(order.payment_term_id, short)
+
+    def test_hold_reason_is_for_those_allowed(self):
+        self.customer.sudo().write(
+            {"collection_hold": True, "collection_hold_reason": "Three months late"}
+        )
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.plain).read(["collection_hold_reason"])
+        self.assertEqual(
+            self.customer.with_user(self.salesperson).collection_hold_reason,
+            "Three months late",
+        )
+
+    def test_salesperson_cannot_make_a_customer_their_own(self):
+        customer = self.other_customer.with_user(self.salesperson)
+        self.assertFalse(customer.collection_status_access)
+        with self.assertRaisesRegex(AccessError, "changes the salesperson"):
+            customer.user_id = self.salesperson
+        self.assertEqual(self.other_customer.user_id, self.other_salesperson)
+        customer.invalidate_recordset()
+        self.assertFalse(customer.collection_status_access)
+        self.assertEqual(customer.collection_overdue_amount, 0.0)
+        # a new contact of their own is theirs to name
+        lead = self.env["res.partner"].with_user(self.salesperson).create(
+            {"name": "Nouveau client", "user_id": self.salesperson.id}
+        )
+        self.assertEqual(lead.user_id, self.salesperson)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionAccessMatrix(CollectionCommon):
+    """Who may read, write, create and delete each model of the module, and
+    what another company's records show."""
+
+    # model: the rights (read, write, create, unlink) of each role
+    MATRIX = {
+        "collection.reason": ("r", "rwcu", "r", "r"),
+        "collection.interest.rate": ("r", "rwcu", "r", "r"),
+        "collection.policy": ("r", "rwcu", "r", "r"),
+        "collection.level": ("r", "rwcu", "r", "r"),
+        "collection.run": ("rwcu", "rwcu", "", ""),
+        "collection.dunning": ("rwcu", "rwcu", "", ""),
+        "collection.dunning.line": ("rwcu", "rwcu", "", ""),
+        "collection.mandate": ("r", "rwcu", "", ""),
+        "collection.mandate.usage": ("r", "rw", "", ""),
+        "collection.promise": ("rwcu", "rwcu", "", ""),
+        "collection.promise.line": ("rwcu", "rwcu", "", ""),
+        "collection.charge.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.weapon.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.call.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.call.wizard.line": ("rwcu", "rwcu", "", ""),
+        "collection.aged.balance": ("rwcu", "rwcu", "", ""),
+    }
+    OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
+
+    def test_every_model_has_its_rights(self):
+        plain = new_test_user(self.env, login="plain", groups="base.group_user")
+        users = (self.collector, self.manager, self.salesperson, plain)
+        models = self.env["ir.model"].search([("model", "=like", "collection.%")])
+        self.assertEqual(
+            {m for m in models.mapped("model") if not self.env[m]._abstract},
+            set(self.MATRIX),
+            "every model of the module is in the matrix",
+        )
+        for model, rights in self.MATRIX.items():
+            for user, allowed in zip(users, rights, strict=True):
+                for letter, operation in self.OPERATIONS.items():
+                    with self.subTest(model=model, user=user.login, op=operation):
+                        self.assertEqual(
+                            self.env[model]
+                            .with_user(user)
+                            .check_access_rights(operation, raise_exception=False),
+                            letter in allowed,
+                        )
+
+    def test_another_company_stays_out_of_sight(self):
+        company_2 = self.setup_other_company()["company"]
+        customer_2 = self.env["res.partner"].create(
+            {"name": "Brasserie Dupont", "is_company": True, "company_id": company_2.id}
+        )
+        invoice_2 = self.create_invoice(customer_2, 900, "2026-01-01", company=company_2)
+        Promise = self.env["collection.promise"].sudo().with_company(company_2)
+        promise = Promise.create(
+            {
+                "company_id": company_2.id,
+                "partner_id": customer_2.id,
+                "move_ids": [Command.set(invoice_2.ids)],
+                "line_ids": [Command.create({"date": "2026-12-01", "amount": 100})],
+            }
+        )
+        run = (
+            self.env["collection.run"]
+            .sudo()
+            .with_company(company_2)
+            .create({"company_id": company_2.id})
+        )
+        for user in (self.collector, self.manager):
+            with self.subTest(user=user.login):
+                env = self.env(user=user, context={})
+                for record in (promise, promise.line_ids, run):
+                    self.assertFalse(
+                        env[record._name].search([("id", "=", record.id)]),
+                        record._name,
+                    )
+        # nor can a weapon be aimed at it
+        with self.assertRaisesRegex(AccessError, "do not work for"):
+            self.env["collection.mandate.usage"].with_user(self.collector)._request(
+                "delay", customer_2, invoice_2, date=date(2026, 12, 1)
+            )
