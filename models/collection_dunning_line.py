@@ -38,7 +38,7 @@ class CollectionDunningLine(models.Model):
     )
     company_id = fields.Many2one(comodel_name="res.company", required=True)
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Customer", required=True
+        comodel_name="res.partner", string="Customer", required=True, check_company=True
     )
     move_id = fields.Many2one(
         comodel_name="account.move",
@@ -48,7 +48,9 @@ class CollectionDunningLine(models.Model):
         index=True,
         check_company=True,
     )
-    level_id = fields.Many2one(comodel_name="collection.level", string="Level")
+    level_id = fields.Many2one(
+        comodel_name="collection.level", string="Level", check_company=True
+    )
     date = fields.Date(required=True)
     state = fields.Selection(
         selection=[

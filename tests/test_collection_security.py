@@ -114,8 +114,7 @@ class TestCollectionSecurity(CollectionCommon):
                     "partner_id": self.customer.id,
                     "move_ids": [Command.set(moves.ids)],
                     "line_ids": [
-                        Command.create({"date": day, "amount": amount})
-                        for day in dates
+                        Command.create({"date": day, "amount": amount}) for day in dates
                     ],
                 }
             )
@@ -343,9 +342,7 @@ class TestCollectionSecurity(CollectionCommon):
         first.action_execute()
         second.action_execute()
         self.assertFalse(second.dunning_ids, "dropped at execution")
-        self.assertEqual(
-            set(second.line_ids.mapped("skip_reason")), {"already_dunned"}
-        )
+        self.assertEqual(set(second.line_ids.mapped("skip_reason")), {"already_dunned"})
         sent = self.env["collection.dunning.line"].search(
             [("move_id", "in", (self.invoice | self.old_invoice).ids)]
         )
@@ -382,7 +379,9 @@ class TestCollectionSecurity(CollectionCommon):
         usage = self.env["collection.mandate.usage"].search(
             [("partner_id", "=", self.customer.id)]
         )
-        self.assertEqual((usage.policy_id, usage.user_id), (self.policy, self.env["res.users"]))
+        self.assertEqual(
+            (usage.policy_id, usage.user_id), (self.policy, self.env["res.users"])
+        )
         # the same collector asking directly waits for the approver
         request = (
             self.env["collection.mandate.usage"]
@@ -444,8 +443,12 @@ class TestCollectionSecurity(CollectionCommon):
                 "order_line": [Command.create({"product_id": self.product_a.id})],
             }
         )
-        self.manager.groups_id += self.env.ref("sales_team.group_sale_salesman_all_leads")
-        self.collector.groups_id += self.env.ref("sales_team.group_sale_salesman_all_leads")
+        self.manager.groups_id += self.env.ref(
+            "sales_team.group_sale_salesman_all_leads"
+        )
+        self.collector.groups_id += self.env.ref(
+            "sales_team.group_sale_salesman_all_leads"
+        )
         with self.assertRaisesRegex(UserError, "on credit hold"):
             order.with_user(self.collector).action_confirm()
         order.with_user(self.manager).action_confirm()
@@ -497,25 +500,30 @@ class TestCollectionSecurity(CollectionCommon):
         self.assertEqual(self.old_invoice.collection_interest_amount, charges)
 
     def test_longer_payment_terms_need_the_weapon(self):
-        end_of_next_month = self.env.ref("account.account_payment_term_end_following_month")
+        end_of_next_month = self.env.ref(
+            "account.account_payment_term_end_following_month"
+        )
         short = self.env.ref("account.account_payment_term_15days")
         # "End of following month" is up to 61 days, not 0
         self.assertEqual(end_of_next_month._collection_get_days(), 61)
         self.env.company.collection_payment_days = 30
         for role in ("collector", "salesperson"):
-            with self.subTest(role=role), self.assertRaisesRegex(
-                AccessError, "Accept Payment Terms"
+            with (
+                self.subTest(role=role),
+                self.assertRaisesRegex(AccessError, "Accept Payment Terms"),
             ):
-                self.as_role(role, self.customer).property_payment_term_id = (
-                    end_of_next_month
-                )
+                self.as_role(
+                    role, self.customer
+                ).property_payment_term_id = end_of_next_month
         self.customer.with_user(self.salesperson).property_payment_term_id = short
         self.assertEqual(self.customer.property_payment_term_id, short)
         order = self.env["sale.order"].create({"partner_id": self.customer.id})
         with self.assertRaisesRegex(AccessError, "Accept Payment Terms"):
             order.with_user(self.salesperson).payment_term_id = end_of_next_month
         # the weapon checks the order against the customer
-        other_order = self.env["sale.order"].create({"partner_id": self.other_customer.id})
+        other_order = self.env["sale.order"].create(
+            {"partner_id": self.other_customer.id}
+        )
         with self.assertRaisesRegex(UserError, "is not an order of"):
             self.env["collection.mandate.usage"].with_user(self.collector)._request(
                 "terms",
@@ -523,8 +531,12 @@ class TestCollectionSecurity(CollectionCommon):
                 payment_term=end_of_next_month,
                 order=other_order,
             )
-        usage = self.env["collection.mandate.usage"].with_user(self.collector)._request(
-            "terms", self.customer, payment_term=end_of_next_month, order=order
+        usage = (
+            self.env["collection.mandate.usage"]
+            .with_user(self.collector)
+            ._request(
+                "terms", self.customer, payment_term=end_of_next_month, order=order
+            )
         )
         self.assertEqual((usage.value, usage.state), (61.0, "to_approve"))
         self.assertEqual(order.payment_term_id, short)
@@ -550,8 +562,10 @@ class TestCollectionSecurity(CollectionCommon):
         self.assertFalse(customer.collection_status_access)
         self.assertEqual(customer.collection_overdue_amount, 0.0)
         # a new contact of their own is theirs to name
-        lead = self.env["res.partner"].with_user(self.salesperson).create(
-            {"name": "Nouveau client", "user_id": self.salesperson.id}
+        lead = (
+            self.env["res.partner"]
+            .with_user(self.salesperson)
+            .create({"name": "Nouveau client", "user_id": self.salesperson.id})
         )
         self.assertEqual(lead.user_id, self.salesperson)
 
@@ -607,7 +621,9 @@ class TestCollectionAccessMatrix(CollectionCommon):
         customer_2 = self.env["res.partner"].create(
             {"name": "Brasserie Dupont", "is_company": True, "company_id": company_2.id}
         )
-        invoice_2 = self.create_invoice(customer_2, 900, "2026-01-01", company=company_2)
+        invoice_2 = self.create_invoice(
+            customer_2, 900, "2026-01-01", company=company_2
+        )
         Promise = self.env["collection.promise"].sudo().with_company(company_2)
         promise = Promise.create(
             {
@@ -636,3 +652,14 @@ class TestCollectionAccessMatrix(CollectionCommon):
             self.env["collection.mandate.usage"].with_user(self.collector)._request(
                 "delay", customer_2, invoice_2, date=date(2026, 12, 1)
             )
+
+    def test_wizards_check_the_company_they_are_given(self):
+        company_2 = self.setup_other_company()["company"]
+        with self.assertRaisesRegex(ValidationError, "do not work for"):
+            self.env["collection.aged.balance"].with_user(self.collector).create(
+                {"company_id": company_2.id}
+            )
+        with self.assertRaisesRegex(UserError, "do not work for|Incompatible"):
+            self.env["collection.charge.wizard"].with_user(self.collector).create(
+                {"company_id": company_2.id, "partner_ids": self.customer.ids}
+            ).action_create_invoices()

@@ -24,13 +24,16 @@ class CollectionAgedBalance(models.TransientModel):
         comodel_name="res.company", required=True, default=lambda self: self.env.company
     )
 
-    @api.constrains("date")
+    @api.constrains("date", "company_id")
     def _check_date(self):
         today = fields.Date.context_today(self)
         if any(wizard.date > today for wizard in self):
             raise ValidationError(
                 _("The aged balance cannot be computed for a future day.")
             )
+        # the book is read in SQL: the company must be one of the user's
+        if any(wizard.company_id not in self.env.user.company_ids for wizard in self):
+            raise ValidationError(_("You do not work for this company."))
 
     def action_export_xlsx(self):
         self.ensure_one()
