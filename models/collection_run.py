@@ -19,7 +19,7 @@ RUN_INPUT_FIELDS = {"date", "policy_ids", "company_id"}
 class CollectionRun(models.Model):
     _name = "collection.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread", "collection.guard.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 

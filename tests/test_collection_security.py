@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL
 
 from ..models.collection_run import EXECUTION_LOCK
@@ -663,3 +663,53 @@ class TestCollectionAccessMatrix(CollectionCommon):
             self.env["collection.charge.wizard"].with_user(self.collector).create(
                 {"company_id": company_2.id, "partner_ids": self.customer.ids}
             ).action_create_invoices()
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionScheduledFailures(CollectionCommon):
+    def test_a_failing_company_keeps_its_reason_and_the_others_go_on(self):
+        """No reference rate for the half-year: the company's automatic run
+        keeps the reason and its author is told; the action goes on with the
+        next company, one a call."""
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "Charging reminders",
+                "level_ids": [
+                    Command.create(
+                        {"name": "Reminder", "days_after_due": 3, "charge_interest": True}
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        self.customer.email = "compta@boulangerie.example.com"
+        self.create_invoice(self.customer, 1000, "2031-12-01")
+        Run = self.env["collection.run"].sudo()  # as the scheduled action
+        companies = self.env["collection.policy"].sudo().search([]).company_id
+        with freeze_time("2032-01-15"):
+            calls = 1
+            while Run._cron_run_automatic():
+                calls += 1
+            run = Run.search(
+                [("automatic", "=", True), ("company_id", "=", self.env.company.id)]
+            )
+        self.assertEqual(calls, len(companies))
+        self.assertEqual(run.state, "draft")
+        self.assertIn("reference rate", run.error_message)
+        self.assertFalse(run.dunning_ids)
+        self.assertIn("failed", run.activity_ids.summary)
+
+    def test_waiver_wizard_opened_as_the_web_client_does(self):
+        self.env.company.collection_interest_mode = "fr"
+        invoice = self.create_invoice(self.customer, 1000, "2026-01-20")
+        action = invoice.with_user(self.collector).action_collection_waive()
+        with freeze_time(TODAY):
+            form = Form(
+                self.env[action["res_model"]]
+                .with_user(self.collector)
+                .with_context(**action["context"])
+            )
+            form.reason = "Good customer"
+            # 54 days at 12.15 %: 17.98, and the 40.00 compensation
+            self.assertEqual(form.waiver_amount, 57.98)
+            self.assertFalse(form.within_mandate)
