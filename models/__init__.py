@@ -14,6 +14,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
+from . import account_move_charges
 from . import account_move_line
 from . import account_payment_term
 from . import sale_order

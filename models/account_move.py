@@ -1,14 +1,10 @@
-import functools
-from collections import defaultdict
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, float_round
 
-from . import collection_charges
+from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # Invoice fields only collectors may change.
 COLLECTION_FIELDS = {
@@ -18,7 +14,6 @@ COLLECTION_FIELDS = {
 # Invoice fields only collection managers may change: they stop or change the
 # dunning of the invoice for good.
 MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
-COLLECTED_MOVE_TYPES = ("out_invoice", "out_receipt")
 # Set by the Delay and Waiver weapons only, within a mandate or once approved.
 WEAPON_FIELDS = {
     "collection_extended_until",
@@ -172,14 +167,12 @@ class AccountMove(models.Model):
     @api.depends_context("uid")
     def _compute_collection_days_overdue(self):
         today = fields.Date.context_today(self)
+        Receivable = self.env["collection.receivable"]
         for move in self:
             due_dates = [
                 line.date_maturity
                 for line in move.line_ids
-                if move.state == "posted"
-                and line.account_type == "asset_receivable"
-                and not line.reconciled
-                and line.amount_residual > 0
+                if Receivable._is_open_installment(line)
                 and line.date_maturity
                 and line.date_maturity < today
             ]
@@ -281,9 +274,7 @@ class AccountMove(models.Model):
                     "line_ids",
                     "any",
                     [
-                        ("account_type", "=", "asset_receivable"),
-                        ("parent_state", "=", "posted"),
-                        ("reconciled", "=", False),
+                        *self.env["collection.receivable"]._get_open_item_domain(),
                         ("amount_residual", ">", 0),
                         ("date_maturity", "<=", limit),
                     ],
@@ -460,205 +451,6 @@ class AccountMove(models.Model):
                     "dispute of an invoice."
                 )
             )
-
-    def _collection_get_installments(self):
-        """{move id: [(due date, amount, [(date, reduction)])]} in invoice currency.
-
-        One query for the whole recordset. A payment reduces the open amount
-        on its date; a credit note reduces it from the due date, for what it
-        credits was never owed."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT line.move_id, line.id, line.date_maturity, line.amount_currency,
-                       partial.debit_amount_currency, counterpart.date,
-                       counterpart_move.move_type IN ('out_refund', 'in_refund')
-                  FROM account_move_line line
-             LEFT JOIN account_partial_reconcile partial
-                       ON partial.debit_move_id = line.id
-             LEFT JOIN account_move_line counterpart
-                       ON counterpart.id = partial.credit_move_id
-             LEFT JOIN account_move counterpart_move
-                       ON counterpart_move.id = counterpart.move_id
-                 WHERE line.move_id = ANY(%s)
-                   AND line.display_type = 'payment_term'
-                   AND line.amount_currency > 0
-              ORDER BY line.move_id, line.date_maturity, line.id
-                """,
-                self.ids,
-            )
-        )
-        lines = {}
-        for (
-            move_id,
-            line_id,
-            due,
-            amount,
-            reduced,
-            date,
-            credit_note,
-        ) in self.env.cr.fetchall():
-            line = lines.setdefault(line_id, (move_id, due, amount, []))
-            if reduced:
-                line[3].append((due if credit_note else date, reduced))
-        installments = defaultdict(list)
-        for move_id, due, amount, reductions in lines.values():
-            installments[move_id].append((due, amount, reductions))
-        return installments
-
-    def _collection_get_charges(self, date):
-        """Late-payment charges of each invoice at `date`, as of shared/RULES.md.
-
-        {move id: {"open": open amount at `date`, "interest": interest not yet
-        invoiced (invoice currency), "compensation": fixed compensation (B2B)
-        or capped damages (Belgian consumers) not yet invoiced (company
-        currency), "b2c": whether its policy treats the customer as a
-        consumer}. Interest counts from the due date, or after what was already
-        invoiced or waived, or after a consumer's 14 days."""
-        installments = self._collection_get_installments()
-        b2c_ids = self._collection_get_b2c_ids()
-        wait_ends = self.browse(b2c_ids)._collection_get_b2c_wait_ends()
-        # plain columns in one query: the ORM would read a move's hundred
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id, company_id, currency_id, collection_is_charge_invoice,
-                       collection_interest_invoiced_until,
-                       collection_charges_waived_until,
-                       collection_compensation_invoiced
-                       OR collection_compensation_waived
-                  FROM account_move
-                 WHERE id = ANY(%s)
-                """,
-                self.ids,
-            )
-        )
-        companies, rounding = {}, {}
-
-        def rounder(currency_id):
-            if currency_id not in rounding:
-                rounding[currency_id] = functools.partial(
-                    float_round,
-                    precision_rounding=self.env["res.currency"]
-                    .browse(currency_id)
-                    .rounding,
-                )
-            return rounding[currency_id]
-
-        charges = {}
-        for (
-            move_id,
-            company_id,
-            currency_id,
-            charge_invoice,
-            invoiced_until,
-            waived_until,
-            compensation_done,
-        ) in self.env.cr.fetchall():
-            if company_id not in companies:
-                company = self.env["res.company"].browse(company_id)
-                companies[company_id] = (
-                    self.env["collection.interest.rate"]._get_annual_rates(
-                        company.collection_interest_mode,
-                        company.collection_interest_rate,
-                    ),
-                    company.collection_compensation_amount,
-                    rounder(company.currency_id.id),
-                )
-            annual_rate, fixed_compensation, round_company = companies[company_id]
-            round_invoice = rounder(currency_id)
-            if charge_invoice:
-                charges[move_id] = {
-                    "open": 0.0,
-                    "interest": 0.0,
-                    "compensation": 0.0,
-                    "b2c": False,
-                }
-                continue
-            b2c = move_id in b2c_ids
-            start_floor = max(
-                filter(
-                    None,
-                    [
-                        invoiced_until,
-                        waived_until,
-                        wait_ends.get(move_id) if b2c else None,
-                    ],
-                ),
-                default=None,
-            )
-            open_amount = interest = 0.0
-            late = False
-            for due, amount, reductions in installments.get(move_id, []):
-                open_amount += amount - sum(
-                    value for day, value in reductions if day <= date
-                )
-                paid_on = max((day for day, _value in reductions), default=None)
-                late |= bool(
-                    due < date
-                    and (amount - sum(v for _d, v in reductions) > 0 or paid_on > due)
-                )
-                start = max(due, start_floor) if start_floor else due
-                interest += collection_charges.interest(
-                    amount, reductions, start, date, annual_rate
-                )
-            compensation = 0.0
-            if b2c and not (move_id in wait_ends and date > wait_ends[move_id]):
-                # Nothing runs nor is charged before the consumer's 14 days end.
-                interest = 0.0
-            elif compensation_done:
-                pass
-            elif b2c:
-                compensation = collection_charges.b2c_damages(open_amount)
-            elif late:
-                compensation = fixed_compensation
-            charges[move_id] = {
-                "open": round_invoice(open_amount),
-                "interest": round_invoice(interest),
-                "compensation": round_company(compensation),
-                "b2c": b2c,
-            }
-        return charges
-
-    def _collection_get_b2c_ids(self):
-        """Ids of the invoices whose policy (the invoice's, else its customer's
-        in the invoice's company, else the company's) treats their customer as
-        a consumer: one query for a whole recordset."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT move.id
-                  FROM account_move move
-                  JOIN res_partner partner ON partner.id = move.commercial_partner_id
-                  JOIN res_company company ON company.id = move.company_id
-                  JOIN collection_policy policy ON policy.id = COALESCE(
-                       move.collection_policy_id,
-                       (partner.collection_policy_id ->> move.company_id::text)::int,
-                       company.collection_policy_id)
-                 WHERE move.id = ANY(%s)
-                   AND policy.is_b2c
-                   AND NOT COALESCE(partner.is_company, FALSE)
-                """,
-                self.ids,
-            )
-        )
-        return {move_id for (move_id,) in self.env.cr.fetchall()}
-
-    def _collection_get_b2c_wait_ends(self):
-        """{move id: last day of the consumer's 14 days}, counted from the first
-        reminder sent for the invoice."""
-        wait_ends = {}
-        for move in self:
-            first = move.collection_dunning_line_ids.filtered(
-                lambda line: line.state == "done"
-            ).sorted(lambda line: (line.date, line.id))[:1]
-            if first:
-                wait_ends[move.id] = collection_charges.b2c_wait_end(
-                    first.date, postal=first.dunning_id.channel == "letter"
-                )
-        return wait_ends
 
     def _prepare_collection_values(self, vals):
         """A dispute reason disputes the invoice; a dispute is stamped with its

@@ -39,6 +39,50 @@ def interest(amount, reductions, start, end, annual_rate):
     return total / 365 / 100
 
 
+def invoice_charges(installments, date, annual_rate, floor=None, wait_end=None):
+    """(open amount, interest, late) of one invoice at `date`, unrounded.
+
+    `installments` are (due date, amount, reductions) in invoice currency;
+    interest runs on each from its due date, or from `floor` (what was
+    already invoiced or waived, or a consumer's 14 days) when later. A
+    consumer (`wait_end` given) owes no interest before the 14 days end:
+    `wait_end` is then the last of them, or `False` while no reminder was
+    sent. `late`: an installment was paid after, or is unpaid past, its due
+    date."""
+    open_amount = interest_amount = 0.0
+    late = False
+    waits = wait_end is not None and consumer_waits(wait_end, date)
+    for due, amount, reductions in installments:
+        open_amount += amount - sum(value for day, value in reductions if day <= date)
+        paid_on = max((day for day, _value in reductions), default=None)
+        late |= bool(
+            due < date
+            and (amount - sum(v for _d, v in reductions) > 0 or paid_on > due)
+        )
+        if not waits:
+            start = max(due, floor) if floor else due
+            interest_amount += interest(amount, reductions, start, date, annual_rate)
+    return open_amount, interest_amount, late
+
+
+def consumer_waits(wait_end, date):
+    """Whether a consumer is still within (or not yet given) the 14 days
+    after the first reminder: nothing runs nor is charged then."""
+    return not (wait_end and date > wait_end)
+
+
+def invoice_compensation(open_amount, late, wait_end, date, fixed, done):
+    """Fixed compensation of a late B2B invoice (`wait_end` None), or a
+    consumer's capped damages once the 14 days ended; nothing once invoiced
+    or waived."""
+    b2c = wait_end is not None
+    if done or (b2c and consumer_waits(wait_end, date)):
+        return 0.0
+    if b2c:
+        return b2c_damages(open_amount)
+    return fixed if late else 0.0
+
+
 def b2c_damages(balance):
     """Capped damages on a Belgian consumer's remaining balance (CDE XIX)."""
     if balance <= 0:

@@ -9,6 +9,7 @@ SKIP_REASONS = [
     ("minimum", "Below the minimum amount"),
     ("already_dunned", "Already dunned at this level"),
     ("other_run", "Proposed at this level in another run"),
+    ("policy", "Its dunning policy is not in this run"),
     ("no_email", "No email address"),
 ]
 

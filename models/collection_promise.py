@@ -402,16 +402,20 @@ class CollectionPromise(models.Model):
                   JOIN collection_promise promise
                        ON promise.id = rel.collection_promise_id
                   JOIN account_move_line line ON line.move_id = rel.account_move_id
+                  JOIN account_account account ON account.id = line.account_id
                   JOIN account_partial_reconcile partial
                        ON partial.debit_move_id = line.id
                   JOIN account_move_line counterpart
                        ON counterpart.id = partial.credit_move_id
-                 WHERE rel.collection_promise_id = ANY(%s)
-                   AND line.display_type = 'payment_term'
+                 WHERE rel.collection_promise_id = ANY(%(ids)s)
+                   AND %(receivable)s
                    AND counterpart.date >= promise.date
               GROUP BY rel.collection_promise_id
                 """,
-                promises.ids,
+                ids=promises.ids,
+                receivable=self.env[
+                    "collection.receivable"
+                ]._get_receivable_condition(),
             )
         )
         return dict(self.env.cr.fetchall())

@@ -1,36 +1,148 @@
-from odoo import api, models
+from collections import defaultdict
+
+from odoo import api, fields, models
 from odoo.tools import SQL
+
+# The customer documents collection dunns and charges.
+COLLECTED_MOVE_TYPES = ("out_invoice", "out_receipt")
 
 
 class CollectionReceivable(models.AbstractModel):
-    """The receivable book: what an open item of a customer invoice is and
-    which of its due dates counts."""
+    """The receivable book, the one place that says:
+
+    - what an *open item* is: a posted line on a receivable account not fully
+      reconciled (an invoice's installments, but also unmatched payments and
+      credit notes, which lower a customer's balance);
+    - what an *installment* of a customer invoice is: its receivable line, with
+      its original due date and its reductions (payments from their date,
+      credit notes from the due date); "the due date" of an invoice is its
+      oldest unpaid installment's;
+    - which *policy* applies to an invoice: the invoice's, else its customer's
+      in the invoice's company, else the company's.
+
+    Runs, customer and invoice status, the aged balance, charges and promises
+    ask it, in SQL for whole books."""
 
     _name = "collection.receivable"
     _description = "Collection: Receivable Book"
+
+    # ------------------------------------------------------------
+    # OPEN ITEMS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_open_item_domain(self):
+        """Open items, as a domain on account.move.line."""
+        return [
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+        ]
+
+    @api.model
+    def _get_receivable_condition(self, line="line", account="account"):
+        """SQL: the line (joined to its account) is a posted receivable line,
+        reconciled or not."""
+        return SQL(
+            "%s = 'asset_receivable' AND %s = 'posted'",
+            SQL.identifier(account, "account_type"),
+            SQL.identifier(line, "parent_state"),
+        )
+
+    @api.model
+    def _get_open_item_condition(self, line="line", account="account"):
+        """SQL: the line (joined to its account) is an open item."""
+        return SQL(
+            "%s AND NOT %s",
+            self._get_receivable_condition(line, account),
+            SQL.identifier(line, "reconciled"),
+        )
+
+    @api.model
+    def _is_open_installment(self, line):
+        """Python twin of the SQL above, for a line already in memory."""
+        return (
+            line.parent_state == "posted"
+            and line.account_type == "asset_receivable"
+            and not line.reconciled
+            and line.amount_residual > 0
+        )
+
+    # ------------------------------------------------------------
+    # INSTALLMENTS AND DUE DATES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_installments(self, moves):
+        """{move id: [(due date, amount, [(date, reduction)])]} in invoice
+        currency, one query for the recordset. A payment reduces the open
+        amount on its date; a credit note reduces it from the due date, for
+        what it credits was never owed."""
+        if not moves:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.move_id, line.id, line.date_maturity, line.amount_currency,
+                       partial.debit_amount_currency, counterpart.date,
+                       counterpart_move.move_type IN ('out_refund', 'in_refund')
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+             LEFT JOIN account_partial_reconcile partial
+                       ON partial.debit_move_id = line.id
+             LEFT JOIN account_move_line counterpart
+                       ON counterpart.id = partial.credit_move_id
+             LEFT JOIN account_move counterpart_move
+                       ON counterpart_move.id = counterpart.move_id
+                 WHERE line.move_id = ANY(%s)
+                   AND account.account_type = 'asset_receivable'
+                   AND line.amount_currency > 0
+              ORDER BY line.move_id, line.date_maturity, line.id
+                """,
+                moves.ids,
+            )
+        )
+        lines = {}
+        for (
+            move_id,
+            line_id,
+            due,
+            amount,
+            reduced,
+            date,
+            credit_note,
+        ) in self.env.cr.fetchall():
+            line = lines.setdefault(line_id, (move_id, due, amount, []))
+            if reduced:
+                line[3].append((due if credit_note else date, reduced))
+        installments = defaultdict(list)
+        for move_id, due, amount, reductions in lines.values():
+            installments[move_id].append((due, amount, reductions))
+        return installments
 
     @api.model
     def _get_oldest_due_dates(self, moves):
         """{move id: due date of its oldest unpaid installment}, or of its
         oldest installment when every one is paid. With split payment terms
         `invoice_date_due` is the *last* installment's: delays and charges
-        count from the first one left unpaid. One query for the recordset."""
+        count from the first one left unpaid."""
         if not moves:
             return {}
-        self.env["account.move.line"].flush_model(
-            ["move_id", "display_type", "date_maturity", "amount_residual"]
-        )
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT move_id,
-                       COALESCE(MIN(date_maturity) FILTER (WHERE amount_residual > 0),
-                                MIN(date_maturity))
-                  FROM account_move_line
-                 WHERE move_id = ANY(%s)
-                   AND display_type = 'payment_term'
-                   AND balance > 0
-              GROUP BY move_id
+                SELECT line.move_id,
+                       COALESCE(MIN(line.date_maturity)
+                                    FILTER (WHERE line.amount_residual > 0),
+                                MIN(line.date_maturity))
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE line.move_id = ANY(%s)
+                   AND account.account_type = 'asset_receivable'
+                   AND line.balance > 0
+              GROUP BY line.move_id
                 """,
                 moves.ids,
             )
@@ -41,3 +153,169 @@ class CollectionReceivable(models.AbstractModel):
     def _get_oldest_due_date(self, moves):
         """The oldest unpaid installment's due date among `moves`, or None."""
         return min(self._get_oldest_due_dates(moves).values(), default=None)
+
+    # ------------------------------------------------------------
+    # POLICIES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_policy_sql(self, move="move", partner="partner", company="company"):
+        """SQL: the policy id of the invoice (joined to its commercial partner
+        and company)."""
+        return SQL(
+            "COALESCE(%s, (%s ->> %s::text)::int, %s)",
+            SQL.identifier(move, "collection_policy_id"),
+            SQL.identifier(partner, "collection_policy_id"),
+            SQL.identifier(move, "company_id"),
+            SQL.identifier(company, "collection_policy_id"),
+        )
+
+    @api.model
+    def _get_b2c_ids(self, moves):
+        """Ids of the invoices whose policy treats their customer (a person,
+        not a company) as a consumer."""
+        if not moves:
+            return set()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.id
+                  FROM account_move move
+                  JOIN res_partner partner ON partner.id = move.commercial_partner_id
+                  JOIN res_company company ON company.id = move.company_id
+                  JOIN collection_policy policy ON policy.id = %(policy)s
+                 WHERE move.id = ANY(%(ids)s)
+                   AND policy.is_b2c
+                   AND NOT COALESCE(partner.is_company, FALSE)
+                """,
+                policy=self._get_policy_sql(),
+                ids=moves.ids,
+            )
+        )
+        return {move_id for (move_id,) in self.env.cr.fetchall()}
+
+    # ------------------------------------------------------------
+    # THE BOOK OF A DUNNING RUN
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_book_items(self, company, due_until, run=None):
+        """The open invoices of `company` with an installment due on or before
+        `due_until`, with their policy, suspensions, level, the highest level
+        another run proposes for them, and their oldest open due date and open
+        amounts: one query for the whole receivable book."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.id AS move_id,
+                       move.commercial_partner_id AS partner_id,
+                       %(policy)s AS policy_id,
+                       move.collection_disputed AS disputed,
+                       move.collection_excluded AS excluded,
+                       move.collection_extended_until AS extended_until,
+                       EXISTS(
+                           SELECT 1
+                             FROM account_move_collection_promise_rel rel
+                             JOIN collection_promise promise
+                                  ON promise.id = rel.collection_promise_id
+                            WHERE rel.account_move_id = move.id
+                              AND promise.state = 'open'
+                       ) AS promised,
+                       move.collection_level_id AS level_id,
+                       (
+                           SELECT MAX(pending_level.days_after_due)
+                             FROM collection_dunning_line pending
+                             JOIN collection_level pending_level
+                                  ON pending_level.id = pending.level_id
+                            WHERE pending.move_id = move.id
+                              AND pending.state = 'draft'
+                              AND pending.run_id != %(run_id)s
+                       ) AS pending_days,
+                       move.currency_id,
+                       move.amount_total,
+                       MIN(line.date_maturity) AS due_date,
+                       SUM(line.amount_residual) AS open_company,
+                       SUM(line.amount_residual_currency) AS open_currency
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN res_partner partner ON partner.id = move.commercial_partner_id
+                  JOIN res_company company ON company.id = move.company_id
+                 WHERE line.company_id = %(company_id)s
+                   AND %(open_item)s
+                   AND line.amount_residual > 0
+                   AND line.date_maturity <= %(due_until)s
+                   AND move.move_type IN %(move_types)s
+              GROUP BY move.id, partner.id, company.id
+                """,
+                policy=self._get_policy_sql(),
+                run_id=run.id if run else 0,
+                company_id=company.id,
+                open_item=self._get_open_item_condition(),
+                due_until=due_until,
+                move_types=COLLECTED_MOVE_TYPES,
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    # ------------------------------------------------------------
+    # CUSTOMERS' STATUS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_status_sql(self, company_ids, commercial_partner_ids=None):
+        """One row per commercial partner with open items in the companies:
+        open, overdue (credits lower it) and disputed amounts in company
+        currency, the number of overdue invoices and the days of the oldest."""
+        self.env["account.move.line"].flush_model(
+            [
+                "amount_residual",
+                "reconciled",
+                "date_maturity",
+                "partner_id",
+                "parent_state",
+                "account_id",
+                "company_id",
+            ]
+        )
+        self.env["account.move"].flush_model(["collection_disputed", "state"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        today = fields.Date.context_today(self)
+        partner_filter = SQL()
+        if commercial_partner_ids is not None:
+            partner_filter = SQL(
+                "AND partner.commercial_partner_id = ANY(%s)",
+                list(commercial_partner_ids),
+            )
+        past_due = SQL("line.date_maturity < %s", today)
+        overdue = SQL("%s AND line.amount_residual > 0", past_due)
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id AS partner_id,
+                   SUM(line.amount_residual) AS open_amount,
+                   COALESCE(SUM(line.amount_residual) FILTER (WHERE %(past_due)s), 0)
+                       AS overdue_amount,
+                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s)
+                       AS overdue_count,
+                   COALESCE(%(today)s - MIN(line.date_maturity)
+                       FILTER (WHERE %(overdue)s), 0) AS oldest_overdue_days,
+                   COALESCE(SUM(line.amount_residual)
+                       FILTER (WHERE move.collection_disputed), 0) AS disputed_amount
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner partner ON partner.id = line.partner_id
+             WHERE %(open_item)s
+               AND line.company_id = ANY(%(company_ids)s)
+               %(partner_filter)s
+          GROUP BY partner.commercial_partner_id
+            """,
+            today=today,
+            past_due=past_due,
+            overdue=overdue,
+            open_item=self._get_open_item_condition(),
+            company_ids=list(company_ids),
+            partner_filter=partner_filter,
+        )

@@ -14,6 +14,9 @@ EXECUTION_LOCK = 0x636F6C6C  # "coll"
 RUN_ACTION_FIELDS = {"name", "state", "automatic", "dunning_ids", "line_ids"}
 # what the proposal is computed from: editable before execution only
 RUN_INPUT_FIELDS = {"date", "policy_ids", "company_id"}
+# skip reasons that keep an invoice out of its customer's dunning; the others
+# ("already dunned") list it in the dunning without raising the level
+SKIPPED_ALONE = {"disputed", "excluded", "extended", "promise", "minimum", "other_run"}
 
 
 class CollectionRun(models.Model):
@@ -299,61 +302,13 @@ class CollectionRun(models.Model):
     # ------------------------------------------------------------
 
     def _get_candidates(self):
-        """Open customer invoices of the run's company due within the earliest
-        level's delay, with their oldest open due date: one query for the whole
-        receivable book."""
+        """The receivable book's invoices due within the earliest level's
+        delay, with their policy and oldest open due date."""
         self.ensure_one()
         first_delay = min(self.policy_ids.level_ids.mapped("days_after_due"), default=0)
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT move.id AS move_id,
-                       move.commercial_partner_id AS partner_id,
-                       move.collection_policy_id AS policy_id,
-                       move.collection_disputed AS disputed,
-                       move.collection_excluded AS excluded,
-                       move.collection_extended_until AS extended_until,
-                       EXISTS(
-                           SELECT 1
-                             FROM account_move_collection_promise_rel rel
-                             JOIN collection_promise promise
-                                  ON promise.id = rel.collection_promise_id
-                            WHERE rel.account_move_id = move.id
-                              AND promise.state = 'open'
-                       ) AS promised,
-                       move.collection_level_id AS level_id,
-                       (
-                           SELECT MAX(pending_level.days_after_due)
-                             FROM collection_dunning_line pending
-                             JOIN collection_level pending_level
-                                  ON pending_level.id = pending.level_id
-                            WHERE pending.move_id = move.id
-                              AND pending.state = 'draft'
-                              AND pending.run_id != %(run_id)s
-                       ) AS pending_days,
-                       move.currency_id,
-                       move.amount_total,
-                       MIN(line.date_maturity) AS due_date,
-                       SUM(line.amount_residual) AS open_company,
-                       SUM(line.amount_residual_currency) AS open_currency
-                  FROM account_move_line line
-                  JOIN account_move move ON move.id = line.move_id
-                 WHERE line.company_id = %(company_id)s
-                   AND line.display_type = 'payment_term'
-                   AND line.parent_state = 'posted'
-                   AND NOT line.reconciled
-                   AND line.amount_residual > 0
-                   AND line.date_maturity <= %(limit)s
-                   AND move.move_type IN ('out_invoice', 'out_receipt')
-              GROUP BY move.id
-                """,
-                company_id=self.company_id.id,
-                run_id=self.id,
-                limit=self.date - timedelta(days=first_delay),
-            )
+        return self.env["collection.receivable"]._get_book_items(
+            self.company_id, self.date - timedelta(days=first_delay), self
         )
-        return self.env.cr.dictfetchall()
 
     def _create_proposal(self):
         """One dunning per customer and policy at the highest level its invoices
@@ -362,69 +317,16 @@ class CollectionRun(models.Model):
         proposal: it must stay fast on hundreds of thousands of open items, so
         the loops below work on ids and plain values, not records."""
         self.ensure_one()
-        company = self.company_id
         rows = self._get_candidates()
-        Partner = self.env["res.partner"].with_company(company)
-        partners = Partner.browse({row["partner_id"] for row in rows})
-        partner_policies = {p.id: p.collection_policy_id.id for p in partners}
-        levels_by_policy = {
-            policy.id: [
-                (days, level.id)
-                for days, level in reversed(
-                    policy._get_levels(automatic_only=self.automatic)
-                )
-            ]
-            for policy in self.policy_ids
-        }
-        Level = self.env["collection.level"]
-        levels = Level.browse(
-            [level_id for pairs in levels_by_policy.values() for _d, level_id in pairs]
+        partners = (
+            self.env["res.partner"]
+            .with_company(self.company_id)
+            .browse({row["partner_id"] for row in rows})
         )
-        delays = {level.id: level.days_after_due for level in levels}
-        default_policy = company.collection_policy_id.id
-        minimum_reached = defaultdict(float)
-        date = self.date
-        for row in rows:
-            policy_id = (
-                row["policy_id"]
-                or partner_policies.get(row["partner_id"])
-                or default_policy
-            )
-            row["policy_id"] = policy_id
-            row["days"] = days_overdue = (date - row["due_date"]).days
-            row["level"] = next(
-                (
-                    level_id
-                    for days, level_id in levels_by_policy.get(policy_id, ())
-                    if days <= days_overdue
-                ),
-                None,
-            )
-            extended = row["extended_until"] and row["extended_until"] >= date
-            suspended = (
-                row["disputed"] or row["excluded"] or extended or row["promised"]
-            )
-            if row["level"] and not suspended:
-                minimum_reached[row["partner_id"], policy_id] += row["open_company"]
-        rows = [row for row in rows if row["level"]]
-
-        delays.update(
-            (level.id, level.days_after_due)
-            for level in Level.browse({row["level_id"] for row in rows} - {None})
-        )
-        minimums = {policy.id: policy.min_amount for policy in self.policy_ids}
+        rows, skipped, delays, levels = self._rate_book_rows(rows)
         groups = defaultdict(list)
-        skipped = []
         for row in rows:
-            row["skip"] = self._get_skip_reason(row, minimum_reached, minimums, delays)
-            if row["skip"] in (
-                "disputed",
-                "excluded",
-                "extended",
-                "promise",
-                "minimum",
-                "other_run",
-            ):
+            if row["skip"] in SKIPPED_ALONE:
                 skipped.append(row)
             else:
                 groups[row["partner_id"], row["policy_id"]].append(row)
@@ -460,7 +362,11 @@ class CollectionRun(models.Model):
             ._collection_get_charges(self.date)
         )
         to_company = self._get_conversion_rates({row["currency_id"] for row in rows})
-        common = {"run_id": self.id, "company_id": company.id, "date": self.date}
+        common = {
+            "run_id": self.id,
+            "company_id": self.company_id.id,
+            "date": self.date,
+        }
         dunning_values, line_values = [], []
         for (partner, level), group in zip(dunnings, dunning_rows, strict=True):
             charged = (level.charge_interest, level.charge_compensation)
@@ -484,7 +390,59 @@ class CollectionRun(models.Model):
             + [self._prepare_line_values(common, row) for row in skipped],
         )
 
-    def _get_skip_reason(self, row, minimum_reached, minimums, delays):
+    def _rate_book_rows(self, rows):
+        """Give each invoice of the book its days overdue, the level its
+        policy reached and the reason it is skipped, if any. Returns the rows
+        that reached a level of the run's policies, the rows of policies the
+        run does not have (skipped), the levels' delays and the levels."""
+        levels_by_policy = {
+            policy.id: [
+                (days, level.id)
+                for days, level in reversed(
+                    policy._get_levels(automatic_only=self.automatic)
+                )
+            ]
+            for policy in self.policy_ids
+        }
+        Level = self.env["collection.level"]
+        levels = Level.browse(
+            [level_id for pairs in levels_by_policy.values() for _d, level_id in pairs]
+        )
+        delays = {level.id: level.days_after_due for level in levels}
+        minimum_reached = defaultdict(float)
+        rated, other_policies = [], []
+        for row in rows:
+            row["days"] = days_overdue = (self.date - row["due_date"]).days
+            row["suspension"] = self._get_suspension(row)
+            if row["policy_id"] not in levels_by_policy:
+                row["level"], row["skip"] = None, "policy"
+                other_policies.append(row)
+                continue
+            row["level"] = next(
+                (
+                    level_id
+                    for days, level_id in levels_by_policy[row["policy_id"]]
+                    if days <= days_overdue
+                ),
+                None,
+            )
+            if row["level"]:
+                rated.append(row)
+                if not row["suspension"]:
+                    minimum_reached[row["partner_id"], row["policy_id"]] += row[
+                        "open_company"
+                    ]
+        delays.update(
+            (level.id, level.days_after_due)
+            for level in Level.browse({row["level_id"] for row in rated} - {None})
+        )
+        minimums = {policy.id: policy.min_amount for policy in self.policy_ids}
+        for row in rated:
+            row["skip"] = self._get_skip_reason(row, minimum_reached, minimums, delays)
+        return rated, other_policies, delays, levels
+
+    def _get_suspension(self, row):
+        """Why dunning is suspended for an invoice of the book, or False."""
         if row["disputed"]:
             return "disputed"
         if row["excluded"]:
@@ -493,6 +451,11 @@ class CollectionRun(models.Model):
             return "extended"
         if row["promised"]:
             return "promise"
+        return False
+
+    def _get_skip_reason(self, row, minimum_reached, minimums, delays):
+        if row["suspension"]:
+            return row["suspension"]
         key = row["partner_id"], row["policy_id"]
         if minimum_reached[key] < minimums[row["policy_id"]]:
             return "minimum"

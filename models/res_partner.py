@@ -437,9 +437,7 @@ class ResPartner(models.Model):
             [
                 ("partner_id", "child_of", self.commercial_partner_id.id),
                 ("company_id", "in", self._get_collection_companies().ids),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
+                *self.env["collection.receivable"]._get_open_item_domain(),
             ],
             order="date_maturity, id",
         )
@@ -532,61 +530,10 @@ class ResPartner(models.Model):
 
     @api.model
     def _get_collection_status_sql(self, commercial_partner_ids=None):
-        """One row per commercial partner with open receivable lines.
-
-        Every amount is the open (residual) amount in company currency of the
-        posted receivable lines of the current company and its branches.
-        """
-        self.env["account.move.line"].flush_model(
-            [
-                "amount_residual",
-                "reconciled",
-                "date_maturity",
-                "partner_id",
-                "parent_state",
-            ]
-        )
-        self.env["account.move"].flush_model(["collection_disputed"])
-        self.flush_model(["commercial_partner_id"])
-        today = fields.Date.context_today(self)
-        partner_filter = SQL()
-        if commercial_partner_ids is not None:
-            partner_filter = SQL(
-                "AND partner.commercial_partner_id = ANY(%s)",
-                list(commercial_partner_ids),
-            )
-        # Past due: credits (unmatched payments, credit notes) lower the amount,
-        # only debits count as overdue invoices.
-        past_due = SQL("line.date_maturity < %s", today)
-        overdue = SQL("%s AND line.amount_residual > 0", past_due)
-        return SQL(
-            """
-            SELECT partner.commercial_partner_id AS partner_id,
-                   SUM(line.amount_residual) AS open_amount,
-                   COALESCE(SUM(line.amount_residual) FILTER (WHERE %(past_due)s), 0)
-                       AS overdue_amount,
-                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s)
-                       AS overdue_count,
-                   COALESCE(%(today)s - MIN(line.date_maturity)
-                       FILTER (WHERE %(overdue)s), 0) AS oldest_overdue_days,
-                   COALESCE(SUM(line.amount_residual)
-                       FILTER (WHERE move.collection_disputed), 0) AS disputed_amount
-              FROM account_move_line line
-              JOIN account_account account ON account.id = line.account_id
-              JOIN account_move move ON move.id = line.move_id
-              JOIN res_partner partner ON partner.id = line.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND line.parent_state = 'posted'
-               AND NOT line.reconciled
-               AND line.company_id = ANY(%(company_ids)s)
-               %(partner_filter)s
-          GROUP BY partner.commercial_partner_id
-            """,
-            today=today,
-            past_due=past_due,
-            overdue=overdue,
-            company_ids=self._get_collection_companies().ids,
-            partner_filter=partner_filter,
+        """The status of the customers in the current company and its
+        branches, as the receivable book computes it."""
+        return self.env["collection.receivable"]._get_status_sql(
+            self._get_collection_companies().ids, commercial_partner_ids
         )
 
     @api.model

@@ -676,7 +676,11 @@ class TestCollectionScheduledFailures(CollectionCommon):
                 "name": "Charging reminders",
                 "level_ids": [
                     Command.create(
-                        {"name": "Reminder", "days_after_due": 3, "charge_interest": True}
+                        {
+                            "name": "Reminder",
+                            "days_after_due": 3,
+                            "charge_interest": True,
+                        }
                     )
                 ],
             }

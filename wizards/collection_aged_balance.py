@@ -81,9 +81,8 @@ class CollectionAgedBalance(models.TransientModel):
                       FROM account_move_line line
                       JOIN account_account account ON account.id = line.account_id
                  LEFT JOIN late_sum ON late_sum.line_id = line.id
-                     WHERE account.account_type = 'asset_receivable'
+                     WHERE %(receivable)s
                        AND line.company_id = %(company)s
-                       AND line.parent_state = 'posted'
                        AND line.date <= %(date)s
                        AND line.partner_id IS NOT NULL
                        AND (NOT line.reconciled OR late_sum.line_id IS NOT NULL)
@@ -97,6 +96,9 @@ class CollectionAgedBalance(models.TransientModel):
                 date=self.date,
                 company=self.company_id.id,
                 columns=columns,
+                receivable=self.env[
+                    "collection.receivable"
+                ]._get_receivable_condition(),
             )
         )
         return [
