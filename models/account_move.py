@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
+from .collection_guard import with_context_defaults
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # Invoice fields only collectors may change.
@@ -14,11 +15,23 @@ COLLECTION_FIELDS = {
 # Invoice fields only collection managers may change: they stop or change the
 # dunning of the invoice for good.
 MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
-# Set by the Delay and Waiver weapons only, within a mandate or once approved.
+# Set by the Delay and Waiver weapons only, within a mandate or once approved;
+# computed from the dunning history, the charge invoices and the promises:
+# never written by a user.
 WEAPON_FIELDS = {
     "collection_extended_until",
     "collection_charges_waived_until",
     "collection_compensation_waived",
+    "collection_level_id",
+    "collection_last_dunning_date",
+    "collection_interest_invoiced_until",
+    "collection_compensation_invoiced",
+    "collection_is_charge_invoice",
+    "collection_promise_ids",
+    "collection_dunning_line_ids",
+    "collection_charge_line_ids",
+    "collection_dispute_date",
+    "collection_dispute_user_id",
 }
 
 
@@ -330,10 +343,13 @@ class AccountMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            vals = with_context_defaults(self, vals)
             if any(vals.get(fname) for fname in COLLECTION_FIELDS):
                 self._check_collection_write_access()
             if any(vals.get(fname) for fname in MANAGER_FIELDS):
                 self._check_collection_manager_access()
+            if any(vals.get(fname) for fname in WEAPON_FIELDS) and not self.env.su:
+                self._raise_collection_weapon_access()
         return super().create(
             [self._prepare_collection_values(vals) for vals in vals_list]
         )
@@ -344,12 +360,7 @@ class AccountMove(models.Model):
         if MANAGER_FIELDS.intersection(vals):
             self._check_collection_manager_access()
         if WEAPON_FIELDS.intersection(vals) and not self.env.su:
-            raise AccessError(
-                _(
-                    "Extensions and waivers are granted with their actions, within a "
-                    "mandate."
-                )
-            )
+            self._raise_collection_weapon_access()
         return super().write(self._prepare_collection_values(vals))
 
     # ------------------------------------------------------------
@@ -386,6 +397,15 @@ class AccountMove(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _raise_collection_weapon_access(self):
+        raise AccessError(
+            _(
+                "Extensions and waivers are granted with their actions, within a "
+                "mandate; dunning levels, promises and charges are written by "
+                "their own actions."
+            )
+        )
+
     def _post(self, soft=True):
         self._check_collection_charged_once()
         return super()._post(soft=soft)
@@ -409,6 +429,22 @@ class AccountMove(models.Model):
             ]
         )
         for line in lines:
+            if (
+                line.currency_id.compare_amounts(
+                    line.price_subtotal, line.collection_charge_amount
+                )
+                < 0
+            ):
+                raise UserError(
+                    _(
+                        "%(invoice)s charges %(charged)s less than computed "
+                        "(%(amount)s): a lower charge is a waiver, granted with "
+                        "Waive Charges within a mandate.",
+                        invoice=line.move_id.display_name,
+                        charged=line.collection_charged_move_id.display_name,
+                        amount=line.currency_id.format(line.collection_charge_amount),
+                    )
+                )
             for other in posted:
                 if other.collection_charged_move_id != line.collection_charged_move_id:
                     continue

@@ -44,7 +44,9 @@ class AccountMove(models.Model):
         rounder = functools.cache(
             lambda currency_id: functools.partial(
                 float_round,
-                precision_rounding=self.env["res.currency"].browse(currency_id).rounding,
+                precision_rounding=self.env["res.currency"]
+                .browse(currency_id)
+                .rounding,
             )
         )
         charges = {}

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .collection_guard import with_context_defaults
+
 # Written by the Invoice Late-payment Charges wizard only: they say what was
 # charged, and what was charged is never shown nor charged again.
 CHARGE_FIELDS = {
@@ -8,6 +10,7 @@ CHARGE_FIELDS = {
     "collection_charge_type",
     "collection_interest_date_from",
     "collection_interest_date_to",
+    "collection_charge_amount",
 }
 
 
@@ -40,6 +43,14 @@ class AccountMoveLine(models.Model):
         help="Last day of the interest this line charges.",
     )
 
+    collection_charge_amount = fields.Monetary(
+        string="Charge Computed",
+        copy=False,
+        readonly=True,
+        help="What the charge came to when it was computed: a lower price is a "
+        "waiver, granted with Waive Charges.",
+    )
+
     @api.constrains("collection_charged_move_id")
     def _check_collection_charged_move_id(self):
         for line in self.filtered("collection_charged_move_id"):
@@ -61,7 +72,9 @@ class AccountMoveLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su and any(
-            vals.get(name) for vals in vals_list for name in CHARGE_FIELDS
+            with_context_defaults(self, vals).get(name)
+            for vals in vals_list
+            for name in CHARGE_FIELDS
         ):
             self._raise_collection_charge_access()
         return super().create(vals_list)

@@ -80,7 +80,10 @@ class CollectionDunning(models.Model):
         comodel_name="mail.message", string="Email", readonly=True
     )
     letter_attachment_id = fields.Many2one(
-        comodel_name="ir.attachment", string="Letter", readonly=True
+        comodel_name="ir.attachment",
+        string="Letter",
+        readonly=True,
+        index="btree_not_null",
     )
     send_error = fields.Char(
         readonly=True,
@@ -279,7 +282,7 @@ class CollectionDunning(models.Model):
         if level.channel == "email":
             self._send_email()
         elif level.channel == "letter":
-            self.partner_id.message_post(
+            self.message_post(
                 body=_(
                     "%(level)s: letter %(name)s printed for %(amount)s.",
                     level=level.name,
@@ -317,7 +320,9 @@ class CollectionDunning(models.Model):
         rendered = template.with_context(lang=lang)._generate_template(
             self.ids, ["subject", "body_html"]
         )[self.id]
-        self.mail_message_id = self.partner_id.with_context(
+        # on the dunning, not the customer: only those who may read the
+        # customer's collection read what was sent
+        self.mail_message_id = self.with_context(
             mail_post_autofollow=False
         ).message_post(
             subject=rendered["subject"],

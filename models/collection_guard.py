@@ -15,6 +15,18 @@ TECHNICAL_FIELDS = frozenset(
 )
 
 
+def with_context_defaults(model, vals):
+    """`vals` as `create` will store them: the context's `default_<field>`
+    keys included, for a check on create must not miss what comes from
+    there (any RPC client sets the context)."""
+    defaults = {
+        key[8:]: value
+        for key, value in model.env.context.items()
+        if key.startswith("default_") and key[8:] in model._fields
+    }
+    return {**defaults, **vals}
+
+
 class CollectionGuardMixin(models.AbstractModel):
     """Fields that move money, rights or a customer's standing are written by
     the module's own actions only, never by a user's `create` or `write`,
@@ -36,7 +48,9 @@ class CollectionGuardMixin(models.AbstractModel):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                self.browse()._collection_check_guard(vals, create=True)
+                self.browse()._collection_check_guard(
+                    with_context_defaults(self, vals), create=True
+                )
         return super().create(vals_list)
 
     def write(self, vals):

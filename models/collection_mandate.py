@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class CollectionMandate(models.Model):
@@ -121,6 +121,18 @@ class CollectionMandate(models.Model):
             if mandate.date_end and mandate.date_end < mandate.date_start:
                 raise ValidationError(_("A mandate cannot end before it starts."))
 
+    @api.constrains("user_ids", "manager_id")
+    def _check_four_eyes(self):
+        for mandate in self:
+            if mandate.manager_id in mandate.user_ids:
+                raise ValidationError(
+                    _(
+                        "%(manager)s cannot approve beyond their own mandate: name "
+                        "another approver.",
+                        manager=mandate.manager_id.name,
+                    )
+                )
+
     @api.constrains("user_ids", "date_start", "date_end", "company_id", "active")
     def _check_one_mandate(self):
         for mandate in self.filtered("active"):
@@ -145,6 +157,33 @@ class CollectionMandate(models.Model):
                         mandate=overlapping[0].name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        mandates = super().create(vals_list)
+        mandates._check_not_own()
+        return mandates
+
+    def write(self, vals):
+        self._check_not_own()
+        result = super().write(vals)
+        self._check_not_own()
+        return result
+
+    def _check_not_own(self):
+        """A manager's own mandate is given by somebody else: an administrator,
+        or another manager."""
+        user = self.env.user
+        if self.env.su or user.has_group("base.group_system"):
+            return
+        if any(user in mandate.user_ids for mandate in self):
+            raise AccessError(
+                _("Your own mandate is given by another manager, not by you.")
+            )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

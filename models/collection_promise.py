@@ -283,7 +283,7 @@ class CollectionPromise(models.Model):
             attachment = report._collection_attach_pdf(
                 promise, promise, f"{promise.name.replace('/', '-')}.pdf"
             )
-            partner.with_context(mail_post_autofollow=False).message_post(
+            promise.with_context(mail_post_autofollow=False).message_post(
                 subject=_("Our agreement %(name)s", name=promise.name),
                 body=_(
                     "Please find attached the confirmation of our agreement: "
@@ -378,7 +378,7 @@ class CollectionPromise(models.Model):
             elif states and states <= {"applied", "approved"}:
                 promise._check_single_promise()
                 promise.sudo().state = "open"
-                promise.partner_id.message_post(
+                promise.message_post(
                     body=_(
                         "Promise %(name)s: %(amount)s by %(date)s.",
                         name=promise.name,
@@ -448,7 +448,7 @@ class CollectionPromise(models.Model):
             paid=self.currency_id.format(self.amount_paid),
             amount=self.currency_id.format(self.amount),
         )
-        self.partner_id.message_post(body=message)
+        self.message_post(body=message)
         self.activity_schedule(
             act_type_xmlid="mail.mail_activity_data_call",
             summary=message,

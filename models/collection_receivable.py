@@ -26,6 +26,14 @@ class CollectionReceivable(models.AbstractModel):
     _name = "collection.receivable"
     _description = "Collection: Receivable Book"
 
+    @api.model
+    def _get_today(self, company):
+        """Today where the company is (its address's time zone, else UTC),
+        whatever time zone a user's context says."""
+        return fields.Date.context_today(
+            self.sudo().with_context(tz=company.partner_id.tz or "UTC")
+        )
+
     # ------------------------------------------------------------
     # OPEN ITEMS
     # ------------------------------------------------------------

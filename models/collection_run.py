@@ -33,7 +33,9 @@ class CollectionRun(models.Model):
     name = fields.Char(required=True, copy=False, readonly=True, default="/")
     date = fields.Date(
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: self.env["collection.receivable"]._get_today(
+            self.env.company
+        ),
         tracking=True,
         help="Days overdue, interest and compensation are counted at this date. "
         "A run is executed on its date only; a manager may compute a proposal "
@@ -115,14 +117,18 @@ class CollectionRun(models.Model):
         inputs = RUN_INPUT_FIELDS.intersection(vals)
         if inputs and any(run.state not in ("draft", "proposed") for run in self):
             refused |= inputs
-        if (
-            "date" in vals
-            and fields.Date.to_date(vals["date"]) != fields.Date.context_today(self)
-            and not self.env.user.has_group(
-                "credit_collection.group_collection_manager"
-            )
+        if "date" in vals and not self.env.user.has_group(
+            "credit_collection.group_collection_manager"
         ):
-            refused.add("date")
+            companies = self.company_id or self.env["res.company"].browse(
+                vals.get("company_id") or self.env.company.id
+            )
+            Receivable = self.env["collection.receivable"]
+            if any(
+                fields.Date.to_date(vals["date"]) != Receivable._get_today(company)
+                for company in companies
+            ):
+                refused.add("date")
         return refused
 
     def write(self, vals):
@@ -171,8 +177,8 @@ class CollectionRun(models.Model):
         runs.filtered(lambda r: r.state == "proposed").sudo().state = "draft"
 
     def action_execute(self):
-        today = fields.Date.context_today(self)
         for run in self:
+            today = self.env["collection.receivable"]._get_today(run.company_id)
             if run.state != "proposed":
                 raise UserError(
                     _("Compute the proposal of %(run)s first.", run=run.name)

@@ -9,11 +9,7 @@ class IrAttachment(models.Model):
     _inherit = "ir.attachment"
 
     def write(self, vals):
-        if (
-            not self.env.su
-            and {"raw", "datas", "res_model", "res_id"}.intersection(vals)
-            and self._collection_sent()
-        ):
+        if not self.env.su and self._collection_sent():
             raise AccessError(_("A letter sent to a customer is kept as it was sent."))
         return super().write(vals)
 

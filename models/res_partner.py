@@ -6,6 +6,8 @@ from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from .collection_guard import with_context_defaults
+
 # Set by the Hold and Release weapons only.
 HOLD_FIELDS = {
     "collection_hold",
@@ -25,6 +27,8 @@ SALESPERSON_ASSIGNERS = (
     "sales_team.group_sale_manager",
     "account.group_account_invoice",
 )
+# What decides whose customer a partner is, and whose receivables it carries.
+STRUCTURE_FIELDS = {"user_id", "parent_id", "is_company"}
 # Columns of _get_collection_status_sql(), by the partner field they feed.
 STATUS_COLUMNS = {
     "collection_open_amount": "open_amount",
@@ -282,6 +286,7 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                vals = with_context_defaults(self, vals)
                 if HOLD_FIELDS.intersection(k for k, v in vals.items() if v):
                     self._raise_hold_access()
                 self.browse()._check_collection_payment_term(vals)
@@ -293,10 +298,14 @@ class ResPartner(models.Model):
         if not self.env.su:
             if HOLD_FIELDS.intersection(vals):
                 self._raise_hold_access()
-            if "user_id" in vals and not any(
+            if "commercial_partner_id" in vals:
+                raise AccessError(
+                    _("The commercial entity of a contact follows its company.")
+                )
+            if STRUCTURE_FIELDS.intersection(vals) and not any(
                 self.env.user.has_group(group) for group in SALESPERSON_ASSIGNERS
             ):
-                self._check_collection_salesperson_change(vals["user_id"])
+                self._check_collection_structure_change(vals)
             self._check_collection_payment_term(vals)
         return super().write(vals)
 
@@ -305,23 +314,40 @@ class ResPartner(models.Model):
             _("A credit hold is put and lifted with the Hold and Release actions.")
         )
 
-    def _check_collection_salesperson_change(self, user_id):
-        """A salesperson names the salesperson of a new contact only, never of
-        a customer that has one or has invoices."""
+    def _check_collection_structure_change(self, vals):
+        """A salesperson names the salesperson of a new contact only, and does
+        not move a customer that has invoices or is on hold to another
+        company: whose customer it is, and whose receivables, rests on
+        neither."""
         for partner in self:
-            if partner.user_id.id == user_id:
+            current = {
+                "user_id": partner.user_id.id,
+                "parent_id": partner.parent_id.id,
+                "is_company": partner.is_company,
+            }
+            if all(
+                current[name] == (vals[name] or False)
+                for name in STRUCTURE_FIELDS.intersection(vals)
+            ):
                 continue
-            if partner.user_id or self.env["account.move"].sudo().search_count(
-                [
-                    ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-                    ("state", "=", "posted"),
-                ],
-                limit=1,
+            commercial = partner.commercial_partner_id
+            if (
+                (partner.user_id and "user_id" in vals)
+                or commercial.sudo().collection_hold
+                or self.env["account.move"]
+                .sudo()
+                .search_count(
+                    [
+                        ("commercial_partner_id", "=", commercial.id),
+                        ("state", "=", "posted"),
+                    ],
+                    limit=1,
+                )
             ):
                 raise AccessError(
                     _(
                         "Only a sales manager, an accountant or a collector changes "
-                        "the salesperson of %(partner)s.",
+                        "the salesperson or the company of %(partner)s.",
                         partner=partner.display_name,
                     )
                 )

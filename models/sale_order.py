@@ -1,4 +1,7 @@
 from odoo import _, api, models
+from odoo.exceptions import UserError
+
+from .collection_guard import with_context_defaults
 
 
 class SaleOrder(models.Model):
@@ -12,6 +15,7 @@ class SaleOrder(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                vals = with_context_defaults(self, vals)
                 if vals.get("payment_term_id"):
                     partner = self.env["res.partner"].browse(vals.get("partner_id"))
                     self._check_collection_payment_term(
@@ -20,6 +24,14 @@ class SaleOrder(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if not self.env.su and vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            for order in self.filtered(lambda o: o.state == "sale"):
+                error = partner._get_collection_hold_error(
+                    _("moving %(order)s to this customer", order=order.name)
+                )
+                if error:
+                    raise UserError(error)
         if not self.env.su and vals.get("payment_term_id"):
             for order in self:
                 partner = self.env["res.partner"].browse(

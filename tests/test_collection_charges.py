@@ -122,7 +122,7 @@ class TestLatePaymentCharges(CollectionCommon):
 
     def test_interest_already_invoiced_is_not_counted_again(self):
         invoice = self.create_invoice(self.customer, 10000, "2025-03-31")
-        invoice.write(
+        invoice.sudo().write(  # as a posted charge invoice would
             {
                 "collection_interest_invoiced_until": "2025-04-30",
                 "collection_compensation_invoiced": True,

@@ -220,9 +220,14 @@ class TestCollectionMandate(CollectionCommon):
 
     def test_bad_values_are_refused(self):
         Mandate = self.env["collection.mandate"].with_user(self.manager)
+        other = new_test_user(
+            self.env,
+            login="collector_2",
+            groups="credit_collection.group_collection_user",
+        )
         values = {
             "name": "X",
-            "user_ids": [Command.set(self.manager.ids)],
+            "user_ids": [Command.set(other.ids)],
             "manager_id": self.manager.id,
         }
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
@@ -235,6 +240,19 @@ class TestCollectionMandate(CollectionCommon):
             Mandate.create({**values, "user_ids": [Command.set(self.collector.ids)]})
         with self.assertRaisesRegex(UserError, "after today"):
             self.use("delay", self.invoice, date="2026-03-01")
+        # four eyes: nobody gives their own mandate, nor approves beyond it
+        with self.assertRaisesRegex(AccessError, "given by another manager"):
+            Mandate.create(
+                {
+                    **values,
+                    "user_ids": [Command.set(self.manager.ids)],
+                    "manager_id": self.env.user.id,
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "cannot approve beyond"):
+            self.env["collection.mandate"].create(
+                {**values, "user_ids": [Command.set(other.ids)], "manager_id": other.id}
+            )
 
     def test_stop_deliveries_level_holds_for_the_policy(self):
         policy = self.env["collection.policy"].create(

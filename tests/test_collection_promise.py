@@ -67,7 +67,8 @@ class TestCollectionPromise(CollectionCommon):
         self.assertEqual(promise.state, "open")
         self.assertEqual(promise.usage_ids.mapped("state"), ["applied"])
         self.assertEqual(self.invoice_1.collection_reason_id, self.cash_problem)
-        self.assertIn("Mrs Martin", self.customer.message_ids[1].body)
+        self.assertIn("Mrs Martin", self.customer.message_ids[0].body)
+        self.assertIn(promise.name, promise.message_ids[0].body)
         self.pay(self.invoice_1, 600, "2026-03-18")
         self.pay(self.invoice_2, 900, "2026-03-19")
         self.evaluate("2026-03-21")
@@ -210,7 +211,8 @@ class TestCollectionPromise(CollectionCommon):
         self.customer.email = "compta@boulangerie.example.com"
         promise = self.log_call(promise_type="promise", date="2026-03-20")
         promise.with_user(self.collector).action_send_confirmation()
-        message = self.customer.message_ids[0]
+        # on the promise: only collectors read what was sent to the customer
+        message = promise.message_ids[0]
         self.assertEqual(message.partner_ids, self.customer)
         self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
         self.assertIn(promise.name, message.subject)

@@ -150,9 +150,7 @@ class TestCollectionRun(CollectionCommon):
         self.env["collection.dunning"]._cron_send_queued()
         self.assertEqual(letter.state, "done")
         self.assertTrue(letter.letter_attachment_id)
-        self.assertIn(
-            letter.letter_attachment_id, self.customer.message_ids.attachment_ids
-        )
+        self.assertIn(letter.letter_attachment_id, letter.message_ids.attachment_ids)
         self.assertEqual(self.invoice_54.collection_level_id.name, "Formal notice")
         self.assertEqual(self.invoice_23.collection_level_id.name, "Second reminder")
         self.assertEqual(str(self.invoice_54.collection_last_dunning_date), TODAY)
@@ -183,7 +181,7 @@ class TestCollectionRun(CollectionCommon):
             self.assertEqual(
                 (attachment.res_model, attachment.res_id), (dunning._name, dunning.id)
             )
-            self.assertIn(attachment, dunning.partner_id.message_ids.attachment_ids)
+            self.assertIn(attachment, dunning.message_ids.attachment_ids)
         self.assertEqual(len(letters.letter_attachment_id), 2)
 
     def test_a_dunning_that_cannot_be_sent_waits_and_the_others_go(self):
@@ -239,8 +237,8 @@ class TestCollectionRun(CollectionCommon):
         with self.assertRaisesRegex(UserError, "waiting to be sent"):
             dunning.action_send_now()
         message = dunning.mail_message_id
-        self.assertEqual(message.model, "res.partner")
-        self.assertEqual(message.res_id, customer.id)
+        self.assertEqual(message.model, "collection.dunning")
+        self.assertEqual(message.res_id, dunning.id)
         self.assertEqual(message.partner_ids, accounting)
         self.assertIn(invoice.name, message.body)
         self.assertIn("First reminder", message.subject)

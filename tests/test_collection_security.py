@@ -569,6 +569,199 @@ class TestCollectionSecurity(CollectionCommon):
         )
         self.assertEqual(lead.user_id, self.salesperson)
 
+    # ------------------------------------------------------------
+    # Through the side doors
+    # ------------------------------------------------------------
+
+    def test_context_defaults_are_values_too(self):
+        """`default_<field>` keys of the context (any RPC client sets them)
+        are checked as the values they become."""
+        stop = self.policy.level_ids.filtered("hold_deliveries")
+        run = self.new_run()
+        attacks = {
+            "open promise": lambda user: (
+                self.env["collection.promise"]
+                .with_user(user)
+                .with_context(default_state="open")
+                .create(
+                    {
+                        "partner_id": self.customer.id,
+                        "move_ids": [Command.set(self.invoice.ids)],
+                    }
+                )
+            ),
+            "backdated promise": lambda user: (
+                self.env["collection.promise"]
+                .with_user(user)
+                .with_context(default_date="2025-01-01")
+                .create({"partner_id": self.customer.id})
+            ),
+            "queued dunning": lambda user: (
+                self.env["collection.dunning"]
+                .with_user(user)
+                .with_context(
+                    default_partner_id=self.customer.id,
+                    default_level_id=stop.id,
+                    default_run_id=run.id,
+                    default_state="queued",
+                )
+                .create({})
+            ),
+            "sent dunning line": lambda user: (
+                self.env["collection.dunning.line"]
+                .with_user(user)
+                .with_context(
+                    default_move_id=self.invoice.id,
+                    default_partner_id=self.customer.id,
+                    default_level_id=stop.id,
+                    default_state="done",
+                )
+                .create({"date": TODAY})
+            ),
+            "run dated elsewhere": lambda user: (
+                self.env["collection.run"]
+                .with_user(user)
+                .with_context(default_date="2026-12-20", default_state="done")
+                .create({})
+            ),
+            "customer on hold": lambda user: (
+                self.env["res.partner"]
+                .with_user(user)
+                .with_context(default_collection_hold=True)
+                .create({"name": "Held"})
+            ),
+            "excluded invoice": lambda user: (
+                self.env["account.move"]
+                .with_user(user)
+                .with_context(default_collection_excluded=True)
+                .create({"move_type": "out_invoice", "partner_id": self.customer.id})
+            ),
+            "extended invoice": lambda user: (
+                self.env["account.move"]
+                .with_user(user)
+                .with_context(default_collection_extended_until="2027-01-01")
+                .create({"move_type": "out_invoice", "partner_id": self.customer.id})
+            ),
+        }
+        for label, attack in attacks.items():
+            with self.subTest(attack=label):
+                self.assert_refused_to_all(
+                    lambda role, a=attack: a(getattr(self, role)),
+                    roles=("collector", "salesperson", "plain"),
+                )
+        long_terms = self.env.ref("account.account_payment_term_end_following_month")
+        self.env.company.collection_payment_days = 30
+        with self.assertRaisesRegex(AccessError, "Accept Payment Terms"):
+            self.env["res.partner"].with_user(self.collector).with_context(
+                default_property_payment_term_id=long_terms.id
+            ).create({"name": "Long terms"})
+        self.assertFalse(self.customer.collection_hold)
+        self.assertFalse(self.invoice.collection_level_id)
+
+    def test_invoice_side_of_promises_charges_and_levels(self):
+        promise = self.open_promise()
+        invoice = self.invoice.with_user(self.collector)
+        for values in (
+            {"collection_promise_ids": [Command.unlink(promise.id)]},
+            {"collection_level_id": self.policy.level_ids[-1].id},
+            {"collection_interest_invoiced_until": "2099-12-31"},
+            {"collection_compensation_invoiced": True},
+            {"collection_is_charge_invoice": True},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                invoice.write(values)
+        with self.assertRaises(AccessError):
+            self.old_invoice.with_user(self.collector).copy(
+                {"collection_extended_until": "2027-12-31"}
+            )
+        self.assertEqual(promise.move_ids, self.invoice)
+        self.assertGreater(self.old_invoice.collection_interest_amount, 0)
+
+    def test_a_charge_lowered_by_hand_is_not_posted(self):
+        wizard = (
+            self.env["collection.charge.wizard"]
+            .with_user(self.collector)
+            .create({"partner_ids": self.customer.ids})
+        )
+        charge = self.env["account.move"].browse(
+            wizard.action_create_invoices()["res_id"]
+        )
+        charge.invoice_line_ids.with_user(self.collector).write({"price_unit": 0.01})
+        with self.assertRaisesRegex(UserError, "a lower charge is a waiver"):
+            charge.with_user(self.collector).action_post()
+        self.assertEqual(charge.state, "draft")
+        self.assertFalse(self.old_invoice.collection_compensation_invoiced)
+
+    def test_today_is_the_company_s(self):
+        far_ahead = self.new_run().with_context(tz="Pacific/Kiritimati")
+        with freeze_time("2026-03-15 20:00"), self.assertRaises(AccessError):
+            self.env["collection.run"].with_user(self.collector).with_context(
+                tz="Pacific/Kiritimati"
+            ).create({"date": "2026-03-16"})
+        self.assertEqual(str(far_ahead.date), TODAY)
+
+    def test_a_salesperson_does_not_restructure_customers(self):
+        own = (
+            self.env["res.partner"]
+            .with_user(self.salesperson)
+            .create({"name": "Holding Martin", "is_company": True})
+        )
+        contact = self.other_customer.with_user(self.salesperson)
+        for values in (
+            {"commercial_partner_id": self.customer.id},
+            {"parent_id": own.id, "is_company": False},
+            {"is_company": False},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                contact.write(values)
+        self.assertEqual(self.other_customer.commercial_partner_id, self.other_customer)
+
+    def test_an_order_is_not_moved_to_a_customer_on_hold(self):
+        self.customer.sudo().collection_hold = True
+        salesman = new_test_user(
+            self.env,
+            login="salesman_all",
+            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(salesman)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "order_line": [Command.create({"product_id": self.product_a.id})],
+                }
+            )
+        )
+        order.action_confirm()
+        with self.assertRaisesRegex(UserError, "on credit hold"):
+            order.write({"partner_id": self.customer.id})
+        self.assertEqual(order.partner_id, self.other_customer)
+
+    def test_what_was_sent_is_read_by_collectors_only(self):
+        run = self.executed_run()
+        self.env["collection.dunning"].sudo()._cron_send_queued()
+        dunning = run.dunning_ids.filtered(lambda d: d.level_id.name == "Reminder")
+        dunning = dunning or run.dunning_ids[:1]
+        messages = self.env["mail.message"].search(
+            [
+                ("model", "=", "collection.dunning"),
+                ("res_id", "in", run.dunning_ids.ids),
+            ]
+        )
+        self.assertTrue(messages)
+        for role in ("salesperson", "plain"):
+            with self.subTest(role=role):
+                self.assertFalse(
+                    self.env["mail.message"]
+                    .with_user(getattr(self, role))
+                    .search([("id", "in", messages.ids)])
+                )
+        letter = run.dunning_ids.letter_attachment_id[:1]
+        for values in ({"name": "x.pdf"}, {"res_field": "x"}, {"type": "url"}):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                letter.with_user(self.collector).write(values)
+
 
 @tagged("post_install", "-at_install")
 class TestCollectionAccessMatrix(CollectionCommon):

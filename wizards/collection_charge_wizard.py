@@ -145,6 +145,9 @@ class CollectionChargeWizard(models.TransientModel):
         company = self.company_id
         lines = []
         if charges["interest"]:
+            interest = move.currency_id._convert(
+                charges["interest"], company.currency_id, company, self.date
+            )
             oldest_due = self.env["collection.receivable"]._get_oldest_due_date(move)
             start = max(
                 filter(
@@ -167,12 +170,11 @@ class CollectionChargeWizard(models.TransientModel):
                         end=format_date(self.env, self.date),
                     ),
                     "quantity": 1,
-                    "price_unit": move.currency_id._convert(
-                        charges["interest"], company.currency_id, company, self.date
-                    ),
+                    "price_unit": interest,
                     "tax_ids": [Command.clear()],
                     "collection_charged_move_id": move.id,
                     "collection_charge_type": "interest",
+                    "collection_charge_amount": interest,
                     "collection_interest_date_from": start,
                     "collection_interest_date_to": self.date,
                 }
@@ -195,6 +197,7 @@ class CollectionChargeWizard(models.TransientModel):
                     "tax_ids": [Command.clear()],
                     "collection_charged_move_id": move.id,
                     "collection_charge_type": "compensation",
+                    "collection_charge_amount": charges["compensation"],
                 }
             )
         return lines
