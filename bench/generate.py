@@ -62,7 +62,7 @@ class Generator:
 
     def setup(self):
         env = self.env
-        env["collection.demo"]._create_demo_rates()
+        env["res.company"]._collection_create_demo_rates()
         currencies = {}
         for code, rate in (("USD", 1.08), ("GBP", 0.86)):
             currency = env.ref(f"base.{code}")

@@ -20,5 +20,5 @@ from . import account_payment_term
 from . import sale_order
 from . import stock_picking
 from . import ir_actions_report
-from . import collection_demo
+from . import res_company_demo
 from . import ir_attachment

@@ -4,9 +4,12 @@ from odoo import _, models
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    def button_validate(self):
+    def _action_done(self):
+        """No delivery to a customer on credit hold is done, but by a
+        collection manager, whose override is logged: once, when it is done,
+        whatever wizard (backorder, immediate transfer) led there."""
         for picking in self.filtered(lambda p: p.picking_type_code == "outgoing"):
             picking.partner_id._check_collection_hold(
                 _("delivering %(picking)s", picking=picking.name)
             )
-        return super().button_validate()
+        return super()._action_done()

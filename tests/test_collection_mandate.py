@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import TODAY, CollectionCommon
 
@@ -158,6 +158,20 @@ class TestCollectionMandate(CollectionCommon):
         )
         with self.assertRaisesRegex(UserError, "delivering"):
             picking.with_user(stock_user).button_validate()
+        # the manager delivers half through the backorder wizard: one override
+        picking.move_ids.quantity = 1
+        action = picking.with_user(sales_manager).button_validate()
+        self.assertEqual(action["res_model"], "stock.backorder.confirmation")
+        Form(
+            self.env[action["res_model"]]
+            .with_user(sales_manager)
+            .with_context(**action["context"])
+        ).save().process()
+        self.assertEqual(picking.state, "done")
+        overrides = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "override"), ("reason", "ilike", picking.name)]
+        )
+        self.assertEqual(len(overrides), 1)
 
     def test_release_beyond_the_mandate(self):
         self.use("hold")

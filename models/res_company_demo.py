@@ -49,12 +49,15 @@ DEMO_INVOICES = {
 }
 
 
-class CollectionDemo(models.AbstractModel):
-    _name = "collection.demo"
-    _description = "Collection Demo Data"
+class ResCompany(models.Model):
+    """The demo data's helpers, called from demo/credit_collection_demo.xml:
+    methods of an existing model, so that no model of its own is registered
+    in a production database."""
+
+    _inherit = "res.company"
 
     @api.model
-    def _create_demo_rates(self):
+    def _collection_create_demo_rates(self):
         """The reference rates of the half-years up to today that the module does
         not ship yet, at the last known rate: for the demo only. A real
         database gets each half-year's published rate from a manager."""
@@ -72,7 +75,7 @@ class CollectionDemo(models.AbstractModel):
             start = next_half_year_start(start)
 
     @api.model
-    def _create_demo_invoices(self):
+    def _collection_create_demo_invoices(self):
         """Customer invoices around the day the database is made, some paid in
         part, one disputed, one in a foreign currency, one credited."""
         company = self.env.company
@@ -84,7 +87,9 @@ class CollectionDemo(models.AbstractModel):
             for days, amount, *rest in specs:
                 paid, reason = (list(rest) + [0, None])[:2]
                 due = today + relativedelta(days=days)
-                move = self._create_demo_invoice(partner, product, due, amount)
+                move = self._collection_create_demo_invoice(
+                    partner, product, due, amount
+                )
                 if reason == "excluded":
                     move.collection_excluded = True
                 elif reason:
@@ -92,7 +97,7 @@ class CollectionDemo(models.AbstractModel):
                         f"credit_collection.{reason}"
                     )
                 if paid:
-                    self._pay_demo_invoice(
+                    self._collection_pay_demo_invoice(
                         move, move.amount_total * paid, due - relativedelta(days=5)
                     )
                 moves |= move
@@ -110,7 +115,7 @@ class CollectionDemo(models.AbstractModel):
                 "rate": 1.08 if foreign.name == "USD" else 0.92,
             }
         )
-        self._create_demo_invoice(
+        self._collection_create_demo_invoice(
             self.env.ref("credit_collection.partner_brasserie_de_smet"),
             product,
             today - relativedelta(days=20),
@@ -123,7 +128,7 @@ class CollectionDemo(models.AbstractModel):
                 and m.invoice_date_due == today - relativedelta(days=30)
             )
         )
-        credit_note = self._create_demo_invoice(
+        credit_note = self._collection_create_demo_invoice(
             credited.partner_id,
             product,
             today - relativedelta(days=25),
@@ -135,7 +140,7 @@ class CollectionDemo(models.AbstractModel):
         ).reconcile()
 
     @api.model
-    def _create_demo_invoice(
+    def _collection_create_demo_invoice(
         self, partner, product, due, amount, currency=None, move_type="out_invoice"
     ):
         move = self.env["account.move"].create(
@@ -158,7 +163,7 @@ class CollectionDemo(models.AbstractModel):
         return move
 
     @api.model
-    def _pay_demo_invoice(self, move, amount, date):
+    def _collection_pay_demo_invoice(self, move, amount, date):
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=move.ids
         ).create(
