@@ -4,6 +4,7 @@ from . import test_collection_charges
 from . import test_collection_dispute
 from . import test_collection_mandate
 from . import test_collection_promise
+from . import test_collection_receivable
 from . import test_collection_run
 from . import test_collection_security
 from . import test_collection_status
