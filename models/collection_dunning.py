@@ -4,7 +4,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 from odoo.tools.misc import format_amount, format_date
 
 
@@ -101,25 +101,68 @@ class CollectionDunning(models.Model):
         "line_ids.compensation_amount",
         "line_ids.currency_id",
         "fee_amount",
+        "date",
     )
     def _compute_amounts(self):
         for dunning in self:
-            company = dunning.company_id
-            open_amount = interest = 0.0
-            for line in dunning.line_ids:
-                open_amount += line.currency_id._convert(
-                    line.amount_open, company.currency_id, company, dunning.date
-                )
-                interest += line.currency_id._convert(
-                    line.interest_amount, company.currency_id, company, dunning.date
-                )
-            compensation = sum(dunning.line_ids.mapped("compensation_amount"))
-            dunning.amount_open = open_amount
-            dunning.interest_amount = interest
-            dunning.compensation_amount = compensation
-            dunning.amount_total = (
-                open_amount + interest + compensation + dunning.fee_amount
+            lines = dunning.line_ids
+            to_company = self._get_converter(
+                dunning.company_id, dunning.date, set(lines.currency_id.ids)
             )
+            dunning.update(
+                self._get_amounts(
+                    [
+                        (
+                            line.amount_open,
+                            line.interest_amount,
+                            line.compensation_amount,
+                            line.currency_id.id,
+                        )
+                        for line in lines
+                    ],
+                    dunning.fee_amount,
+                    to_company,
+                )
+            )
+
+    @api.model
+    def _get_converter(self, company, date, currency_ids):
+        """A function converting an amount of a currency to the company's at
+        `date`, rounded as `res.currency._convert` rounds: the rates read once
+        for the proposal's thousands of lines."""
+        rates = {
+            currency.id: currency._get_conversion_rate(
+                currency, company.currency_id, company, date
+            )
+            for currency in self.env["res.currency"].browse(currency_ids)
+        }
+        rounding = company.currency_id.rounding
+
+        def to_company(amount, currency_id):
+            if rates[currency_id] == 1.0:  # already in company currency
+                return amount
+            return float_round(amount * rates[currency_id], precision_rounding=rounding)
+
+        return to_company
+
+    @api.model
+    def _get_amounts(self, lines, fee, to_company):
+        """A dunning's amounts in company currency from its lines' (open,
+        interest, compensation, currency id): the one place both the compute
+        and the bulk proposal take them from."""
+        open_amount = sum(
+            to_company(amount, currency) for amount, _i, _c, currency in lines
+        )
+        interest = sum(
+            to_company(amount, currency) for _o, amount, _c, currency in lines
+        )
+        compensation = sum(amount for _o, _i, amount, _currency in lines)
+        return {
+            "amount_open": open_amount,
+            "interest_amount": interest,
+            "compensation_amount": compensation,
+            "amount_total": open_amount + interest + compensation + fee,
+        }
 
     # ------------------------------------------------------------
     # CRUD METHODS

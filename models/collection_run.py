@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL
 
 # dunnings executed in one transaction; a larger run goes to the scheduled action
 EXECUTION_BATCH = 500
@@ -367,7 +367,9 @@ class CollectionRun(models.Model):
             .browse(charged_move_ids)
             ._collection_get_charges(self.date)
         )
-        to_company = self._get_conversion_rates({row["currency_id"] for row in rows})
+        to_company = self.env["collection.dunning"]._get_converter(
+            self.company_id, self.date, {row["currency_id"] for row in rows}
+        )
         common = {
             "run_id": self.id,
             "company_id": self.company_id.id,
@@ -390,11 +392,19 @@ class CollectionRun(models.Model):
         for dunning_id, lines in zip(dunning_ids, line_values, strict=True):
             for values in lines:
                 values["dunning_id"] = dunning_id
-        self._insert_rows(
-            "collection.dunning.line",
-            [values for lines in line_values for values in lines]
-            + [self._prepare_line_values(common, row) for row in skipped],
-        )
+        all_line_values = [values for lines in line_values for values in lines] + [
+            self._prepare_line_values(common, row) for row in skipped
+        ]
+        line_ids = self._insert_rows("collection.dunning.line", all_line_values)
+        # the dunnings' fields may depend on their lines: computed after both
+        if dunning_values:
+            self._compute_unwritten(
+                "collection.dunning", dunning_ids, dunning_values[0]
+            )
+        if all_line_values:
+            self._compute_unwritten(
+                "collection.dunning.line", line_ids, all_line_values[0]
+            )
 
     def _rate_book_rows(self, rows):
         """Give each invoice of the book its days overdue, the level its
@@ -499,31 +509,26 @@ class CollectionRun(models.Model):
         }
 
     def _prepare_dunning_values(self, partner, level, lines, to_company):
-        """The dunning's stored amounts as its compute would give them: the
-        invoices' amounts converted at the run's date (`to_company` rates),
-        each rounded."""
-        company = self.company_id
-        rounding = company.currency_id.rounding
-
-        def to_company_currency(amount, currency_id):
-            rate = to_company[currency_id]
-            if rate == 1.0:  # already rounded in company currency
-                return amount
-            return float_round(amount * rate, precision_rounding=rounding)
-
-        open_amount = sum(
-            to_company_currency(values["amount_open"], values["currency_id"])
-            for values in lines
+        """The dunning's values, its stored amounts from the same function as
+        its compute (`to_company`: the run's conversion to company currency)."""
+        Dunning = self.env["collection.dunning"]
+        amounts = Dunning._get_amounts(
+            [
+                (
+                    values["amount_open"],
+                    values["interest_amount"],
+                    values["compensation_amount"],
+                    values["currency_id"],
+                )
+                for values in lines
+            ],
+            level.fee_amount,
+            to_company,
         )
-        interest = sum(
-            to_company_currency(values["interest_amount"], values["currency_id"])
-            for values in lines
-        )
-        compensation = sum(values["compensation_amount"] for values in lines)
         return {
             "name": "/",
             "run_id": self.id,
-            "company_id": company.id,
+            "company_id": self.company_id.id,
             "partner_id": partner.id,
             "level_id": level.id,
             "policy_id": level.policy_id.id,
@@ -533,26 +538,20 @@ class CollectionRun(models.Model):
             "user_id": partner.collection_user_id.id or None,
             "salesperson_id": partner.user_id.id or None,
             "fee_amount": level.fee_amount,
-            "amount_open": open_amount,
-            "interest_amount": interest,
-            "compensation_amount": compensation,
-            "amount_total": open_amount + interest + compensation + level.fee_amount,
-        }
-
-    def _get_conversion_rates(self, currency_ids):
-        company = self.company_id
-        return {
-            currency.id: currency._get_conversion_rate(
-                currency, company.currency_id, company, self.date
-            )
-            for currency in self.env["res.currency"].browse(currency_ids)
+            **amounts,
         }
 
     def _insert_rows(self, model_name, values_list):
-        """Insert the values (stored columns, computed ones included) of many
-        records in one query, without the ORM's work per record; returns
-        their ids in order. For the proposal's dunnings and lines only: they
-        are drafts nobody else refers to yet."""
+        """The proposal's one way past the ORM's `create`, for its thousands of
+        draft dunnings and lines (records nobody refers to yet): insert
+        `values_list` in one query and return the new ids in order.
+
+        Whatever the ORM would have done for the fields not given is done for
+        the whole batch: stored fields with a default get it here, stored
+        computed fields are computed by the ORM afterwards
+        (`_compute_unwritten`), so a field another module adds to these
+        models is filled as if the records were created. The values given are written as they
+        are: the caller computes them with the models' own functions."""
         Model = self.env[model_name]
         if not values_list:
             return []
@@ -564,6 +563,22 @@ class CollectionRun(models.Model):
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
+        given = set(values_list[0]) | {"id"}
+        missing = [
+            field
+            for name, field in Model._fields.items()
+            if field.store
+            and field.column_type
+            and name not in given
+            and name not in models.LOG_ACCESS_COLUMNS
+        ]
+        defaults = Model.with_context(
+            {k: v for k, v in self.env.context.items() if not k.startswith("default_")}
+        ).default_get([field.name for field in missing if not field.compute])
+        defaults = {
+            name: Model._fields[name].convert_to_column_insert(value, Model)
+            for name, value in defaults.items()
+        }
         stamp = {
             "create_uid": self.env.uid,
             "write_uid": self.env.uid,
@@ -571,7 +586,7 @@ class CollectionRun(models.Model):
             "write_date": self.env.cr.now(),
         }
         rows = [
-            {**values, **stamp, "id": record_id}
+            {**defaults, **values, **stamp, "id": record_id}
             for record_id, values in zip(ids, values_list, strict=True)
         ]
         columns = SQL(", ").join(SQL.identifier(name) for name in rows[0])
@@ -587,6 +602,22 @@ class CollectionRun(models.Model):
         )
         self.env.invalidate_all()
         return ids
+
+    def _compute_unwritten(self, model_name, ids, values):
+        """Let the ORM compute the stored fields `_insert_rows` did not write
+        (not in `values`) on these records, once every row is in."""
+        Model = self.env[model_name]
+        records = Model.browse(ids)
+        given = set(values)
+        computed = [
+            field
+            for name, field in Model._fields.items()
+            if field.store and field.compute and name not in given
+        ]
+        for field in computed:
+            self.env.add_to_compute(field, records)
+        if computed:
+            records.flush_recordset([field.name for field in computed])
 
     @api.model
     def _cron_run_automatic(self):

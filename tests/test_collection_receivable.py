@@ -1,6 +1,7 @@
 from datetime import date
 
 from freezegun import freeze_time
+from odoo_test_helper import FakeModelLoader
 
 from odoo import Command
 from odoo.tests import tagged
@@ -108,7 +109,10 @@ class TestReceivableBook(CollectionCommon):
         # = 7.1568 + 2.1637 = 9.3205, and the 40.00 compensation
         charges = self.split._collection_get_charges(date(2026, 3, 15))
         self.assertEqual(
-            (charges[self.split.id]["interest"], charges[self.split.id]["compensation"]),
+            (
+                charges[self.split.id]["interest"],
+                charges[self.split.id]["compensation"],
+            ),
             (9.32, 40.0),
         )
         # the mandate weighs 25 March against 31 January: 53 days, beyond 30
@@ -152,7 +156,9 @@ class TestReceivableBook(CollectionCommon):
         gentle = self.env["collection.policy"].create(
             {
                 "name": "Gentle",
-                "level_ids": [Command.create({"name": "Friendly", "days_after_due": 60})],
+                "level_ids": [
+                    Command.create({"name": "Friendly", "days_after_due": 60})
+                ],
             }
         )
         other = self.create_invoice(self.other_customer, 300, "2026-01-20")  # 54
@@ -185,7 +191,9 @@ class TestReceivableBook(CollectionCommon):
         )
         run = self.new_run()
         run.action_propose()
-        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.other_customer)
+        dunning = run.dunning_ids.filtered(
+            lambda d: d.partner_id == self.other_customer
+        )
         line = dunning.line_ids
         self.assertEqual((line.currency_id, line.amount_open), (eur, 800.0))
         # 800 EUR at 0.8 EUR a dollar: 1,000.00 USD; interest 800 * 12.15 % *
@@ -240,4 +248,68 @@ class TestReceivableBook(CollectionCommon):
         self.assertEqual(promise.state, "to_approve")
         self.assertEqual(promise.usage_ids.company_id, company_2)
         run_2.action_propose()
-        self.assertFalse(run_2.line_ids.filtered(lambda line: line.skip_reason == "promise"))
+        self.assertFalse(
+            run_2.line_ids.filtered(lambda line: line.skip_reason == "promise")
+        )
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestBulkProposalFillsEveryField(CollectionCommon):
+    """The proposal writes its thousands of rows past `create`: a stored
+    field another module adds to dunnings and their lines is filled all the
+    same, computed or defaulted."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.loader = FakeModelLoader(cls.env, cls.__module__)
+        cls.loader.backup_registry()
+        from .models import CollectionDunning, CollectionDunningLine
+
+        cls.loader.update_registry((CollectionDunningLine, CollectionDunning))
+        cls.policy = cls.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_ids": [
+                    Command.create({"name": "Reminder", "days_after_due": 3})
+                ],
+            }
+        )
+        cls.env.company.collection_policy_id = cls.policy
+        cls.customer.email = "compta@boulangerie.example.com"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.loader.restore_registry()
+        super().tearDownClass()
+
+    def test_fields_added_by_another_module_are_filled(self):
+        late = self.create_invoice(self.customer, 1000, "2026-01-20")  # 54 days
+        recent = self.create_invoice(self.customer, 500, "2026-03-05")  # 10 days
+        disputed = self.create_invoice(self.customer, 700, "2026-03-01")
+        disputed.collection_disputed = True
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(self.policy.ids)]})
+        )
+        run.action_propose()
+        self.env.invalidate_all()
+        bands = {line.move_id: line.x_test_band for line in run.line_ids}
+        self.assertEqual(
+            bands,
+            {
+                late: "draft: over 30",
+                recent: "draft: 30 or less",
+                disputed: "skipped: 30 or less",
+            },
+        )
+        self.assertEqual(set(run.line_ids.mapped("x_test_reviewed")), {True})
+        self.assertEqual(run.dunning_ids.x_test_line_count, 2)
+        # and the ORM keeps them up to date afterwards, as for any record
+        run.action_execute()
+        self.assertEqual(
+            run.dunning_ids.line_ids.sorted("days_overdue").mapped("x_test_band"),
+            ["done: 30 or less", "done: over 30"],
+        )

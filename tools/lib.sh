@@ -52,7 +52,7 @@ ensure_system_packages() {
 }
 
 ensure_python_packages() {
-    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo, phonenumbers' 2>/dev/null; then
+    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo, phonenumbers, odoo_test_helper' 2>/dev/null; then
         say "installing Python packages from requirements.txt"
         python3 -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
     fi
