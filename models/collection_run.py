@@ -550,8 +550,9 @@ class CollectionRun(models.Model):
         the whole batch: stored fields with a default get it here, stored
         computed fields are computed by the ORM afterwards
         (`_compute_unwritten`), so a field another module adds to these
-        models is filled as if the records were created. The values given are written as they
-        are: the caller computes them with the models' own functions."""
+        models is filled as if the records were created. The values given are
+        written as they are: the caller computes them with the models' own
+        functions."""
         Model = self.env[model_name]
         if not values_list:
             return []
@@ -572,9 +573,10 @@ class CollectionRun(models.Model):
             and name not in given
             and name not in models.LOG_ACCESS_COLUMNS
         ]
-        defaults = Model.with_context(
-            {k: v for k, v in self.env.context.items() if not k.startswith("default_")}
-        ).default_get([field.name for field in missing if not field.compute])
+        # the fields' own defaults, not a caller's context
+        defaults = Model.with_env(self.env(context={})).default_get(
+            [field.name for field in missing if not field.compute]
+        )
         defaults = {
             name: Model._fields[name].convert_to_column_insert(value, Model)
             for name, value in defaults.items()
