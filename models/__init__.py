@@ -22,3 +22,4 @@ from . import stock_picking
 from . import ir_actions_report
 from . import res_company_demo
 from . import ir_attachment
+from . import mail_message

@@ -213,15 +213,19 @@ class AccountMove(models.Model):
 
     @api.depends(
         "collection_charge_line_ids.parent_state",
+        "collection_charge_line_ids.move_id.payment_state",
         "collection_charge_line_ids.collection_interest_date_to",
         "collection_charge_line_ids.collection_charge_type",
     )
     def _compute_collection_invoiced_charges(self):
         """What posted charge invoices already charge: a draft charges nothing
-        yet, and waives nothing."""
+        yet, and waives nothing; a reversed one charges nothing any more."""
         for move in self:
             lines = move.collection_charge_line_ids.filtered(
-                lambda line: line.parent_state == "posted"
+                lambda line: (
+                    line.parent_state == "posted"
+                    and line.move_id.payment_state != "reversed"
+                )
             )
             move.collection_interest_invoiced_until = max(
                 filter(None, lines.mapped("collection_interest_date_to")), default=False
@@ -355,6 +359,8 @@ class AccountMove(models.Model):
         )
 
     def write(self, vals):
+        if "invoice_date_due" in vals:
+            self._check_collection_due_date_change()
         if COLLECTION_FIELDS.intersection(vals):
             self._check_collection_write_access()
         if MANAGER_FIELDS.intersection(vals):
@@ -397,6 +403,24 @@ class AccountMove(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _check_collection_due_date_change(self):
+        """A posted invoice's due date moves with Grant Extension, within a
+        mandate, or by a collection manager: moving it by hand is an
+        extension nobody approved."""
+        if self.env.su or self.env.user.has_group(
+            "credit_collection.group_collection_manager"
+        ):
+            return
+        if self.filtered(
+            lambda m: m.state == "posted" and m.move_type in COLLECTED_MOVE_TYPES
+        ):
+            raise AccessError(
+                _(
+                    "The due date of a posted invoice moves with Grant Extension, "
+                    "within your mandate."
+                )
+            )
+
     def _raise_collection_weapon_access(self):
         raise AccessError(
             _(
@@ -417,6 +441,26 @@ class AccountMove(models.Model):
         lines = self.line_ids.filtered("collection_charged_move_id")
         if not lines:
             return
+        for move in lines.move_id:
+            charges = move.line_ids.filtered("collection_charged_move_id")
+            computed = sum(charges.mapped("collection_charge_amount"))
+            if (
+                charges.collection_charged_move_id.commercial_partner_id
+                != move.commercial_partner_id
+                or move.currency_id != move.company_id.currency_id
+                or move.move_type != "out_invoice"
+                or move.currency_id.compare_amounts(move.amount_untaxed, computed) < 0
+            ):
+                raise UserError(
+                    _(
+                        "%(invoice)s must charge %(amount)s, in %(currency)s, to the "
+                        "customer of the invoices it charges: a lower charge is a "
+                        "waiver, granted with Waive Charges within a mandate.",
+                        invoice=move.display_name,
+                        amount=move.company_id.currency_id.format(computed),
+                        currency=move.company_id.currency_id.name,
+                    )
+                )
         posted = self.env["account.move.line"].search(
             [
                 (

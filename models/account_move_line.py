@@ -82,6 +82,8 @@ class AccountMoveLine(models.Model):
     def write(self, vals):
         if not self.env.su and CHARGE_FIELDS.intersection(vals):
             self._raise_collection_charge_access()
+        if "date_maturity" in vals:
+            self.move_id._check_collection_due_date_change()
         return super().write(vals)
 
     def _raise_collection_charge_access(self):

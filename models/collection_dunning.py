@@ -179,6 +179,10 @@ class CollectionDunning(models.Model):
                 _("A dunning that was sent to a customer cannot be deleted: cancel it.")
             )
 
+    def _message_update_content(self, message, *args, **kwargs):
+        message._collection_check_not_sent()
+        return super()._message_update_content(message, *args, **kwargs)
+
     # ------------------------------------------------------------
     # ACTION METHODS
     # ------------------------------------------------------------

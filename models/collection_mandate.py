@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 class CollectionMandate(models.Model):
@@ -173,6 +173,13 @@ class CollectionMandate(models.Model):
         result = super().write(vals)
         self._check_not_own()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        if self.usage_ids:
+            raise UserError(
+                _("A mandate that was used is kept with its uses: archive it.")
+            )
 
     def _check_not_own(self):
         """A manager's own mandate is given by somebody else: an administrator,

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
@@ -194,6 +194,8 @@ class CollectionPromise(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("name", "/") != "/" and not self.env.su:
+                raise AccessError(_("The name is given by the sequence."))
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("collection.promise") or "/"
@@ -214,6 +216,10 @@ class CollectionPromise(models.Model):
             raise UserError(
                 _("A promise that was recorded cannot be deleted: cancel it.")
             )
+
+    def _message_update_content(self, message, *args, **kwargs):
+        message._collection_check_not_sent()
+        return super()._message_update_content(message, *args, **kwargs)
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -311,7 +317,7 @@ class CollectionPromise(models.Model):
 
     def _check_promise(self):
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         if not self.move_ids:
             raise UserError(_("A promise covers at least one invoice."))
         if not self.line_ids or any(line.amount <= 0 for line in self.line_ids):

@@ -27,12 +27,11 @@ class CollectionReceivable(models.AbstractModel):
     _description = "Collection: Receivable Book"
 
     @api.model
-    def _get_today(self, company):
-        """Today where the company is (its address's time zone, else UTC),
-        whatever time zone a user's context says."""
-        return fields.Date.context_today(
-            self.sudo().with_context(tz=company.partner_id.tz or "UTC")
-        )
+    def _get_today(self):
+        """Today on the server's clock (UTC): the day a run is dated, interest
+        is charged to and promises start from. Not the time zone of a user's
+        context nor of an address a user may edit."""
+        return fields.Date.today()
 
     # ------------------------------------------------------------
     # OPEN ITEMS

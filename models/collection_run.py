@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 # dunnings executed in one transaction; a larger run goes to the scheduled action
@@ -33,9 +33,7 @@ class CollectionRun(models.Model):
     name = fields.Char(required=True, copy=False, readonly=True, default="/")
     date = fields.Date(
         required=True,
-        default=lambda self: self.env["collection.receivable"]._get_today(
-            self.env.company
-        ),
+        default=lambda self: self.env["collection.receivable"]._get_today(),
         tracking=True,
         help="Days overdue, interest and compensation are counted at this date. "
         "A run is executed on its date only; a manager may compute a proposal "
@@ -106,6 +104,8 @@ class CollectionRun(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("name", "/") != "/" and not self.env.su:
+                raise AccessError(_("The name is given by the sequence."))
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("collection.run") or "/"
@@ -120,14 +120,8 @@ class CollectionRun(models.Model):
         if "date" in vals and not self.env.user.has_group(
             "credit_collection.group_collection_manager"
         ):
-            companies = self.company_id or self.env["res.company"].browse(
-                vals.get("company_id") or self.env.company.id
-            )
-            Receivable = self.env["collection.receivable"]
-            if any(
-                fields.Date.to_date(vals["date"]) != Receivable._get_today(company)
-                for company in companies
-            ):
+            today = self.env["collection.receivable"]._get_today()
+            if fields.Date.to_date(vals["date"]) != today:
                 refused.add("date")
         return refused
 
@@ -178,7 +172,7 @@ class CollectionRun(models.Model):
 
     def action_execute(self):
         for run in self:
-            today = self.env["collection.receivable"]._get_today(run.company_id)
+            today = self.env["collection.receivable"]._get_today()
             if run.state != "proposed":
                 raise UserError(
                     _("Compute the proposal of %(run)s first.", run=run.name)

@@ -302,9 +302,7 @@ class ResPartner(models.Model):
                 raise AccessError(
                     _("The commercial entity of a contact follows its company.")
                 )
-            if STRUCTURE_FIELDS.intersection(vals) and not any(
-                self.env.user.has_group(group) for group in SALESPERSON_ASSIGNERS
-            ):
+            if STRUCTURE_FIELDS.intersection(vals):
                 self._check_collection_structure_change(vals)
             self._check_collection_payment_term(vals)
         return super().write(vals)
@@ -331,18 +329,27 @@ class ResPartner(models.Model):
             ):
                 continue
             commercial = partner.commercial_partner_id
-            if (
-                (partner.user_id and "user_id" in vals)
-                or commercial.sudo().collection_hold
-                or self.env["account.move"]
-                .sudo()
-                .search_count(
-                    [
-                        ("commercial_partner_id", "=", commercial.id),
-                        ("state", "=", "posted"),
-                    ],
-                    limit=1,
+            user = self.env.user
+            if commercial.sudo().collection_hold and not user.has_group(
+                "credit_collection.group_collection_user"
+            ):
+                raise AccessError(
+                    _(
+                        "%(partner)s is on credit hold: only a collector changes "
+                        "its company or its salesperson.",
+                        partner=partner.display_name,
+                    )
                 )
+            if any(user.has_group(group) for group in SALESPERSON_ASSIGNERS):
+                continue
+            if (partner.user_id and "user_id" in vals) or self.env[
+                "account.move"
+            ].sudo().search_count(
+                [
+                    ("commercial_partner_id", "=", commercial.id),
+                    ("state", "=", "posted"),
+                ],
+                limit=1,
             ):
                 raise AccessError(
                     _(

@@ -3,6 +3,9 @@ from odoo.exceptions import UserError
 
 from .collection_guard import with_context_defaults
 
+# The customer, invoiced or delivered: none may be on credit hold.
+CUSTOMER_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -24,10 +27,11 @@ class SaleOrder(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and vals.get("partner_id"):
-            partner = self.env["res.partner"].browse(vals["partner_id"])
+        customers = [vals[name] for name in CUSTOMER_FIELDS if vals.get(name)]
+        if not self.env.su and customers:
+            partners = self.env["res.partner"].browse(customers)
             for order in self.filtered(lambda o: o.state == "sale"):
-                error = partner._get_collection_hold_error(
+                error = partners._get_collection_hold_error(
                     _("moving %(order)s to this customer", order=order.name)
                 )
                 if error:
@@ -63,9 +67,9 @@ class SaleOrder(models.Model):
         error = super()._confirmation_error_message()
         if error:
             return error
-        return self.partner_id._get_collection_hold_error(
-            _("confirming %(order)s", order=self.name)
-        )
+        return (
+            self.partner_id | self.partner_invoice_id | self.partner_shipping_id
+        )._get_collection_hold_error(_("confirming %(order)s", order=self.name))
 
     @api.model
     def _check_collection_payment_term(self, term_id, partner):

@@ -9,7 +9,11 @@ class StockPicking(models.Model):
         collection manager, whose override is logged: once, when it is done,
         whatever wizard (backorder, immediate transfer) led there."""
         for picking in self.filtered(lambda p: p.picking_type_code == "outgoing"):
-            picking.partner_id._check_collection_hold(
-                _("delivering %(picking)s", picking=picking.name)
-            )
+            order = picking.sale_id
+            (
+                picking.partner_id
+                | order.partner_id
+                | order.partner_invoice_id
+                | order.partner_shipping_id
+            )._check_collection_hold(_("delivering %(picking)s", picking=picking.name))
         return super()._action_done()

@@ -762,6 +762,125 @@ class TestCollectionSecurity(CollectionCommon):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 letter.with_user(self.collector).write(values)
 
+    def test_due_dates_move_with_the_weapon_only(self):
+        line = self.old_invoice.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, line).write(
+                {"date_maturity": "2027-12-31"}
+            ),
+            roles=("collector", "salesperson", "plain"),
+        )
+        with self.assertRaises(AccessError):
+            self.old_invoice.with_user(self.collector).invoice_date_due = "2027-12-31"
+        self.assertEqual(str(line.date_maturity), "2026-01-20")
+        self.assertEqual(self.old_invoice.collection_days_overdue, 54)
+        # nor does an address's time zone move "today"
+        self.env.company.partner_id.with_user(self.collector).tz = "Pacific/Kiritimati"
+        with self.assertRaises(AccessError):
+            self.new_run(date="2026-03-16")
+
+    def test_charge_invoices_are_not_waivers_in_disguise(self):
+        def charge():
+            wizard = (
+                self.env["collection.charge.wizard"]
+                .with_user(self.collector)
+                .create({"partner_ids": self.customer.ids})
+            )
+            return self.env["account.move"].browse(
+                wizard.action_create_invoices()["res_id"]
+            )
+
+        invoice = charge()
+        computed = invoice.amount_total
+        invoice.with_user(self.collector).write(
+            {
+                "invoice_line_ids": [
+                    Command.create({"name": "Gesture", "price_unit": -computed})
+                ]
+            }
+        )
+        with self.assertRaisesRegex(UserError, "a lower charge is a waiver"):
+            invoice.with_user(self.collector).action_post()
+        invoice.invoice_line_ids.filtered(lambda line: line.price_unit < 0).unlink()
+        invoice.with_user(self.collector).partner_id = self.other_customer
+        with self.assertRaisesRegex(UserError, "a lower charge is a waiver"):
+            invoice.with_user(self.collector).action_post()
+        invoice.with_user(self.collector).partner_id = self.customer
+        invoice.with_user(self.collector).action_post()
+        self.assertTrue(self.old_invoice.collection_compensation_invoiced)
+        # reversed in full, it charges nothing: the charges are due again
+        invoice._reverse_moves(cancel=True)
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertFalse(self.old_invoice.collection_compensation_invoiced)
+        self.assertEqual(self.old_invoice.collection_compensation_amount, 40.0)
+
+    def test_no_delivery_nor_order_for_a_held_customer_by_another_address(self):
+        self.customer.sudo().collection_hold = True
+        salesman = new_test_user(
+            self.env,
+            login="salesman_addresses",
+            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(salesman)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "partner_invoice_id": self.customer.id,
+                    "order_line": [Command.create({"product_id": self.product_a.id})],
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "on credit hold"):
+            order.action_confirm()
+        order.partner_invoice_id = self.other_customer
+        order.action_confirm()
+        picking = order.picking_ids
+        with self.assertRaisesRegex(UserError, "on credit hold"):
+            order.partner_shipping_id = self.customer
+        self.customer_contact.sudo().parent_id = False
+        picking.partner_id = self.customer_contact
+        self.customer_contact.sudo().parent_id = self.customer
+        picking.move_ids.quantity = 1
+        with self.assertRaisesRegex(UserError, "delivering"):
+            picking.button_validate()
+        self.assertNotEqual(picking.state, "done")
+        # nor is its contact detached by anybody but a collector
+        for user in (salesman, self.salesperson):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.customer_contact.with_user(user).parent_id = False
+
+    def test_what_was_sent_stays_as_sent(self):
+        run = self.executed_run()
+        self.env["collection.dunning"].sudo()._cron_send_queued()
+        dunning = run.dunning_ids.filtered("mail_message_id")[:1]
+        message = (
+            dunning.mail_message_id
+            or run.dunning_ids.message_ids.filtered("attachment_ids")[:1]
+        )
+        self.assertTrue(message)
+        for role in ("collector", "manager"):
+            with self.subTest(role=role), self.assertRaisesRegex(UserError, "kept"):
+                message.with_user(getattr(self, role)).unlink()
+        with self.assertRaisesRegex(UserError, "kept as it was sent"):
+            self.env[message.model].browse(message.res_id).with_user(
+                self.collector
+            )._message_update_content(message, "Nothing was ever sent.")
+        self.assertTrue(message.exists())
+        # a mandate that was used is kept with its uses
+        self.env["collection.mandate.usage"].with_user(self.collector)._request(
+            "delay", self.customer, self.invoice, date=date(2026, 3, 20)
+        )
+        with self.assertRaisesRegex(UserError, "archive it"):
+            self.mandate.with_user(self.approver).unlink()
+        with self.assertRaisesRegex(AccessError, "sequence"):
+            self.env["collection.run"].with_user(self.collector).name_create(
+                "RUN/2026/0001"
+            )
+
 
 @tagged("post_install", "-at_install")
 class TestCollectionAccessMatrix(CollectionCommon):

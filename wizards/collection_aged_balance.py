@@ -26,7 +26,7 @@ class CollectionAgedBalance(models.TransientModel):
 
     @api.constrains("date", "company_id")
     def _check_date(self):
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         if any(wizard.date > today for wizard in self):
             raise ValidationError(
                 _("The aged balance cannot be computed for a future day.")

@@ -56,7 +56,7 @@ class CollectionChargeWizard(models.TransientModel):
 
     def action_create_invoices(self):
         self.ensure_one()
-        if self.date > fields.Date.context_today(self):
+        if self.date > self.env["collection.receivable"]._get_today():
             raise UserError(_("Interest cannot be charged for days still to come."))
         invoices = self._action_create_invoices()
         action = self.env["ir.actions.act_window"]._for_xml_id(
