@@ -217,30 +217,6 @@ class AccountMove(models.Model):
         "collection_charge_line_ids.collection_interest_date_to",
         "collection_charge_line_ids.collection_charge_type",
     )
-    def _compute_collection_invoiced_charges(self):
-        """What posted charge invoices already charge: a draft charges nothing
-        yet, and waives nothing; a reversed one charges nothing any more."""
-        for move in self:
-            lines = move.collection_charge_line_ids.filtered(
-                lambda line: (
-                    line.parent_state == "posted"
-                    and line.move_id.payment_state != "reversed"
-                )
-            )
-            move.collection_interest_invoiced_until = max(
-                filter(None, lines.mapped("collection_interest_date_to")), default=False
-            )
-            move.collection_compensation_invoiced = any(
-                line.collection_charge_type == "compensation" for line in lines
-            )
-
-    @api.depends("line_ids.collection_charged_move_id")
-    def _compute_collection_is_charge_invoice(self):
-        for move in self:
-            move.collection_is_charge_invoice = any(
-                move.line_ids.collection_charged_move_id
-            )
-
     @api.depends(
         "state",
         "line_ids.amount_residual",
@@ -250,30 +226,6 @@ class AccountMove(models.Model):
         "collection_compensation_waived",
         "collection_dunning_line_ids.state",
     )
-    @api.depends_context("uid")
-    def _compute_collection_charges(self):
-        today = fields.Date.context_today(self)
-        moves = self.filtered(lambda m: m.move_type in COLLECTED_MOVE_TYPES and m.id)
-        (self - moves).update(
-            {
-                "collection_interest_amount": 0.0,
-                "collection_compensation_amount": 0.0,
-                "collection_charges_warning": False,
-            }
-        )
-        if not moves:
-            return
-        try:
-            charges = moves._collection_get_charges(today)
-            warning = False
-        except UserError as error:
-            charges, warning = {}, error.args[0]
-        for move in moves:
-            values = charges.get(move.id, {})
-            move.collection_interest_amount = values.get("interest", 0.0)
-            move.collection_compensation_amount = values.get("compensation", 0.0)
-            move.collection_charges_warning = warning
-
     def _search_collection_days_overdue(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool):
             raise UserError(
@@ -429,86 +381,6 @@ class AccountMove(models.Model):
                 "their own actions."
             )
         )
-
-    def _post(self, soft=True):
-        self._check_collection_charged_once()
-        return super()._post(soft=soft)
-
-    def _check_collection_charged_once(self):
-        """A charge invoice posted charges days and compensation no posted
-        charge invoice charged already (one drafted, cancelled, then reset
-        and posted again, say)."""
-        lines = self.line_ids.filtered("collection_charged_move_id")
-        if not lines:
-            return
-        for move in lines.move_id:
-            charges = move.line_ids.filtered("collection_charged_move_id")
-            computed = sum(charges.mapped("collection_charge_amount"))
-            if (
-                charges.collection_charged_move_id.commercial_partner_id
-                != move.commercial_partner_id
-                or move.currency_id != move.company_id.currency_id
-                or move.move_type != "out_invoice"
-                or move.currency_id.compare_amounts(move.amount_untaxed, computed) < 0
-            ):
-                raise UserError(
-                    _(
-                        "%(invoice)s must charge %(amount)s, in %(currency)s, to the "
-                        "customer of the invoices it charges: a lower charge is a "
-                        "waiver, granted with Waive Charges within a mandate.",
-                        invoice=move.display_name,
-                        amount=move.company_id.currency_id.format(computed),
-                        currency=move.company_id.currency_id.name,
-                    )
-                )
-        posted = self.env["account.move.line"].search(
-            [
-                (
-                    "collection_charged_move_id",
-                    "in",
-                    lines.collection_charged_move_id.ids,
-                ),
-                ("parent_state", "=", "posted"),
-                ("id", "not in", lines.ids),
-            ]
-        )
-        for line in lines:
-            if (
-                line.currency_id.compare_amounts(
-                    line.price_subtotal, line.collection_charge_amount
-                )
-                < 0
-            ):
-                raise UserError(
-                    _(
-                        "%(invoice)s charges %(charged)s less than computed "
-                        "(%(amount)s): a lower charge is a waiver, granted with "
-                        "Waive Charges within a mandate.",
-                        invoice=line.move_id.display_name,
-                        charged=line.collection_charged_move_id.display_name,
-                        amount=line.currency_id.format(line.collection_charge_amount),
-                    )
-                )
-            for other in posted:
-                if other.collection_charged_move_id != line.collection_charged_move_id:
-                    continue
-                if other.collection_charge_type != line.collection_charge_type:
-                    continue
-                if line.collection_charge_type == "compensation" or (
-                    (other.collection_interest_date_from or other.date)
-                    <= line.collection_interest_date_to
-                    and other.collection_interest_date_to
-                    >= (line.collection_interest_date_from or line.date)
-                ):
-                    raise UserError(
-                        _(
-                            "%(invoice)s: %(charged)s is already charged by "
-                            "%(other)s. Cancel this charge invoice.",
-                            invoice=line.move_id.display_name,
-                            charged=line.collection_charged_move_id.display_name,
-                            other=other.move_id.display_name,
-                        )
-                    )
 
     def _check_collection_manager_access(self):
         if not self.env.su and not self.env.user.has_group(

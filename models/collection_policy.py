@@ -92,8 +92,11 @@ class CollectionPolicy(models.Model):
             if level.fee_amount > B2C_MAX_REMINDER_FEE:
                 raise ValidationError(
                     _(
-                        "A further reminder to a consumer costs at most 7.50 plus "
+                        "A further reminder to a consumer costs at most %(fee)s plus "
                         "postage (level %(level)s).",
+                        fee=level.policy_id.company_id.currency_id.format(
+                            B2C_MAX_REMINDER_FEE
+                        ),
                         level=level.name,
                     )
                 )

@@ -24,8 +24,9 @@ class MailMessage(models.Model):
     def _collection_sent(self):
         return bool(
             self.sudo().filtered(
-                lambda m: m.model in SENT_DOCUMENT_MODELS
-                and (m.partner_ids or m.attachment_ids)
+                lambda m: (
+                    m.model in SENT_DOCUMENT_MODELS
+                    and (m.partner_ids or m.attachment_ids)
+                )
             )
         )
-

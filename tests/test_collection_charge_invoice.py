@@ -113,7 +113,9 @@ class TestStatementOfAccount(CollectionCommon):
         self.create_invoice(self.customer, 100, "2025-06-10", "out_refund")
         paid = self.create_invoice(self.customer, 500, "2025-05-01")
         self.pay(paid, 500, "2025-05-01")
-        statement = self.customer._collection_get_statement()
+        statement = self.env[
+            "report.credit_collection.report_collection_statement"
+        ]._get_statement(self.customer)
         self.assertEqual(statement["items"][0]["move"], unpaid)
         self.assertEqual(len(statement["items"]), 2)
         self.assertEqual(statement["open"], 900.0)

@@ -1,0 +1,251 @@
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+
+from odoo import _, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+
+class CollectionDunning(models.Model):
+    """Executing proposed dunnings: re-checked under the company's lock, the
+    invoices reach their level, calls become activities with everything at
+    hand, "stop deliveries" holds with the policy's authority."""
+
+    _inherit = "collection.dunning"
+
+    def _execute(self):
+        """Decide each proposed dunning: its invoices reach its level, calls and
+        requests become activities, "stop deliveries" puts the customer on hold
+        at once; letters and emails are queued for the scheduled action, which
+        renders and sends them in batches. Called under the company's dunning
+        lock; a dunning one of whose invoices reached its level meanwhile (by
+        another run) is dropped, its invoices listed as already dunned."""
+        for dunning in self.filtered(lambda d: d.state != "draft"):
+            raise UserError(
+                _(
+                    "%(dunning)s was already executed or cancelled.",
+                    dunning=dunning.name,
+                )
+            )
+        dunnings = self.sudo() - self._drop_dunned_meanwhile()
+        if dunnings:
+            dunnings._execute_checked()
+
+    def _execute_checked(self):
+        activities = self._prepare_activity_values()
+        for dunning in self:
+            dunning.name = self.env["ir.sequence"].next_by_code("collection.dunning")
+        to_send = self.filtered(
+            lambda d: d.channel in ("email", "letter") or d.formal_notice
+        )
+        to_send.write({"state": "queued"})
+        (self - to_send).write({"state": "done"})
+        self.line_ids.write({"state": "done"})
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            activities
+        )
+        self._hold()
+        if to_send:
+            self.env.ref(
+                "credit_collection.ir_cron_collection_send_dunnings"
+            )._trigger()
+
+    def _drop_dunned_meanwhile(self):
+        """Drop the dunnings one of whose invoices got a sent dunning at the
+        same level or later since the proposal: their lines stay in the run
+        as skipped. Returns the dropped dunnings."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT line.dunning_id
+                  FROM collection_dunning_line line
+                  JOIN collection_level level ON level.id = line.level_id
+                  JOIN collection_dunning_line sent
+                       ON sent.move_id = line.move_id AND sent.state = 'done'
+                  JOIN collection_level sent_level ON sent_level.id = sent.level_id
+                 WHERE line.dunning_id = ANY(%s)
+                   AND sent_level.days_after_due >= level.days_after_due
+                """,
+                self.ids,
+            )
+        )
+        dropped = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
+        if dropped:
+            dropped.line_ids.write(
+                {
+                    "state": "skipped",
+                    "skip_reason": "already_dunned",
+                    "dunning_id": False,
+                }
+            )
+            for run, dunnings in dropped.grouped("run_id").items():
+                run.message_post(
+                    body=_(
+                        "%(count)s dunning(s) dropped at execution: their invoices "
+                        "were dunned at the same level by another run meanwhile "
+                        "(%(customers)s).",
+                        count=len(dunnings),
+                        customers=", ".join(dunnings.partner_id.mapped("display_name")),
+                    )
+                )
+            dropped.unlink()
+        return dropped
+
+    def _prepare_activity_values(self):
+        """The collector's call and the salesperson's request each level asks
+        for, with the desk note, for the whole recordset at once."""
+        notes = self._get_desk_notes()
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        values = []
+        for dunning in self:
+            level = dunning.level_id
+            common = {
+                "res_model_id": partner_model,
+                "res_id": dunning.partner_id.id,
+                "note": notes[dunning.id],
+                "date_deadline": dunning.date,
+                "automated": True,
+            }
+            if level.channel == "phone" or level.activity_type_id:
+                user = (
+                    dunning.salesperson_id
+                    if level.activity_user == "salesperson"
+                    else dunning.user_id
+                )
+                values.append(
+                    {
+                        **common,
+                        "activity_type_id": (level.activity_type_id or call_type).id,
+                        "summary": _(
+                            "%(level)s: %(count)s overdue invoice(s), %(amount)s",
+                            level=level.name,
+                            count=len(dunning.line_ids),
+                            amount=dunning._format_amount(dunning.amount_total),
+                        ),
+                        "user_id": (user or self.env.user).id,
+                    }
+                )
+            if level.notify_salesperson and dunning.salesperson_id:
+                values.append(
+                    {
+                        **common,
+                        "activity_type_id": todo_type.id,
+                        "summary": _(
+                            "Your customer is %(days)s days late: please help"
+                            " collect %(amount)s",
+                            days=max(
+                                dunning.line_ids.mapped("days_overdue"), default=0
+                            ),
+                            amount=dunning._format_amount(dunning.amount_open),
+                        ),
+                        "user_id": dunning.salesperson_id.id,
+                    }
+                )
+        return values
+
+    def _hold(self):
+        """ "Stop deliveries" levels put their customers on credit hold, as the
+        policy's own uses."""
+        for policy, dunnings in (
+            self.filtered(
+                lambda d: (
+                    d.level_id.hold_deliveries and not d.partner_id.collection_hold
+                )
+            )
+            .grouped("policy_id")
+            .items()
+        ):
+            self.env["collection.mandate.usage"]._request_for_policy(
+                "hold",
+                policy,
+                [
+                    (
+                        dunning.partner_id,
+                        dunning.line_ids.move_id,
+                        self.env._("%(level)s reached", level=dunning.level_id.name),
+                        dunning,
+                    )
+                    for dunning in dunnings
+                ],
+            )
+
+    def _get_desk_notes(self):
+        """{dunning id: everything to have at hand before calling}: the
+        invoices with their orders, payment terms and amounts, and the
+        previous contacts. Only for the dunnings that ask for an activity."""
+        dunnings = self.filtered(
+            lambda d: (
+                d.level_id.channel == "phone"
+                or d.level_id.activity_type_id
+                or (d.level_id.notify_salesperson and d.salesperson_id)
+            )
+        )
+        dunnings.line_ids.move_id.fetch(
+            ["name", "invoice_origin", "invoice_payment_term_id", "currency_id"]
+        )
+        previous = defaultdict(list)
+        for dunning in self.search(
+            [
+                ("partner_id", "in", dunnings.partner_id.ids),
+                ("state", "in", ("queued", "done")),
+                ("id", "not in", dunnings.ids),
+            ]
+        ):
+            if len(previous[dunning.partner_id.id]) < 5:
+                previous[dunning.partner_id.id].append(dunning)
+        notes = dict.fromkeys(self.ids, False)
+        for dunning in dunnings:
+            notes[dunning.id] = dunning._get_desk_note(previous[dunning.partner_id.id])
+        return notes
+
+    def _get_desk_note(self, previous):
+        rows = Markup("").join(
+            Markup(
+                "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                "<td style='text-align:right'>%s</td>"
+                "<td style='text-align:right'>%s</td></tr>"
+            )
+            % (
+                line.move_id.name,
+                line.move_id.invoice_origin or "",
+                line.move_id.invoice_payment_term_id.name or "",
+                format_date(self.env, line.due_date),
+                line.days_overdue,
+                line.move_id.currency_id.format(line.amount_total),
+                line.move_id.currency_id.format(line.amount_open),
+            )
+            for line in self.line_ids
+        )
+        contacts = Markup("").join(
+            Markup("<li>%s: %s (%s)</li>")
+            % (format_date(self.env, dunning.date), dunning.level_id.name, dunning.name)
+            for dunning in previous
+        ) or Markup("<li>%s</li>") % _("No previous dunning")
+        return Markup(
+            "<p>%s</p><table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+            "<tbody>%s</tbody></table><p>%s</p><ul>%s</ul>"
+        ) % (
+            escape(
+                _(
+                    "Customer: %(partner)s, phone %(phone)s",
+                    partner=self.partner_id.display_name,
+                    phone=self.partner_id.phone or self.partner_id.mobile or "-",
+                )
+            ),
+            _("Invoice"),
+            _("Order"),
+            _("Payment terms"),
+            _("Due date"),
+            _("Days late"),
+            _("Amount"),
+            _("Open"),
+            rows,
+            _("Previous contacts"),
+            contacts,
+        )

@@ -1,0 +1,271 @@
+from collections import namedtuple
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+# What a request is about, for the `_get_<weapon>_facts` hooks.
+Facts = namedtuple("Facts", "partner moves date term order source")
+
+
+class CollectionMandateUsage(models.Model):
+    """Requesting a weapon: the one entry point, the facts it computes, the
+    mandate it checks."""
+
+    _inherit = "collection.mandate.usage"
+
+    @api.model
+    def _request(
+        self,
+        weapon,
+        partner,
+        moves=None,
+        *,
+        date=None,
+        payment_term=None,
+        order=None,
+        reason=None,
+        source=None,
+    ):
+        """The one entry point of every weapon: compute what is asked from the
+        facts (the invoices, the new date, the terms, the order, the promise
+        in `source`), check it against the user's mandate, log it, and apply
+        it at once when the mandate covers it, or put it to the mandate's
+        approver, taking effect only when approved."""
+        if not self.env.user.has_group("credit_collection.group_collection_user"):
+            raise AccessError(_("Only collectors use the collection weapons."))
+        moves = moves or self.env["account.move"]
+        partner = partner.commercial_partner_id
+        company = self._get_request_company(partner, moves, order, source)
+        value, payload, source = self.with_company(company)._get_request_facts(
+            weapon, partner, moves, date, payment_term, order, source
+        )
+        values = self._prepare_request_values(
+            weapon, partner, value, moves, payload, reason, source, company
+        )
+        usage = self.sudo().create(values)
+        if values["within_mandate"]:
+            usage._apply()
+        else:
+            usage._ask_approval()
+        return usage
+
+    @api.model
+    def _request_for_policy(self, weapon, policy, requests):
+        """The uses a dunning policy makes for many customers at once, within
+        the company's own authority: [(partner, moves, reason, source)]. Only
+        for dunnings the module proposed from the receivable book."""
+        usages = self.sudo().create(
+            [
+                self._prepare_request_values(
+                    weapon,
+                    partner,
+                    0.0,
+                    moves,
+                    None,
+                    reason,
+                    source,
+                    policy.company_id,
+                    policy=policy,
+                )
+                for partner, moves, reason, source in requests
+            ]
+        )
+        usages._apply()
+        return usages
+
+    @api.model
+    def _get_request_company(self, partner, moves, order, source):
+        """The company the request acts in: the invoices', the order's or the
+        source's; one of the user's companies, and the customer's."""
+        companies = moves.company_id | (order.company_id if order else moves.company_id)
+        if source and "company_id" in source and not moves and not order:
+            companies |= source.company_id
+        company = companies if len(companies) == 1 else self.env.company
+        if len(companies) > 1:
+            raise UserError(_("Choose the invoices of one company."))
+        if company not in self.env.user.company_ids:
+            raise AccessError(
+                _("You do not work for %(company)s.", company=company.name)
+            )
+        if moves.commercial_partner_id - partner or moves.filtered(
+            lambda m: (
+                m.move_type not in ("out_invoice", "out_receipt") or m.state != "posted"
+            )
+        ):
+            raise UserError(
+                _(
+                    "Choose posted invoices of %(partner)s.",
+                    partner=partner.display_name,
+                )
+            )
+        if partner.company_id and partner.company_id != company:
+            raise UserError(
+                _(
+                    "%(partner)s belongs to another company.",
+                    partner=partner.display_name,
+                )
+            )
+        return company
+
+    @api.model
+    def _get_request_facts(self, weapon, partner, moves, date, term, order, source):
+        """(value, payload, source) of a request, computed here so that no
+        caller can understate it: days for a delay or terms, company-currency
+        amounts for a waiver or a plan, broken promises for a new promise.
+        Each weapon has its `_get_<weapon>_facts` hook."""
+        facts = Facts(partner, moves, date, term, order, source)
+        return getattr(self, f"_get_{weapon}_facts", self._get_permission_facts)(facts)
+
+    @api.model
+    def _get_delay_facts(self, facts):
+        today = fields.Date.context_today(self)
+        oldest = self.env["collection.receivable"]._get_oldest_due_date(facts.moves)
+        if not oldest or not facts.date:
+            raise UserError(_("Choose the invoices and the new payment date."))
+        promised = facts.source and facts.source._name == "collection.promise"
+        if facts.date <= today and not promised:
+            raise UserError(_("The new payment date must be after today."))
+        payload = {"date": fields.Date.to_string(facts.date)}
+        return (facts.date - oldest).days, payload, facts.source
+
+    @api.model
+    def _get_waiver_facts(self, facts):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        if not facts.moves:
+            raise UserError(_("Choose the invoices concerned."))
+        charges = facts.moves._collection_get_charges(today)
+        amount = sum(
+            move.currency_id._convert(
+                charges[move.id]["interest"], company.currency_id, company, today
+            )
+            + charges[move.id]["compensation"]
+            for move in facts.moves
+        )
+        if company.currency_id.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(
+                _("These invoices have no interest nor compensation to waive.")
+            )
+        return amount, {"date": fields.Date.to_string(today)}, facts.source
+
+    @api.model
+    def _get_credit_facts(self, facts):
+        """A plan's amount, in company currency at today's rate."""
+        promise = facts.source
+        if not promise or promise._name != "collection.promise":
+            raise UserError(_("Credit is granted through a payment plan."))
+        company = self.env.company
+        amount = promise.currency_id._convert(
+            promise.amount,
+            company.currency_id,
+            company,
+            fields.Date.context_today(self),
+        )
+        return amount, {}, promise
+
+    @api.model
+    def _get_promise_facts(self, facts):
+        broken = self.env["collection.promise"]._count_broken(facts.partner)
+        return broken, {}, facts.source
+
+    @api.model
+    def _get_terms_facts(self, facts):
+        term, order, partner = facts.term, facts.order, facts.partner
+        if not term:
+            raise UserError(_("Choose the payment terms to accept."))
+        if term.company_id and term.company_id != self.env.company:
+            raise UserError(_("These payment terms belong to another company."))
+        if order and order.partner_id.commercial_partner_id != partner:
+            raise UserError(
+                _(
+                    "%(order)s is not an order of %(partner)s.",
+                    order=order.name,
+                    partner=partner.display_name,
+                )
+            )
+        if order and order.state not in ("draft", "sent"):
+            raise UserError(
+                _(
+                    "%(order)s is confirmed or cancelled: its terms are settled.",
+                    order=order.name,
+                )
+            )
+        payload = {"payment_term_id": term.id}
+        return term._collection_get_days(), payload, order or partner
+
+    @api.model
+    def _get_hold_facts(self, facts):
+        if facts.partner.collection_hold:
+            raise UserError(
+                _("%(partner)s is already on hold.", partner=facts.partner.display_name)
+            )
+        return self._get_permission_facts(facts)
+
+    @api.model
+    def _get_release_facts(self, facts):
+        if not facts.partner.collection_hold:
+            raise UserError(
+                _("%(partner)s is not on hold.", partner=facts.partner.display_name)
+            )
+        return self._get_permission_facts(facts)
+
+    @api.model
+    def _get_permission_facts(self, facts):
+        """Hold, release and a manager's override weigh nothing: they are
+        allowed or not."""
+        return 0.0, {}, facts.source
+
+    def _prepare_request_values(
+        self,
+        weapon,
+        partner,
+        value,
+        moves,
+        payload,
+        reason,
+        source,
+        company,
+        policy=None,
+    ):
+        user = self.env.user
+        Mandate = self.env["collection.mandate"]
+        mandate = (
+            Mandate
+            if policy
+            else Mandate._get_mandate(user, company, fields.Date.context_today(self))
+        )
+        # a policy acts for the company; a manager's override is only logged
+        within = bool(policy) or weapon == "override" or mandate._allows(weapon, value)
+        limit = mandate._get_limit(weapon) if mandate else 0.0
+        return {
+            "company_id": company.id,
+            "user_id": False if policy else user.id,
+            "policy_id": policy.id if policy else False,
+            "mandate_id": mandate.id,
+            "manager_id": mandate.manager_id.id,
+            "partner_id": partner.id,
+            "move_ids": [fields.Command.set(moves.ids)] if moves else [],
+            "weapon": weapon,
+            "value": value,
+            "limit_value": limit or 0.0,
+            "within_mandate": within,
+            "amount_at_stake": partner.with_company(company).collection_open_amount,
+            "state": "applied" if within else "to_approve",
+            "reason": reason,
+            "payload": payload or {},
+            "res_model": source._name if source else False,
+            "res_id": source.id if source else False,
+        }
+
+    @api.model
+    def _get_fallback_manager(self, company, requester):
+        """Without a mandate, the request goes to a collection manager of the
+        company other than the requester."""
+        group = self.env.ref("credit_collection.group_collection_manager")
+        managers = (
+            group.users.filtered(
+                lambda u: company in u.company_ids and u.active and not u.share
+            )
+            - requester
+        )
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")

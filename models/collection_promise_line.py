@@ -1,0 +1,46 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class CollectionPromiseLine(models.Model):
+    _name = "collection.promise.line"
+    _inherit = ["collection.guard.mixin"]
+    _description = "Promise Installment"
+    _order = "promise_id, date, id"
+
+    promise_id = fields.Many2one(
+        comodel_name="collection.promise", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="promise_id.company_id", store=True)
+    currency_id = fields.Many2one(related="promise_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    amount_paid = fields.Monetary(compute="_compute_amount_paid")
+
+    @api.depends("promise_id.amount_paid")
+    def _compute_amount_paid(self):
+        """Payments are matched to installments in date order."""
+        for promise in self.promise_id:
+            left = promise.amount_paid
+            for line in promise.line_ids.sorted(lambda lin: (lin.date, lin.id)):
+                line.amount_paid = min(left, line.amount)
+                left -= line.amount_paid
+
+    def _collection_guarded_fields(self, vals, create=False):
+        """Installments change while their promise is a draft only."""
+        promises = self.promise_id | self.env["collection.promise"].browse(
+            vals.get("promise_id") or []
+        )
+        if any(promise.state != "draft" for promise in promises):
+            return set(vals)
+        return set()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft_promise(self):
+        if any(line.promise_id.state != "draft" for line in self):
+            raise UserError(
+                _(
+                    "The installments of a confirmed promise are kept: cancel the "
+                    "promise and record a new one."
+                )
+            )

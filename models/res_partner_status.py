@@ -1,0 +1,156 @@
+import operator as py_operator
+
+from odoo import _, api, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+# Columns of the receivable book's status query, by the partner field they feed.
+STATUS_COLUMNS = {
+    "collection_open_amount": "open_amount",
+    "collection_overdue_amount": "overdue_amount",
+    "collection_overdue_count": "overdue_count",
+    "collection_oldest_overdue_days": "oldest_overdue_days",
+    "collection_disputed_amount": "disputed_amount",
+}
+SEARCH_OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+class ResPartner(models.Model):
+    """The collection status of customers, whole lists in one query, and who
+    may read it."""
+
+    _inherit = "res.partner"
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_status_access(self):
+        allowed = self._collection_status_allowed(self.commercial_partner_id)
+        for partner in self:
+            partner.collection_status_access = partner.commercial_partner_id in allowed
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_status(self):
+        commercial = self.commercial_partner_id
+        allowed = self._collection_status_allowed(commercial)
+        rows = {}
+        if allowed:
+            self.env.cr.execute(self._get_collection_status_sql(allowed.ids))
+            rows = {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+        for partner in self:
+            row = rows.get(partner.commercial_partner_id.id, {})
+            for fname, column in STATUS_COLUMNS.items():
+                partner[fname] = row.get(column) or 0
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_to_follow(self):
+        minimum = self.env.company.collection_min_amount
+        for partner in self:
+            overdue = partner.collection_overdue_amount
+            partner.collection_to_follow = overdue > 0 and overdue >= minimum
+
+    def _search_collection_open_amount(self, operator, value):
+        return self._search_collection_status("open_amount", operator, value)
+
+    def _search_collection_overdue_amount(self, operator, value):
+        return self._search_collection_status("overdue_amount", operator, value)
+
+    def _search_collection_overdue_count(self, operator, value):
+        return self._search_collection_status("overdue_count", operator, value)
+
+    def _search_collection_oldest_overdue_days(self, operator, value):
+        return self._search_collection_status("oldest_overdue_days", operator, value)
+
+    def _search_collection_disputed_amount(self, operator, value):
+        return self._search_collection_status("disputed_amount", operator, value)
+
+    def _search_collection_to_follow(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on To Follow: %(op)s", op=operator))
+        minimum = self.env.company.collection_min_amount
+        if (operator == "=") == value:
+            if minimum > 0:
+                return [("collection_overdue_amount", ">=", minimum)]
+            return [("collection_overdue_amount", ">", 0)]
+        if minimum > 0:
+            return [("collection_overdue_amount", "<", minimum)]
+        return [("collection_overdue_amount", "<=", 0)]
+
+    @api.model
+    def _get_collection_status_access_domain(self):
+        """Domain of the commercial partners whose status the user may read:
+        collectors, accountants and sales managers every one, salespeople
+        their own."""
+        user = self.env.user
+        if (
+            self.env.su
+            or user.has_group("credit_collection.group_collection_user")
+            or user.has_group("account.group_account_invoice")
+            or user.has_group("account.group_account_readonly")
+            or user.has_group("sales_team.group_sale_manager")
+        ):
+            return []
+        if user.has_group("sales_team.group_sale_salesman"):
+            return [("user_id", "=", user.id)]
+        return expression.FALSE_DOMAIN
+
+    @api.model
+    def _collection_status_allowed(self, commercial_partners):
+        domain = self._get_collection_status_access_domain()
+        return (
+            commercial_partners.filtered_domain(domain)
+            if domain
+            else commercial_partners
+        )
+
+    @api.model
+    def _get_collection_companies(self):
+        """The current company and its branches: one currency to add up."""
+        return self.env["res.company"].search([("id", "child_of", self.env.company.id)])
+
+    @api.model
+    def _get_collection_status_sql(self, commercial_partner_ids=None):
+        """The status of the customers in the current company and its
+        branches, as the receivable book computes it."""
+        return self.env["collection.receivable"]._get_status_sql(
+            self._get_collection_companies().ids, commercial_partner_ids
+        )
+
+    @api.model
+    def _search_collection_status(self, column, operator, value):
+        """Domain on one column of the status query, for the whole book at once."""
+        if (
+            operator not in SEARCH_OPERATORS
+            or isinstance(value, bool)
+            or not isinstance(value, (int, float))
+        ):
+            raise UserError(
+                _(
+                    "Unsupported search on the collection status: %(op)s %(value)s",
+                    op=operator,
+                    value=value,
+                )
+            )
+        matches = SQL(
+            "%s %s %s", SQL.identifier("status", column), SQL(operator), value
+        )
+        if SEARCH_OPERATORS[operator](0, value):
+            # Customers without open items match too: keep all but the others.
+            condition, domain_operator = SQL("NOT (%s)", matches), "not in"
+        else:
+            condition, domain_operator = matches, "in"
+        self.env.cr.execute(
+            SQL(
+                "SELECT status.partner_id FROM (%s) AS status WHERE %s",
+                self._get_collection_status_sql(),
+                condition,
+            )
+        )
+        domain = [("id", domain_operator, [row[0] for row in self.env.cr.fetchall()])]
+        return expression.AND([self._get_collection_status_access_domain(), domain])
