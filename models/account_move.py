@@ -211,21 +211,6 @@ class AccountMove(models.Model):
             move.collection_level_id = done[-1:].level_id
             move.collection_last_dunning_date = done[-1:].date
 
-    @api.depends(
-        "collection_charge_line_ids.parent_state",
-        "collection_charge_line_ids.move_id.payment_state",
-        "collection_charge_line_ids.collection_interest_date_to",
-        "collection_charge_line_ids.collection_charge_type",
-    )
-    @api.depends(
-        "state",
-        "line_ids.amount_residual",
-        "collection_interest_invoiced_until",
-        "collection_compensation_invoiced",
-        "collection_charges_waived_until",
-        "collection_compensation_waived",
-        "collection_dunning_line_ids.state",
-    )
     def _search_collection_days_overdue(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool):
             raise UserError(

@@ -14,6 +14,12 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
+    @api.depends(
+        "collection_charge_line_ids.parent_state",
+        "collection_charge_line_ids.move_id.payment_state",
+        "collection_charge_line_ids.collection_interest_date_to",
+        "collection_charge_line_ids.collection_charge_type",
+    )
     def _compute_collection_invoiced_charges(self):
         """What posted charge invoices already charge: a draft charges nothing
         yet, and waives nothing; a reversed one charges nothing any more."""
@@ -38,6 +44,15 @@ class AccountMove(models.Model):
                 move.line_ids.collection_charged_move_id
             )
 
+    @api.depends(
+        "state",
+        "line_ids.amount_residual",
+        "collection_interest_invoiced_until",
+        "collection_compensation_invoiced",
+        "collection_charges_waived_until",
+        "collection_compensation_waived",
+        "collection_dunning_line_ids.state",
+    )
     @api.depends_context("uid")
     def _compute_collection_charges(self):
         today = fields.Date.context_today(self)

@@ -454,7 +454,7 @@ class TestConsumerDunning(CollectionCommon):
 
     def test_consumer_fees_are_capped(self):
         Level = self.env["collection.level"].with_user(self.manager)
-        with self.assertRaisesRegex(ValidationError, "at most 7.50"):
+        with self.assertRaisesRegex(ValidationError, "at most .*7.50 plus postage"):
             Level.create(
                 {
                     "policy_id": self.policy.id,
