@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from .collection_guard import with_context_defaults
+from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # Written by the Invoice Late-payment Charges wizard only: they say what was
 # charged, and what was charged is never shown nor charged again.
@@ -58,7 +59,7 @@ class AccountMoveLine(models.Model):
             if (
                 charged.company_id != line.company_id
                 or charged.commercial_partner_id != line.move_id.commercial_partner_id
-                or charged.move_type not in ("out_invoice", "out_receipt")
+                or charged.move_type not in COLLECTED_MOVE_TYPES
             ):
                 raise ValidationError(
                     _(

@@ -2,6 +2,9 @@ from collections import namedtuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
+
+from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # What a request is about, for the `_get_<weapon>_facts` hooks.
 Facts = namedtuple("Facts", "partner moves date term order source")
@@ -88,9 +91,7 @@ class CollectionMandateUsage(models.Model):
                 _("You do not work for %(company)s.", company=company.name)
             )
         if moves.commercial_partner_id - partner or moves.filtered(
-            lambda m: (
-                m.move_type not in ("out_invoice", "out_receipt") or m.state != "posted"
-            )
+            lambda m: m.move_type not in COLLECTED_MOVE_TYPES or m.state != "posted"
         ):
             raise UserError(
                 _(
@@ -125,6 +126,14 @@ class CollectionMandateUsage(models.Model):
         promised = facts.source and facts.source._name == "collection.promise"
         if facts.date <= today and not promised:
             raise UserError(_("The new payment date must be after today."))
+        if facts.date <= oldest and not promised:
+            raise UserError(
+                _(
+                    "The new payment date must be after the invoices' due date "
+                    "(%(date)s): before it, there is nothing to extend.",
+                    date=format_date(self.env, oldest),
+                )
+            )
         payload = {"date": fields.Date.to_string(facts.date)}
         return (facts.date - oldest).days, payload, facts.source
 

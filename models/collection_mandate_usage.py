@@ -137,31 +137,6 @@ class CollectionMandateUsage(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    def _get_report_data(self):
-        """Uses grouped by collector (or policy), with totals per weapon."""
-        groups = {}
-        for usage in self.sorted(lambda u: (u.user_id.name or "", u.date)):
-            who = usage.user_id.name or usage.policy_id.name or ""
-            group = groups.setdefault(who, {"usages": self.browse(), "weapons": {}})
-            group["usages"] |= usage
-            total = group["weapons"].setdefault(
-                usage.weapon,
-                {
-                    "label": usage._get_weapon_label(),
-                    "count": 0,
-                    "beyond": 0,
-                    "refused": 0,
-                    "value": 0.0,
-                    "at_stake": 0.0,
-                },
-            )
-            total["count"] += 1
-            total["beyond"] += not usage.within_mandate
-            total["refused"] += usage.state == "refused"
-            total["value"] += usage.value
-            total["at_stake"] += usage.amount_at_stake
-        return groups
-
     def _get_xlsx(self):
         import io
 

@@ -7,7 +7,7 @@ from odoo.tools.misc import format_date
 # Invoices of the record's customer that a promise may cover.
 PROMISABLE_INVOICES_DOMAIN = (
     "[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
-    " ('move_type', '=', 'out_invoice'),"
+    " ('move_type', 'in', ('out_invoice', 'out_receipt')),"
     " ('payment_state', 'in', ('not_paid', 'partial'))]"
 )
 # What a user may still edit on a promise once it was confirmed; everything

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from ..models.collection_receivable import COLLECTED_MOVE_TYPES
+
 
 class ReportCollectionStatement(models.AbstractModel):
     """The statement of account's values: the customer's open items with
@@ -35,9 +37,7 @@ class ReportCollectionStatement(models.AbstractModel):
             ],
             order="date_maturity, id",
         )
-        invoices = lines.move_id.filtered(
-            lambda m: m.move_type in ("out_invoice", "out_receipt")
-        )
+        invoices = lines.move_id.filtered(lambda m: m.move_type in COLLECTED_MOVE_TYPES)
         charges = invoices._collection_get_charges(date)
         items = []
         for line in lines:

@@ -328,7 +328,9 @@ class TestMandateReporting(CollectionCommon):
         usages = self.env["collection.mandate.usage"].search(
             [("mandate_id", "=", self.mandate.id)]
         )
-        data = usages._get_report_data()
+        data = self.env[
+            "report.credit_collection.report_collection_mandate_usage"
+        ]._get_groups(usages)
         totals = data[self.collector.name]["weapons"]
         self.assertEqual((totals["hold"]["count"], totals["hold"]["beyond"]), (1, 0))
         self.assertEqual(

@@ -418,6 +418,14 @@ class TestCollectionSecurity(CollectionCommon):
         usage.with_user(self.approver).action_approve()
         self.assertEqual(str(self.invoice.collection_extended_until), "2026-05-30")
 
+    def test_an_extension_extends(self):
+        not_due = self.create_invoice(self.customer, 300, "2026-04-30")
+        with self.assertRaisesRegex(UserError, "nothing to extend"):
+            self.env["collection.mandate.usage"].with_user(self.collector)._request(
+                "delay", self.customer, not_due, date=date(2026, 4, 1)
+            )
+        self.assertFalse(not_due.collection_extended_until)
+
     def test_usage_log_is_append_only(self):
         usage = (
             self.env["collection.mandate.usage"]

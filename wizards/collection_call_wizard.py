@@ -4,6 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.collection_promise import CHANNELS, PROMISABLE_INVOICES_DOMAIN
+from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 from .common import active_customers_or_invoices
 
 
@@ -76,7 +77,7 @@ class CollectionCallWizard(models.TransientModel):
                 [
                     ("commercial_partner_id", "=", partner.id),
                     ("state", "=", "posted"),
-                    ("move_type", "=", "out_invoice"),
+                    ("move_type", "in", COLLECTED_MOVE_TYPES),
                     ("collection_days_overdue", ">", 0),
                 ]
             )

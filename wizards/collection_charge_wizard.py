@@ -4,6 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 from .common import active_customers_or_invoices
 
 
@@ -112,7 +113,7 @@ class CollectionChargeWizard(models.TransientModel):
                     "in",
                     self.partner_ids.commercial_partner_id.ids,
                 ),
-                ("move_type", "=", "out_invoice"),
+                ("move_type", "in", COLLECTED_MOVE_TYPES),
                 ("state", "=", "posted"),
                 (
                     "line_ids",
@@ -156,6 +157,9 @@ class CollectionChargeWizard(models.TransientModel):
                         oldest_due,
                         move.collection_interest_invoiced_until,
                         move.collection_charges_waived_until,
+                        # a consumer owes interest after the 14 days only
+                        charges["b2c"]
+                        and move._collection_get_b2c_wait_ends().get(move.id),
                     ],
                 )
             ) + timedelta(days=1)
