@@ -168,7 +168,7 @@ class CollectionDunning(models.Model):
     def _unlink_except_sent(self):
         if any(
             dunning.state != "draft"
-            or dunning.run_id.state not in ("draft", "proposed")
+            or dunning.run_id.state not in ("draft", "proposed", "executing")
             for dunning in self
         ):
             raise UserError(

@@ -1,11 +1,14 @@
+import ast
 from collections import defaultdict
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, get_lang
+
+from odoo.addons.base.models.res_lang import intersperse
 
 
 class CollectionDunning(models.Model):
@@ -35,13 +38,16 @@ class CollectionDunning(models.Model):
 
     def _execute_checked(self):
         activities = self._prepare_activity_values()
-        for dunning in self:
+        # the run's chatter says who executed it, and when: tracking each of
+        # its dunnings would only repeat that, a message per dunning
+        untracked = self.with_context(mail_notrack=True)
+        for dunning in untracked:
             dunning.name = self.env["ir.sequence"].next_by_code("collection.dunning")
-        to_send = self.filtered(
+        to_send = untracked.filtered(
             lambda d: d.channel in ("email", "letter") or d.formal_notice
         )
         to_send.write({"state": "queued"})
-        (self - to_send).write({"state": "done"})
+        (untracked - to_send).write({"state": "done"})
         self.line_ids.write({"state": "done"})
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             activities
@@ -57,22 +63,29 @@ class CollectionDunning(models.Model):
         same level or later since the proposal: their lines stay in the run
         as skipped. Returns the dropped dunnings."""
         self.env.flush_all()
+        lines = self.line_ids
+        # the highest level each invoice was sent at, read for the invoices
+        # alone: a self-join here would be planned on the statistics of a
+        # table the proposal just filled in the same transaction
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT line.dunning_id
-                  FROM collection_dunning_line line
-                  JOIN collection_level level ON level.id = line.level_id
-                  JOIN collection_dunning_line sent
-                       ON sent.move_id = line.move_id AND sent.state = 'done'
-                  JOIN collection_level sent_level ON sent_level.id = sent.level_id
-                 WHERE line.dunning_id = ANY(%s)
-                   AND sent_level.days_after_due >= level.days_after_due
+                SELECT sent.move_id, MAX(level.days_after_due)
+                  FROM collection_dunning_line sent
+                  JOIN collection_level level ON level.id = sent.level_id
+                 WHERE sent.move_id = ANY(%s) AND sent.state = 'done'
+                 GROUP BY sent.move_id
                 """,
-                self.ids,
+                lines.move_id.ids,
             )
         )
-        dropped = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
+        reached = dict(self.env.cr.fetchall())
+        dropped = lines.filtered(
+            lambda line: (
+                line.move_id.id in reached
+                and reached[line.move_id.id] >= line.level_id.days_after_due
+            )
+        ).dunning_id.sudo()
         if dropped:
             dropped.line_ids.write(
                 {
@@ -198,54 +211,82 @@ class CollectionDunning(models.Model):
         ):
             if len(previous[dunning.partner_id.id]) < 5:
                 previous[dunning.partner_id.id].append(dunning)
+        formats = BatchFormats(self.env)
         notes = dict.fromkeys(self.ids, False)
         for dunning in dunnings:
-            notes[dunning.id] = dunning._get_desk_note(previous[dunning.partner_id.id])
+            notes[dunning.id] = dunning._get_desk_note(
+                previous[dunning.partner_id.id], formats
+            )
         return notes
 
-    def _get_desk_note(self, previous):
-        rows = Markup("").join(
-            Markup(
-                "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                "<td style='text-align:right'>%s</td>"
-                "<td style='text-align:right'>%s</td></tr>"
-            )
-            % (
-                line.move_id.name,
-                line.move_id.invoice_origin or "",
-                line.move_id.invoice_payment_term_id.name or "",
-                format_date(self.env, line.due_date),
-                line.days_overdue,
-                line.move_id.currency_id.format(line.amount_total),
-                line.move_id.currency_id.format(line.amount_open),
+    def _get_desk_note(self, previous, formats):
+        """One line per invoice, not a table: the note is sanitized by the
+        ORM, whose cost grows with its number of tags."""
+        invoices = Markup("").join(
+            Markup("<li>%s</li>")
+            % self.env._(
+                "%(invoice)s%(order)s, %(terms)s, due %(due)s, %(days)s days late:"
+                " %(open)s open of %(total)s",
+                invoice=line.move_id.name,
+                order=(
+                    self.env._(" (order %(order)s)", order=line.move_id.invoice_origin)
+                    if line.move_id.invoice_origin
+                    else ""
+                ),
+                terms=line.move_id.invoice_payment_term_id.name
+                or self.env._("no payment terms"),
+                due=formats.date(line.due_date),
+                days=line.days_overdue,
+                open=formats.amount(line.amount_open, line.move_id.currency_id),
+                total=formats.amount(line.amount_total, line.move_id.currency_id),
             )
             for line in self.line_ids
         )
         contacts = Markup("").join(
             Markup("<li>%s: %s (%s)</li>")
-            % (format_date(self.env, dunning.date), dunning.level_id.name, dunning.name)
+            % (formats.date(dunning.date), dunning.level_id.name, dunning.name)
             for dunning in previous
-        ) or Markup("<li>%s</li>") % _("No previous dunning")
-        return Markup(
-            "<p>%s</p><table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
-            "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
-            "<tbody>%s</tbody></table><p>%s</p><ul>%s</ul>"
-        ) % (
-            escape(
-                _(
-                    "Customer: %(partner)s, phone %(phone)s",
-                    partner=self.partner_id.display_name,
-                    phone=self.partner_id.phone or self.partner_id.mobile or "-",
-                )
+        ) or Markup("<li>%s</li>") % self.env._("No previous dunning")
+        return Markup("<p>%s</p><ul>%s</ul><p>%s</p><ul>%s</ul>") % (
+            self.env._(
+                "Customer: %(partner)s, phone %(phone)s",
+                partner=self.partner_id.display_name,
+                phone=self.partner_id.phone or self.partner_id.mobile or "-",
             ),
-            _("Invoice"),
-            _("Order"),
-            _("Payment terms"),
-            _("Due date"),
-            _("Days late"),
-            _("Amount"),
-            _("Open"),
-            rows,
-            _("Previous contacts"),
+            invoices,
+            self.env._("Previous contacts"),
             contacts,
         )
+
+
+class BatchFormats:
+    """Dates and amounts in the user's language, written as `format_date` and
+    `format_amount` write them, with the language read once for a batch of
+    notes instead of once per value (a run formats tens of thousands)."""
+
+    def __init__(self, env):
+        self.env = env
+        lang = env["res.lang"]._get_data(code=get_lang(env).code)
+        self.lang = lang.code
+        self.grouping = ast.literal_eval(lang.grouping)
+        self.thousands_sep = lang.thousands_sep or ""
+        self.decimal_point = lang.decimal_point
+        self._dates = {}
+
+    def date(self, value):
+        if value not in self._dates:
+            self._dates[value] = format_date(self.env, value, self.lang)
+        return self._dates[value]
+
+    def amount(self, value, currency):
+        digits = "%.*f" % (currency.decimal_places, currency.round(value))
+        whole, __, decimals = digits.partition(".")
+        number = intersperse(whole, self.grouping, self.thousands_sep)[0]
+        if decimals:
+            number = f"{number}{self.decimal_point}{decimals}"
+        number = number.replace(" ", "\N{NO-BREAK SPACE}").replace(
+            "-", "-\N{ZERO WIDTH NO-BREAK SPACE}"
+        )
+        if currency.position == "before":
+            return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{number}"
+        return f"{number}\N{NO-BREAK SPACE}{currency.symbol or ''}"

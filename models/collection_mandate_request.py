@@ -45,7 +45,7 @@ class CollectionMandateUsage(models.Model):
         values = self._prepare_request_values(
             weapon, partner, value, moves, payload, reason, source, company
         )
-        usage = self.sudo().create(values)
+        usage = self.sudo().with_context(mail_create_nolog=True).create(values)
         if values["within_mandate"]:
             usage._apply()
         else:
@@ -57,21 +57,25 @@ class CollectionMandateUsage(models.Model):
         """The uses a dunning policy makes for many customers at once, within
         the company's own authority: [(partner, moves, reason, source)]. Only
         for dunnings the module proposed from the receivable book."""
-        usages = self.sudo().create(
-            [
-                self._prepare_request_values(
-                    weapon,
-                    partner,
-                    0.0,
-                    moves,
-                    None,
-                    reason,
-                    source,
-                    policy.company_id,
-                    policy=policy,
-                )
-                for partner, moves, reason, source in requests
-            ]
+        usages = (
+            self.sudo()
+            .with_context(mail_create_nolog=True)
+            .create(
+                [
+                    self._prepare_request_values(
+                        weapon,
+                        partner,
+                        0.0,
+                        moves,
+                        None,
+                        reason,
+                        source,
+                        policy.company_id,
+                        policy=policy,
+                    )
+                    for partner, moves, reason, source in requests
+                ]
+            )
         )
         usages._apply()
         return usages

@@ -3,6 +3,11 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.misc import format_amount
+
+from odoo.addons.credit_collection.models.collection_dunning_execute import (
+    BatchFormats,
+)
 
 from .common import TODAY, CollectionCommon
 
@@ -161,6 +166,14 @@ class TestCollectionRun(CollectionCommon):
         self.assertEqual(len(call), 1)
         self.assertIn(self.invoice_call.name, str(call.note))
         self.assertIn("+33 3 80 00 00 00", str(call.note))
+        self.assertIn(
+            format_amount(
+                self.env,
+                self.invoice_call.amount_residual,
+                self.invoice_call.currency_id,
+            ),
+            str(call.note).replace("&nbsp;", "\xa0"),
+        )
         self.assertEqual(
             (activities - call).user_id, self.salesperson, "the salesperson is asked"
         )
@@ -470,6 +483,23 @@ class TestConsumerDunning(CollectionCommon):
             self.policy.level_ids.sorted("sequence")[0].with_user(
                 self.manager
             ).fee_amount = 5
+
+    def test_desk_notes_write_amounts_as_odoo_does(self):
+        """The notes of a run format tens of thousands of amounts with the
+        language read once: the same text as `format_amount`, in English and
+        in French, for both positions of the symbol."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        usd = self.env.ref("base.USD")
+        for lang in ("en_US", "fr_FR"):
+            env = self.env(context=dict(self.env.context, lang=lang))
+            formats = BatchFormats(env)
+            for currency in (self.env.company.currency_id, usd):
+                for amount in (0.0, -0.004, 7.5, -1234567.891, 1000000):
+                    with self.subTest(lang=lang, currency=currency.name, amount=amount):
+                        self.assertEqual(
+                            formats.amount(amount, currency),
+                            format_amount(env, amount, currency, lang),
+                        )
 
 
 def fields_date(value):
