@@ -279,7 +279,7 @@ class BatchFormats:
         return self._dates[value]
 
     def amount(self, value, currency):
-        digits = "%.*f" % (currency.decimal_places, currency.round(value))
+        digits = f"{currency.round(value):.{currency.decimal_places}f}"
         whole, __, decimals = digits.partition(".")
         number = intersperse(whole, self.grouping, self.thousands_sep)[0]
         if decimals:
