@@ -19,6 +19,7 @@
         "data/collection_reason_data.xml",
         "data/collection_interest_rate_data.xml",
         "data/collection_policy_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
         "data/product_data.xml",
         "reports/collection_dunning_reports.xml",

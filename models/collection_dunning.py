@@ -7,7 +7,7 @@ from odoo.tools.misc import format_amount
 class CollectionDunning(models.Model):
     _name = "collection.dunning"
     _description = "Dunning"
-    _inherit = ["mail.thread", "collection.guard.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 

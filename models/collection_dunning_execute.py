@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import _, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 from odoo.tools.misc import format_date, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
@@ -111,15 +111,17 @@ class CollectionDunning(models.Model):
         """The collector's call and the salesperson's request each level asks
         for, with the desk note, for the whole recordset at once."""
         notes = self._get_desk_notes()
-        partner_model = self.env["ir.model"]._get_id("res.partner")
+        # on the dunning, read by the collectors and by the customer's
+        # salesperson only, not on the customer everybody reads
+        dunning_model = self.env["ir.model"]._get_id(self._name)
         call_type = self.env.ref("mail.mail_activity_data_call")
         todo_type = self.env.ref("mail.mail_activity_data_todo")
         values = []
         for dunning in self:
             level = dunning.level_id
             common = {
-                "res_model_id": partner_model,
-                "res_id": dunning.partner_id.id,
+                "res_model_id": dunning_model,
+                "res_id": dunning.id,
                 "note": notes[dunning.id],
                 "date_deadline": dunning.date,
                 "automated": True,
@@ -201,23 +203,68 @@ class CollectionDunning(models.Model):
         dunnings.line_ids.move_id.fetch(
             ["name", "invoice_origin", "invoice_payment_term_id", "currency_id"]
         )
-        previous = defaultdict(list)
-        for dunning in self.search(
-            [
-                ("partner_id", "in", dunnings.partner_id.ids),
-                ("state", "in", ("queued", "done")),
-                ("id", "not in", dunnings.ids),
-            ]
-        ):
-            if len(previous[dunning.partner_id.id]) < 5:
-                previous[dunning.partner_id.id].append(dunning)
         formats = BatchFormats(self.env)
+        previous = dunnings._get_previous_contacts(formats)
         notes = dict.fromkeys(self.ids, False)
         for dunning in dunnings:
             notes[dunning.id] = dunning._get_desk_note(
                 previous[dunning.partner_id.id], formats
             )
         return notes
+
+    def _get_previous_contacts(self, formats, limit=5):
+        """{customer id: [text]}: the latest dunnings sent and contacts logged
+        (calls, emails, visits, one line each even when logged on several
+        invoices), newest first, for the customers of these dunnings."""
+        partners = self.partner_id
+        contacts = defaultdict(list)
+        for dunning in self.search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("state", "in", ("queued", "done")),
+                ("id", "not in", self.ids),
+            ]
+        ):
+            contacts[dunning.partner_id.id].append(
+                (
+                    dunning.date,
+                    f"{formats.date(dunning.date)}: {dunning.level_id.name}"
+                    f" ({dunning.name})",
+                )
+            )
+        subtype = self.env.ref("credit_collection.mt_collection_contact")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (move.commercial_partner_id, message.author_id,
+                                    message.body)
+                       move.commercial_partner_id, message.date, message.body,
+                       author.name
+                  FROM mail_message message
+                  JOIN account_move move ON move.id = message.res_id
+                  LEFT JOIN res_partner author ON author.id = message.author_id
+                 WHERE message.model = 'account.move'
+                   AND message.subtype_id = %s
+                   AND move.commercial_partner_id = ANY(%s)
+                 ORDER BY move.commercial_partner_id, message.author_id,
+                          message.body, message.date DESC
+                """,
+                subtype.id,
+                partners.ids,
+            )
+        )
+        for partner_id, date, body, author in self.env.cr.fetchall():
+            contacts[partner_id].append(
+                (
+                    date.date(),
+                    f"{formats.date(date.date())}: {html2plaintext(body)}"
+                    f" ({author or ''})",
+                )
+            )
+        return {
+            partner_id: [text for __, text in sorted(lines, reverse=True)[:limit]]
+            for partner_id, lines in contacts.items()
+        } | {partner.id: [] for partner in partners if partner.id not in contacts}
 
     def _get_desk_note(self, previous, formats):
         """One line per invoice, not a table: the note is sanitized by the
@@ -243,10 +290,8 @@ class CollectionDunning(models.Model):
             for line in self.line_ids
         )
         contacts = Markup("").join(
-            Markup("<li>%s: %s (%s)</li>")
-            % (formats.date(dunning.date), dunning.level_id.name, dunning.name)
-            for dunning in previous
-        ) or Markup("<li>%s</li>") % self.env._("No previous dunning")
+            Markup("<li>%s</li>") % contact for contact in previous
+        ) or Markup("<li>%s</li>") % self.env._("No previous contact")
         return Markup("<p>%s</p><ul>%s</ul><p>%s</p><ul>%s</ul>") % (
             self.env._(
                 "Customer: %(partner)s, phone %(phone)s",

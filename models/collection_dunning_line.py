@@ -80,6 +80,13 @@ class CollectionDunningLine(models.Model):
         string="Compensation", currency_field="company_currency_id"
     )
 
+    @api.depends("move_id.name", "level_id.name")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = " · ".join(
+                name for name in (line.move_id.name, line.level_id.name) if name
+            )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
         """Only the lines of a proposal not executed go: the others are the

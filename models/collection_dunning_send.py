@@ -25,7 +25,7 @@ class CollectionDunning(models.Model):
                 dunning.send_error = str(error) or error.__class__.__name__
                 dunning.message_post(body=str(error))
                 if dunning.user_id:
-                    dunning.partner_id.activity_schedule(
+                    dunning.activity_schedule(
                         act_type_xmlid="mail.mail_activity_data_todo",
                         summary=_("Could not send %(name)s", name=dunning.name),
                         note=str(error),

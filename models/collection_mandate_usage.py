@@ -90,6 +90,20 @@ class CollectionMandateUsage(models.Model):
     )
 
     # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("weapon", "partner_id.display_name")
+    def _compute_display_name(self):
+        weapons = dict(self._fields["weapon"]._description_selection(self.env))
+        for usage in self:
+            usage.display_name = " · ".join(
+                name
+                for name in (weapons.get(usage.weapon), usage.partner_id.display_name)
+                if name
+            )
+
+    # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
 

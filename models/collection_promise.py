@@ -268,13 +268,7 @@ class CollectionPromise(models.Model):
         """Email the confirmation letter to the customer's invoicing contact:
         only once the agreement holds."""
         report = self.env.ref("credit_collection.action_report_collection_promise")
-        if any(promise.state != "open" for promise in self):
-            raise UserError(
-                _(
-                    "Only an open promise is confirmed to the customer: one waiting "
-                    "for approval does not suspend dunning yet."
-                )
-            )
+        self._check_confirmable()
         for promise in self:
             partner = promise.partner_id
             recipient = partner._collection_get_recipients()[partner.id]
@@ -306,6 +300,7 @@ class CollectionPromise(models.Model):
             )
 
     def action_print_confirmation(self):
+        self._check_confirmable()
         return self.env.ref(
             "credit_collection.action_report_collection_promise"
         ).report_action(self)
@@ -313,6 +308,17 @@ class CollectionPromise(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _check_confirmable(self):
+        """The confirmation says dunning is suspended while the agreement
+        holds: true of an open promise only."""
+        if any(promise.state != "open" for promise in self):
+            raise UserError(
+                _(
+                    "Only an open promise is confirmed to the customer: one waiting "
+                    "for approval does not suspend dunning yet."
+                )
+            )
 
     def _check_promise(self):
         self.ensure_one()

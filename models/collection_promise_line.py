@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 
 class CollectionPromiseLine(models.Model):
@@ -25,6 +26,15 @@ class CollectionPromiseLine(models.Model):
             for line in promise.line_ids.sorted(lambda lin: (lin.date, lin.id)):
                 line.amount_paid = min(left, line.amount)
                 left -= line.amount_paid
+
+    @api.depends("promise_id.name", "date")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = " · ".join(
+                name
+                for name in (line.promise_id.name, format_date(self.env, line.date))
+                if name
+            )
 
     def _collection_guarded_fields(self, vals, create=False):
         """Installments change while their promise is a draft only."""

@@ -67,7 +67,16 @@ class TestCollectionPromise(CollectionCommon):
         self.assertEqual(promise.state, "open")
         self.assertEqual(promise.usage_ids.mapped("state"), ["applied"])
         self.assertEqual(self.invoice_1.collection_reason_id, self.cash_problem)
-        self.assertIn("Mrs Martin", self.customer.message_ids[0].body)
+        # logged on the invoices it was about, not on the customer that every
+        # salesperson reads
+        for invoice in self.invoice_1 | self.invoice_2:
+            self.assertIn("Mrs Martin", invoice.message_ids[0].body)
+            self.assertEqual(
+                invoice.message_ids[0].subtype_id,
+                self.env.ref("credit_collection.mt_collection_contact"),
+            )
+        self.assertNotIn("Mrs Martin", str(self.customer.message_ids.mapped("body")))
+        self.assertFalse(self.customer.activity_ids)
         self.assertIn(promise.name, promise.message_ids[0].body)
         self.pay(self.invoice_1, 600, "2026-03-18")
         self.pay(self.invoice_2, 900, "2026-03-19")
@@ -92,6 +101,13 @@ class TestCollectionPromise(CollectionCommon):
         )
         # 89 days of delay and 1,500 of credit: beyond 30 days and 1,000
         self.assertEqual(promise.state, "to_approve")
+        # not confirmed to the customer before it holds
+        for action in ("action_send_confirmation", "action_print_confirmation"):
+            with self.assertRaisesRegex(UserError, "Only an open promise"):
+                getattr(promise.with_user(self.collector), action)()
+        self.assertEqual(
+            promise.line_ids[0].display_name, f"{promise.name} · 03/20/2026"
+        )
         self.assertEqual(
             sorted(promise.usage_ids.mapped("weapon")), ["credit", "delay"]
         )

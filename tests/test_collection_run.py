@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools.misc import format_amount
 
 from odoo.addons.credit_collection.models.collection_dunning_execute import (
@@ -143,6 +143,15 @@ class TestCollectionRun(CollectionCommon):
         )
 
     def test_execute_sends_prints_and_calls(self):
+        call_log = Form(
+            self.env["collection.call.wizard"]
+            .with_user(self.collector)
+            .with_context(
+                active_model="res.partner", active_ids=self.caller_customer.ids
+            )
+        )
+        call_log.contact_name = "Mr Bernard"
+        call_log.save()._action_confirm()
         run = self.new_run()
         run.action_propose()
         run.action_execute()
@@ -159,13 +168,29 @@ class TestCollectionRun(CollectionCommon):
         self.assertEqual(self.invoice_54.collection_level_id.name, "Formal notice")
         self.assertEqual(self.invoice_23.collection_level_id.name, "Second reminder")
         self.assertEqual(str(self.invoice_54.collection_last_dunning_date), TODAY)
+        self.assertEqual(
+            letter.line_ids.filtered(lambda line: line.move_id == self.invoice_54)
+            .with_user(self.collector)
+            .display_name,
+            f"{self.invoice_54.name} · Formal notice",
+        )
         # The call: an activity for the collector with the facts on the desk,
-        # and one asking the salesperson to help.
-        activities = self.caller_customer.activity_ids
+        # and one asking the salesperson to help, on the dunning, which only
+        # the collectors and this customer's salesperson read.
+        self.assertFalse(self.caller_customer.activity_ids)
+        caller = run.dunning_ids.filtered(
+            lambda d: d.partner_id == self.caller_customer
+        )
+        activities = caller.activity_ids
         call = activities.filtered(lambda a: a.activity_type_id.category == "phonecall")
         self.assertEqual(len(call), 1)
         self.assertIn(self.invoice_call.name, str(call.note))
         self.assertIn("+33 3 80 00 00 00", str(call.note))
+        # the call logged before the run is among the previous contacts
+        self.assertIn("Phone with Mr Bernard", str(call.note))
+        self.assertTrue(caller.with_user(self.salesperson).activity_ids)
+        with self.assertRaises(AccessError):
+            caller.with_user(self.other_salesperson).activity_ids.note  # noqa: B018
         self.assertIn(
             format_amount(
                 self.env,
@@ -216,9 +241,7 @@ class TestCollectionRun(CollectionCommon):
         self.assertEqual(letter.state, "done")
         self.assertEqual(email.state, "queued")
         self.assertIn("has no email address", email.send_error)
-        self.assertIn(
-            "Could not send", self.other_customer.activity_ids.mapped("summary")[0]
-        )
+        self.assertIn("Could not send", email.activity_ids.mapped("summary")[0])
         # the next call does not try it again; once fixed, Send Now sends it
         self.env["collection.dunning"]._cron_send_queued()
         self.assertEqual(email.state, "queued")

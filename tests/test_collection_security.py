@@ -751,7 +751,7 @@ class TestCollectionSecurity(CollectionCommon):
             order.write({"partner_id": self.customer.id})
         self.assertEqual(order.partner_id, self.other_customer)
 
-    def test_what_was_sent_is_read_by_collectors_only(self):
+    def test_what_was_sent_is_read_by_collectors_and_the_salesperson(self):
         run = self.executed_run()
         self.env["collection.dunning"].sudo()._cron_send_queued()
         dunning = run.dunning_ids.filtered(lambda d: d.level_id.name == "Reminder")
@@ -763,11 +763,34 @@ class TestCollectionSecurity(CollectionCommon):
             ]
         )
         self.assertTrue(messages)
-        for role in ("salesperson", "plain"):
-            with self.subTest(role=role):
+        # the customer's salesperson reads their customers' dunnings and what
+        # was sent; another salesperson or a plain user reads none
+        own = messages.filtered(
+            lambda m: (
+                self.env[m.model].browse(m.res_id).salesperson_id == self.salesperson
+            )
+        )
+        self.assertTrue(own)
+        self.assertEqual(
+            self.env["mail.message"]
+            .with_user(self.salesperson)
+            .search([("id", "in", messages.ids)]),
+            own,
+        )
+        self.assertEqual(
+            run.dunning_ids.with_user(self.salesperson).search(
+                [("id", "in", run.dunning_ids.ids)]
+            ),
+            run.dunning_ids.filtered(lambda d: d.salesperson_id == self.salesperson),
+        )
+        other = new_test_user(
+            self.env, login="third_salesperson", groups="sales_team.group_sale_salesman"
+        )
+        for user in (other, self.plain):
+            with self.subTest(user=user.login):
                 self.assertFalse(
                     self.env["mail.message"]
-                    .with_user(getattr(self, role))
+                    .with_user(user)
                     .search([("id", "in", messages.ids)])
                 )
         letter = run.dunning_ids.letter_attachment_id[:1]
@@ -907,8 +930,9 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.policy": ("r", "rwcu", "r", "r"),
         "collection.level": ("r", "rwcu", "r", "r"),
         "collection.run": ("rwcu", "rwcu", "", ""),
-        "collection.dunning": ("rwcu", "rwcu", "", ""),
-        "collection.dunning.line": ("rwcu", "rwcu", "", ""),
+        # a salesperson reads the dunnings of their own customers (a rule)
+        "collection.dunning": ("rwcu", "rwcu", "r", ""),
+        "collection.dunning.line": ("rwcu", "rwcu", "r", ""),
         "collection.mandate": ("r", "rwcu", "", ""),
         "collection.mandate.usage": ("r", "rw", "", ""),
         "collection.promise": ("rwcu", "rwcu", "", ""),

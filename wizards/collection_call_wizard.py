@@ -145,20 +145,27 @@ class CollectionCallWizard(models.TransientModel):
         }
 
     def _action_confirm(self):
-        """Log the contact in the customer's chatter, set the reason on the
-        invoices, and record the promise, if any."""
-        if self.reason_id and self.move_ids:
+        """Log the contact on the invoices it was about (read by those who
+        read them, not by everyone who reads the customer), set the reason
+        on the invoices, and record the promise, if any."""
+        if not self.move_ids:
+            raise UserError(
+                _("Choose the invoices the contact was about: it is logged on them.")
+            )
+        if self.reason_id:
             self.move_ids.collection_reason_id = self.reason_id
         channels = dict(self._fields["channel"]._description_selection(self.env))
-        self.partner_id.commercial_partner_id.message_post(
-            body=_(
-                "%(channel)s with %(contact)s: %(reason)s. %(note)s",
-                channel=channels[self.channel],
-                contact=self.contact_name or _("the customer"),
-                reason=self.reason_id.name or _("no reason given"),
-                note=self.note or "",
-            )
+        body = _(
+            "%(channel)s with %(contact)s: %(reason)s. %(note)s",
+            channel=channels[self.channel],
+            contact=self.contact_name or _("the customer"),
+            reason=self.reason_id.name or _("no reason given"),
+            note=self.note or "",
         )
+        for move in self.move_ids:
+            move.message_post(
+                body=body, subtype_xmlid="credit_collection.mt_collection_contact"
+            )
         if self.promise_type == "none":
             return self.env["collection.promise"]
         if self.promise_type == "promise" and not self.date:

@@ -1,0 +1,49 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionDemo(TransactionCase):
+    """The demo users can each do their job: the collector holds a customer,
+    the salesperson cannot sell to it, the manager confirms and delivers
+    anyway, as a logged override."""
+
+    def test_each_demo_role_does_its_job(self):
+        claire = self.env.ref("credit_collection.user_collector_fr")
+        julien = self.env.ref("credit_collection.user_salesperson_fr")
+        sophie = self.env.ref("credit_collection.user_collection_manager")
+        customer = self.env.ref("credit_collection.partner_boulangerie_martin")
+        action = customer.with_user(claire).action_collection_hold()
+        wizard = Form(
+            self.env[action["res_model"]]
+            .with_user(claire)
+            .with_context(**action["context"])
+        )
+        wizard.reason = "Three invoices unpaid, no answer"
+        wizard.save().action_confirm()
+        self.assertTrue(customer.collection_hold)
+        product = self.env.ref("credit_collection.product_flour_bag")
+        order = (
+            self.env["sale.order"]
+            .with_user(julien)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "order_line": [Command.create({"product_id": product.id})],
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "credit hold"):
+            order.action_confirm()
+        order.with_user(sophie).action_confirm()
+        self.assertEqual(order.state, "sale")
+        picking = order.picking_ids.with_user(sophie)
+        picking.move_ids.quantity = 1
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        overrides = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "override"), ("partner_id", "=", customer.id)]
+        )
+        self.assertEqual(overrides.user_id, sophie)
+        self.assertEqual(len(overrides), 2, "the order and the delivery")
