@@ -228,8 +228,7 @@ class CollectionDunning(models.Model):
             contacts[dunning.partner_id.id].append(
                 (
                     dunning.date,
-                    f"{formats.date(dunning.date)}: {dunning.level_id.name}"
-                    f" ({dunning.name})",
+                    f"{formats.date(dunning.date)}: {dunning.level_id.name} ({dunning.name})",
                 )
             )
         subtype = self.env.ref("credit_collection.mt_collection_contact")
@@ -257,8 +256,7 @@ class CollectionDunning(models.Model):
             contacts[partner_id].append(
                 (
                     date.date(),
-                    f"{formats.date(date.date())}: {html2plaintext(body)}"
-                    f" ({author or ''})",
+                    f"{formats.date(date.date())}: {html2plaintext(body)} ({author or ''})",
                 )
             )
         return {
