@@ -256,7 +256,9 @@ class CollectionDunning(models.Model):
             contacts[partner_id].append(
                 (
                     date.date(),
-                    f"{formats.date(date.date())}: {html2plaintext(body)} ({author or ''})",
+                    "{}: {} ({})".format(
+                        formats.date(date.date()), html2plaintext(body), author or ""
+                    ),
                 )
             )
         return {
