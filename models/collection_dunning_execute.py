@@ -225,10 +225,11 @@ class CollectionDunning(models.Model):
                 ("id", "not in", self.ids),
             ]
         ):
+            level = dunning.level_id.name
             contacts[dunning.partner_id.id].append(
                 (
                     dunning.date,
-                    f"{formats.date(dunning.date)}: {dunning.level_id.name} ({dunning.name})",
+                    f"{formats.date(dunning.date)}: {level} ({dunning.name})",
                 )
             )
         subtype = self.env.ref("credit_collection.mt_collection_contact")
