@@ -39,6 +39,9 @@ class CollectionDunning(models.Model):
     policy_id = fields.Many2one(related="level_id.policy_id", store=True)
     channel = fields.Selection(related="level_id.channel", store=True)
     formal_notice = fields.Boolean(related="level_id.formal_notice")
+    level_note = fields.Char(
+        string="Why this Level", help="What took the customer to this level."
+    )
     user_id = fields.Many2one(comodel_name="res.users", string="Collector")
     salesperson_id = fields.Many2one(comodel_name="res.users", string="Salesperson")
     date = fields.Date(required=True, default=fields.Date.context_today)

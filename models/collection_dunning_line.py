@@ -9,6 +9,8 @@ SKIP_REASONS = [
     ("minimum", "Below the minimum amount"),
     ("already_dunned", "Already dunned at this level"),
     ("other_run", "Proposed at this level in another run"),
+    ("too_soon", "The customer's previous dunning is too recent"),
+    ("consumer_wait", "Within the consumer's 14 days after the first reminder"),
     ("policy", "Its dunning policy is not in this run"),
     ("no_email", "No email address"),
 ]

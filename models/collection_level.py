@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class CollectionLevel(models.Model):
@@ -23,6 +23,11 @@ class CollectionLevel(models.Model):
         required=True,
         help="Reached this many days after the due date; negative for a courtesy "
         "reminder before it.",
+    )
+    min_gap_days = fields.Integer(
+        string="Days after the Previous Dunning",
+        help="Proposed only once this many days have passed since the customer "
+        "received a dunning: a customer never gets two levels on the same day.",
     )
     channel = fields.Selection(
         selection=[("email", "Email"), ("letter", "Letter"), ("phone", "Phone call")],
@@ -73,6 +78,13 @@ class CollectionLevel(models.Model):
     # ------------------------------------------------------------
     # CONSTRAINT METHODS
     # ------------------------------------------------------------
+
+    @api.constrains("min_gap_days")
+    def _check_min_gap_days(self):
+        if any(level.min_gap_days < 0 for level in self):
+            raise ValidationError(
+                _("The days after the previous dunning cannot be negative.")
+            )
 
     @api.constrains(
         "days_after_due",

@@ -31,6 +31,19 @@ class CollectionPolicy(models.Model):
         string="Minimum Amount",
         help="A customer whose overdue amount is below this is not dunned.",
     )
+    level_order = fields.Selection(
+        selection=[
+            ("in_order", "One level after the other"),
+            ("by_age", "By the age of the invoice"),
+        ],
+        string="Level Progression",
+        default="in_order",
+        required=True,
+        help="One level after the other: an invoice reaches a level only once the "
+        "previous one was sent to the customer, the first communication being the "
+        "first level whatever its age. By age: the level its days overdue reach, "
+        "for business customers who know the terms; never for consumers.",
+    )
     is_b2c = fields.Boolean(
         string="Consumers (Belgium)",
         help="Belgian consumer rules for customers that are not companies: a free "
@@ -72,8 +85,16 @@ class CollectionPolicy(models.Model):
             if policy.is_b2c:
                 policy._check_b2c_fees(ordered)
 
-    @api.constrains("is_b2c")
+    @api.constrains("is_b2c", "level_order")
     def _check_is_b2c(self):
+        if any(p.is_b2c and p.level_order != "in_order" for p in self):
+            raise ValidationError(
+                _(
+                    "A consumer's first communication is the free first reminder, "
+                    "whatever the invoice's age: a consumer policy's levels come one "
+                    "after the other."
+                )
+            )
         for policy in self.filtered(lambda p: p.is_b2c and p.level_ids):
             policy._check_b2c_fees(
                 policy.level_ids.sorted(lambda lv: (lv.sequence, lv.id))

@@ -231,6 +231,8 @@ class CollectionReceivable(models.AbstractModel):
                               AND promise.state = 'open'
                        ) AS promised,
                        move.collection_level_id AS level_id,
+                       move.collection_last_dunning_date AS last_dunning_date,
+                       COALESCE(partner.is_company, FALSE) AS is_company,
                        (
                            SELECT MAX(pending_level.days_after_due)
                              FROM collection_dunning_line pending

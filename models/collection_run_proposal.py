@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from odoo import models
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+from . import collection_charges
 
 # skip reasons that keep an invoice out of its customer's dunning; the others
 # ("already dunned") list it in the dunning without raising the level
@@ -47,6 +50,7 @@ class CollectionRun(models.Model):
                 groups[row["partner_id"], row["policy_id"]].append(row)
 
         recipients = partners._collection_get_recipients()
+        last_sent = self._get_last_dunning_dates(partners)
         partner_records = {partner.id: partner for partner in partners}
         dunnings, dunning_rows = [], []
         for (partner_id, _policy_id), group in groups.items():
@@ -54,20 +58,29 @@ class CollectionRun(models.Model):
             if not to_dun:
                 skipped.extend(group)
                 continue
-            level = levels.browse(
-                max((row["level"] for row in to_dun), key=delays.__getitem__)
-            )
+            top = max(to_dun, key=lambda row: delays[row["level"]])
+            level = levels.browse(top["level"])
+            reason = None
             if level.channel == "email" and not recipients[partner_id].email:
+                reason = "no_email"
+            elif (
+                partner_id in last_sent
+                and (self.date - last_sent[partner_id]).days < level.min_gap_days
+            ):
+                reason = "too_soon"
+            if reason:
                 for row in group:
-                    row["skip"] = row["skip"] or "no_email"
+                    row["skip"] = row["skip"] or reason
                 skipped.extend(group)
                 continue
-            dunnings.append((partner_records[partner_id], level))
+            dunnings.append((partner_records[partner_id], level, top))
             dunning_rows.append(group)
 
         charged_move_ids = [
             row["move_id"]
-            for (_partner, level), group in zip(dunnings, dunning_rows, strict=True)
+            for (_partner, level, _row), group in zip(
+                dunnings, dunning_rows, strict=True
+            )
             if level.charge_interest or level.charge_compensation
             for row in group
         ]
@@ -85,7 +98,7 @@ class CollectionRun(models.Model):
             "date": self.date,
         }
         dunning_values, line_values = [], []
-        for (partner, level), group in zip(dunnings, dunning_rows, strict=True):
+        for (partner, level, why), group in zip(dunnings, dunning_rows, strict=True):
             charged = (level.charge_interest, level.charge_compensation)
             lines = [
                 self._prepare_line_values(
@@ -94,7 +107,10 @@ class CollectionRun(models.Model):
                 for row in group
             ]
             dunning_values.append(
-                self._prepare_dunning_values(partner, level, lines, to_company)
+                {
+                    **self._prepare_dunning_values(partner, level, lines, to_company),
+                    "level_note": self._get_level_note(level, why, delays),
+                }
             )
             line_values.append(lines)
         dunning_ids = self._insert_rows("collection.dunning", dunning_values)
@@ -116,55 +132,143 @@ class CollectionRun(models.Model):
             )
 
     def _rate_book_rows(self, rows):
-        """Give each invoice of the book its days overdue, the level its
-        policy reached and the reason it is skipped, if any. Returns the rows
-        that reached a level of the run's policies, the rows of policies the
-        run does not have (skipped), the levels' delays and the levels."""
-        levels_by_policy = {
-            policy.id: [
-                (days, level.id)
-                for days, level in reversed(
-                    policy._get_levels(automatic_only=self.automatic)
-                )
-            ]
+        """Give each invoice of the book its days overdue, the level it reaches
+        and the reason it is skipped, if any. Returns the rows that reached a
+        level of the run's policies, the rows of policies the run does not
+        have (skipped), the levels' delays and the levels."""
+        policies = {policy.id: policy for policy in self.policy_ids}
+        ladders = {
+            policy.id: [(days, level.id) for days, level in policy._get_levels()]
             for policy in self.policy_ids
         }
         Level = self.env["collection.level"]
         levels = Level.browse(
-            [level_id for pairs in levels_by_policy.values() for _d, level_id in pairs]
+            [level_id for ladder in ladders.values() for _d, level_id in ladder]
         )
-        delays = {level.id: level.days_after_due for level in levels}
+        # the levels the invoices were sent at may belong to another policy
+        sent = Level.browse({row["level_id"] for row in rows} - {None})
+        delays = {level.id: level.days_after_due for level in levels | sent}
+        manual = set((levels | sent).filtered(lambda level: not level.automatic).ids)
+        postal = set((levels | sent).filtered(lambda lv: lv.channel == "letter").ids)
         minimum_reached = defaultdict(float)
         rated, other_policies = [], []
         for row in rows:
-            row["days"] = days_overdue = (self.date - row["due_date"]).days
+            row["days"] = (self.date - row["due_date"]).days
             row["suspension"] = self._get_suspension(row)
-            if row["policy_id"] not in levels_by_policy:
+            policy = policies.get(row["policy_id"])
+            if not policy:
                 row["level"], row["skip"] = None, "policy"
                 other_policies.append(row)
                 continue
-            row["level"] = next(
-                (
-                    level_id
-                    for days, level_id in levels_by_policy[row["policy_id"]]
-                    if days <= days_overdue
-                ),
-                None,
-            )
+            reachable = [
+                (days, level_id)
+                for days, level_id in ladders[policy.id]
+                if not (self.automatic and level_id in manual)
+            ]
+            if policy.level_order == "by_age":
+                row["level"] = self._get_level_by_age(row, reachable)
+                row["wait"] = False
+            else:
+                row["level"], row["wait"] = self._get_next_level(
+                    row,
+                    ladders[policy.id],
+                    reachable,
+                    delays,
+                    postal if policy.is_b2c and not row["is_company"] else None,
+                )
             if row["level"]:
                 rated.append(row)
                 if not row["suspension"]:
                     minimum_reached[row["partner_id"], row["policy_id"]] += row[
                         "open_company"
                     ]
-        delays.update(
-            (level.id, level.days_after_due)
-            for level in Level.browse({row["level_id"] for row in rated} - {None})
-        )
         minimums = {policy.id: policy.min_amount for policy in self.policy_ids}
         for row in rated:
             row["skip"] = self._get_skip_reason(row, minimum_reached, minimums, delays)
         return rated, other_policies, delays, levels
+
+    def _get_last_dunning_dates(self, partners):
+        """{customer id: date of the last dunning sent to it} in the run's
+        company."""
+        self.env["collection.dunning"].flush_model(
+            ["partner_id", "company_id", "state", "date"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, MAX(date)
+                  FROM collection_dunning
+                 WHERE company_id = %s
+                   AND state IN ('queued', 'done')
+                   AND partner_id = ANY(%s)
+                 GROUP BY partner_id
+                """,
+                self.company_id.id,
+                partners.ids,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _get_level_note(self, level, row, delays):
+        """Why the customer is at this level: the invoice that took it there."""
+        env = self.env
+        if row["level_id"] and delays[row["level_id"]] < level.days_after_due:
+            return env._(
+                "%(level)s follows %(previous)s, sent on %(date)s for %(invoice)s",
+                level=level.name,
+                previous=env["collection.level"].browse(row["level_id"]).name,
+                date=format_date(env, row["last_dunning_date"]),
+                invoice=env["account.move"].browse(row["move_id"]).name,
+            )
+        if level.policy_id.level_order == "in_order":
+            return env._(
+                "%(level)s is the first communication for %(invoice)s, %(days)s "
+                "days late",
+                level=level.name,
+                invoice=env["account.move"].browse(row["move_id"]).name,
+                days=row["days"],
+            )
+        return env._(
+            "%(level)s reached by %(invoice)s, %(days)s days late",
+            level=level.name,
+            invoice=env["account.move"].browse(row["move_id"]).name,
+            days=row["days"],
+        )
+
+    @staticmethod
+    def _get_level_by_age(row, ladder):
+        """The highest level the invoice's days overdue reach."""
+        reached = [level_id for days, level_id in ladder if days <= row["days"]]
+        return reached[-1] if reached else None
+
+    def _get_next_level(self, row, ladder, reachable, delays, postal):
+        """(level, waiting) of an invoice whose levels come one after the
+        other: the level after the one it was sent, once its delay is reached
+        (the first level for an invoice never dunned, whatever its age; a
+        courtesy level before the due date only while it is not due). The
+        level it was sent stays (and is then skipped as already dunned) while
+        the next one is not reached, not in this run, or while a consumer's
+        14 days after the first reminder run (`postal`: the letter levels, for
+        a consumer; None otherwise)."""
+        current = row["level_id"]
+        following = [
+            (days, level_id)
+            for days, level_id in ladder
+            if (not current or days > delays[current])
+            and (days >= 0 or row["days"] < 0)
+        ]
+        if not following:
+            return current, False
+        days, level_id = following[0]
+        if row["days"] < days or (days, level_id) not in reachable:
+            return current, False
+        if current and postal is not None:
+            wait_end = collection_charges.b2c_wait_end(
+                row["last_dunning_date"], postal=current in postal
+            )
+            if collection_charges.consumer_waits(wait_end, self.date):
+                return current, True
+        return level_id, False
 
     def _get_suspension(self, row):
         """Why dunning is suspended for an invoice of the book, or False."""
@@ -184,6 +288,8 @@ class CollectionRun(models.Model):
         key = row["partner_id"], row["policy_id"]
         if minimum_reached[key] < minimums[row["policy_id"]]:
             return "minimum"
+        if row["wait"]:
+            return "consumer_wait"
         if row["level_id"] and delays[row["level_id"]] >= delays[row["level"]]:
             return "already_dunned"
         if (

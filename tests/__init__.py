@@ -3,6 +3,7 @@ from . import test_collection_charge_invoice
 from . import test_collection_charges
 from . import test_collection_demo
 from . import test_collection_dispute
+from . import test_collection_level_order
 from . import test_collection_mandate
 from . import test_collection_promise
 from . import test_collection_receivable

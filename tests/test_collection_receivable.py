@@ -24,6 +24,7 @@ class TestReceivableBook(CollectionCommon):
         cls.policy = cls.env["collection.policy"].create(
             {
                 "name": "Business customers",
+                "level_order": "by_age",
                 "level_ids": [
                     Command.create({"name": "Reminder", "days_after_due": 3}),
                     Command.create(

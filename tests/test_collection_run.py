@@ -24,6 +24,8 @@ class TestCollectionRun(CollectionCommon):
             {
                 "name": "Business customers",
                 "min_amount": 100,
+                # business customers who know the terms: the level their age reaches
+                "level_order": "by_age",
                 "level_ids": [
                     Command.create(
                         {"name": "Courtesy", "sequence": 1, "days_after_due": -3}

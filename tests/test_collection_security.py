@@ -52,6 +52,7 @@ class TestCollectionSecurity(CollectionCommon):
         cls.policy = cls.env["collection.policy"].create(
             {
                 "name": "Business customers",
+                "level_order": "by_age",
                 "level_ids": [
                     Command.create(
                         {"name": "Reminder", "sequence": 1, "days_after_due": 3}
