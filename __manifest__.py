@@ -45,6 +45,9 @@
         "wizards/collection_aged_balance_views.xml",
         "views/credit_collection_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["credit_collection/static/tests/tours/*.js"],
+    },
     "demo": [
         "demo/credit_collection_demo.xml",
     ],

@@ -10,3 +10,4 @@ from . import test_collection_receivable
 from . import test_collection_run
 from . import test_collection_security
 from . import test_collection_status
+from . import test_collection_tours

@@ -37,10 +37,13 @@ as_root() {
 
 pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
-# Debian packages: PostgreSQL (embedded cluster only) and wkhtmltopdf (PDF reports).
+# Debian packages: PostgreSQL (embedded cluster only), wkhtmltopdf (PDF reports)
+# and chromium (the tours of the test suite).
 ensure_system_packages() {
     local missing=()
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    # the browser of Odoo's tours, which the test suite runs
+    command -v chromium >/dev/null || missing+=(chromium)
     if [ -z "${DATABASE_URL:-}" ] && [ -z "$(pg_bindir)" ]; then
         missing+=(postgresql)
     fi
@@ -52,7 +55,7 @@ ensure_system_packages() {
 }
 
 ensure_python_packages() {
-    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo, phonenumbers, odoo_test_helper' 2>/dev/null; then
+    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo, phonenumbers, odoo_test_helper, websocket' 2>/dev/null; then
         say "installing Python packages from requirements.txt"
         python3 -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
     fi

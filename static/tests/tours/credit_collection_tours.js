@@ -1,0 +1,56 @@
+/** The collector's and the approver's screens, driven as a user drives them.
+ * Started by tests/test_collection_tours.py, which prepares the records and
+ * checks what each tour changed in the database. */
+/* global luxon */
+import { registry } from "@web/core/registry";
+
+const tours = registry.category("web_tour.tours");
+
+tours.add("credit_collection_waive_charges", {
+    steps: () => [
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
+        { trigger: "button[name=action_collection_waive]", run: "click" },
+        // the charges are computed in the dialog as the mandate will count them
+        { trigger: ".modal div[name=waiver_amount]:contains(57.98)" },
+        { trigger: ".modal .alert-warning:contains(Beyond your mandate)" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Good customer, first delay" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_notification:contains(decides)" },
+    ],
+});
+
+tours.add("credit_collection_approve_request", {
+    steps: () => [
+        { trigger: ".o_form_view div[name=state]:contains(To Approve)" },
+        { trigger: "button[name=action_approve]", run: "click" },
+        { trigger: ".o_form_view div[name=state] .o_arrow_button_current:contains(Approved)" },
+    ],
+});
+
+tours.add("credit_collection_log_call_with_promise", {
+    steps: () => [
+        { trigger: ".o_form_view .o_cp_action_menus button", run: "click" },
+        { trigger: ".o-dropdown-item:contains(Log a Call)", run: "click" },
+        { trigger: ".modal div[name=contact_name] input", run: "edit Mrs Martin" },
+        { trigger: ".modal div[name=note] textarea", run: "edit Cash is short until the 20th" },
+        { trigger: ".modal div[name=promise_type] input[data-value=promise]", run: "click" },
+        {
+            trigger: ".modal div[name=date] input",
+            run: `edit ${luxon.DateTime.now().plus({ days: 5 }).toFormat("MM/dd/yyyy")}`,
+        },
+        { trigger: ".modal .modal-title", run: "click" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        // the promise opens at once, within the collector's mandate
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Open)" },
+    ],
+});
+
+tours.add("credit_collection_run", {
+    steps: () => [
+        { trigger: ".o_form_view button[name=action_propose]", run: "click" },
+        { trigger: ".o_form_view div[name=dunning_ids] .o_data_row:contains(Boulangerie Martin)" },
+        { trigger: ".o_form_view button[name=action_execute]", run: "click" },
+        { trigger: ".modal button.btn-primary:contains(Ok)", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Done)" },
+    ],
+});

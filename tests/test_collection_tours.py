@@ -1,0 +1,107 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
+
+from .common import CollectionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionTours(CollectionCommon, HttpCase):
+    """The screens as each role uses them, in Debian's chromium: a tour fails
+    on a JavaScript error, a server traceback or a step it cannot take; the
+    test then checks what the clicks changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.collection_interest_mode = "fr"
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.mandate = cls.env["collection.mandate"].create(
+            {
+                "name": "Collectors",
+                "user_ids": [Command.set(cls.collector.ids)],
+                "manager_id": cls.manager.id,
+                "date_start": cls.today - timedelta(days=90),
+                "max_delay_days": 30,
+                "max_credit_amount": 5000,
+                "max_waiver_amount": 20,
+                "can_hold": True,
+            }
+        )
+        cls.customer.email = "compta@boulangerie.example.com"
+
+    def invoice_url(self, invoice):
+        return f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}"
+
+    def test_waive_charges_beyond_the_mandate_then_approve(self):
+        invoice = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=54)
+        )
+        charges = invoice._collection_get_charges(self.today)[invoice.id]
+        self.start_tour(
+            self.invoice_url(invoice),
+            "credit_collection_waive_charges",
+            login=self.collector.login,
+        )
+        usage = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "waiver"), ("move_ids", "in", invoice.ids)]
+        )
+        self.assertEqual(usage.state, "to_approve")
+        self.assertEqual(usage.user_id, self.collector)
+        self.assertAlmostEqual(
+            usage.value, charges["interest"] + charges["compensation"], places=2
+        )
+        self.assertFalse(invoice.collection_charges_waived_until, "not before approval")
+        self.start_tour(
+            f"/odoo/action-credit_collection.collection_mandate_usage_action/{usage.id}",
+            "credit_collection_approve_request",
+            login=self.manager.login,
+        )
+        self.assertEqual(usage.state, "approved")
+        self.assertEqual(usage.approver_id, self.manager)
+        self.assertEqual(invoice.collection_charges_waived_until, self.today)
+
+    def test_log_a_call_with_a_promise(self):
+        invoice = self.create_invoice(
+            self.customer, 600, self.today - timedelta(days=10)
+        )
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            "credit_collection_log_call_with_promise",
+            login=self.collector.login,
+        )
+        promise = self.env["collection.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.move_ids, invoice)
+        self.assertEqual(promise.amount, 600.0)
+        self.assertEqual(promise.date_due, self.today + timedelta(days=5))
+        self.assertIn("Mrs Martin", invoice.message_ids[0].body)
+
+    def test_compute_and_execute_a_run(self):
+        invoice = self.create_invoice(
+            self.customer, 800, self.today - timedelta(days=20)
+        )
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "Business customers",
+                "level_ids": [
+                    Command.create({"name": "First reminder", "days_after_due": 3})
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        self.start_tour(
+            f"/odoo/action-credit_collection.collection_run_action/{run.id}",
+            "credit_collection_run",
+            login=self.collector.login,
+        )
+        self.assertEqual(run.state, "done")
+        self.assertEqual(invoice.collection_level_id.name, "First reminder")
