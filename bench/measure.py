@@ -208,6 +208,10 @@ def digest_cron(env):
 def main(config, database, what, *args):
     with environment(config, database) as env:
         env = env(context=dict(env.context, tracking_disable=False))
+        # the level each invoice's age reaches, as OCA's "net days" levels do
+        # (a first run then proposes every level; levels one after the other
+        # would propose only first reminders)
+        env.company.collection_policy_id.level_order = "by_age"
         if what == "floor":
             measure, info = floor(env, int(args[0]))
         elif what in ("customers", "invoices"):

@@ -76,6 +76,10 @@ class CollectionRun(models.Model):
             dunnings.append((partner_records[partner_id], level, top))
             dunning_rows.append(group)
 
+        # the names the level notes quote, read at once
+        self.env["account.move"].browse(
+            [top["move_id"] for _partner, _level, top in dunnings]
+        ).fetch(["name"])
         charged_move_ids = [
             row["move_id"]
             for (_partner, level, _row), group in zip(
