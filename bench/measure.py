@@ -64,10 +64,7 @@ def execution(env):
         "batches": batches,
         "queued": queued,
         "activities": env["mail.activity"].search_count(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", dunnings.partner_id.ids),
-            ]
+            [("res_model", "=", "collection.dunning"), ("res_id", "in", dunnings.ids)]
         ),
         "letters": {
             "what": "letters",

@@ -49,7 +49,7 @@ class CollectionDunning(models.Model):
         selection=[
             ("draft", "Proposed"),
             ("queued", "To Send"),
-            ("done", "Sent"),
+            ("done", "Done"),
             ("cancel", "Cancelled"),
         ],
         default="draft",
@@ -196,6 +196,8 @@ class CollectionDunning(models.Model):
         self.line_ids.sudo().write({"state": "cancel"})
 
     def action_print_letter(self):
+        if self.filtered(lambda d: d.channel != "letter" and not d.formal_notice):
+            raise UserError(_("Only a letter is printed: calls and emails are not."))
         return self.env.ref(
             "credit_collection.action_report_collection_dunning"
         ).report_action(self)

@@ -220,6 +220,23 @@ class CollectionMandate(models.Model):
             "promise": self.max_broken_promises,
         }.get(weapon)
 
+    def _describe_limit(self, weapon):
+        """The mandate's limit for `weapon`, in words for the collector."""
+        if not self:
+            return _("No mandate: every request goes to a manager")
+        limit = self._get_limit(weapon)
+        if weapon == "delay":
+            return _("%(days)s days", days=limit)
+        if weapon in ("credit", "waiver"):
+            return self.company_id.currency_id.format(limit)
+        if weapon == "terms":
+            return _(
+                "Terms up to %(days)s days",
+                days=self.company_id.collection_payment_days,
+            ) + (_(", longer ones too") if self.can_accept_terms else "")
+        allowed = {"hold": self.can_hold, "release": self.can_release}.get(weapon)
+        return _("Allowed") if allowed else _("Not allowed")
+
     def _allows(self, weapon, value):
         """Whether this mandate covers a use of `weapon` worth `value`; no
         mandate covers nothing."""

@@ -72,6 +72,11 @@ class CollectionRun(models.Model):
     )
     dunning_count = fields.Integer(compute="_compute_statistics")
     skipped_count = fields.Integer(compute="_compute_statistics")
+    hold_count = fields.Integer(
+        compute="_compute_statistics",
+        string="Customers Put on Hold",
+        help="Customers not on hold yet whose proposed dunning stops deliveries.",
+    )
     amount_total = fields.Monetary(string="Total Due", compute="_compute_statistics")
     error_message = fields.Text(
         readonly=True,
@@ -83,9 +88,21 @@ class CollectionRun(models.Model):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
-    @api.depends("dunning_ids.amount_total", "line_ids.state")
+    @api.depends(
+        "dunning_ids.amount_total",
+        "dunning_ids.state",
+        "dunning_ids.partner_id.collection_hold",
+        "line_ids.state",
+    )
     def _compute_statistics(self):
         for run in self:
+            run.hold_count = len(
+                run.dunning_ids.filtered(
+                    lambda d: d.state == "draft"
+                    and d.level_id.hold_deliveries
+                    and not d.partner_id.collection_hold
+                ).partner_id
+            )
             run.dunning_count = len(run.dunning_ids)
             run.skipped_count = len(run.skipped_line_ids)
             run.amount_total = sum(run.dunning_ids.mapped("amount_total"))

@@ -378,7 +378,11 @@ class TestCollectionSecurity(CollectionCommon):
     def test_stop_deliveries_holds_only_from_the_book(self):
         """The policy's authority holds a customer only for a dunning the run
         proposed; the collector has no hold in their mandate."""
-        run = self.executed_run()
+        run = self.new_run()
+        run.action_propose()
+        self.assertEqual(run.hold_count, 1, "the run says who will be held")
+        run.action_execute()
+        self.assertEqual(run.hold_count, 0)
         held = run.dunning_ids.filtered(lambda d: d.level_id.hold_deliveries)
         self.assertEqual(held.partner_id, self.customer)
         self.assertTrue(self.customer.collection_hold)
@@ -1065,3 +1069,5 @@ class TestCollectionScheduledFailures(CollectionCommon):
             # 54 days at 12.15 %: 17.98, and the 40.00 compensation
             self.assertEqual(form.waiver_amount, 57.98)
             self.assertFalse(form.within_mandate)
+            self.assertEqual(form.limit, self.env.company.currency_id.format(100))
+        self.assertEqual(action["name"], "Waive late-payment charges")

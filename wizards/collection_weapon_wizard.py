@@ -30,7 +30,17 @@ class CollectionWeaponWizard(models.TransientModel):
     payment_term_id = fields.Many2one(comodel_name="account.payment.term")
     date = fields.Date(string="New Payment Date")
     reason = fields.Text(required=True)
-    value = fields.Integer(compute="_compute_value", string="Days Granted")
+    value = fields.Integer(
+        compute="_compute_value",
+        string="Days Granted",
+        help="Counted from the oldest unpaid due date of these invoices, as your "
+        "mandate counts them.",
+    )
+    limit = fields.Char(
+        compute="_compute_mandate_id",
+        string="Your Mandate Allows",
+        help="What you may grant without a manager's approval.",
+    )
     waiver_amount = fields.Monetary(compute="_compute_value", string="Amount Waived")
     mandate_id = fields.Many2one(
         comodel_name="collection.mandate", compute="_compute_mandate_id"
@@ -46,7 +56,9 @@ class CollectionWeaponWizard(models.TransientModel):
         mandate = self.env["collection.mandate"]._get_mandate(
             self.env.user, self.env.company, fields.Date.context_today(self)
         )
-        self.mandate_id = mandate
+        for wizard in self:
+            wizard.mandate_id = mandate
+            wizard.limit = mandate._describe_limit(wizard.weapon)
 
     @api.depends("weapon", "date", "move_ids", "payment_term_id", "order_id")
     def _compute_value(self):
@@ -101,7 +113,9 @@ class CollectionWeaponWizard(models.TransientModel):
     def _action_open(self, weapon, partner, **defaults):
         """The wizard for `weapon` on `partner`, from any screen."""
         context = {f"default_{name}": value for name, value in defaults.items()}
+        weapons = dict(self._fields["weapon"]._description_selection(self.env))
         return {
+            "name": weapons[weapon],
             "type": "ir.actions.act_window",
             "res_model": self._name,
             "view_mode": "form",
