@@ -98,9 +98,11 @@ class CollectionRun(models.Model):
         for run in self:
             run.hold_count = len(
                 run.dunning_ids.filtered(
-                    lambda d: d.state == "draft"
-                    and d.level_id.hold_deliveries
-                    and not d.partner_id.collection_hold
+                    lambda d: (
+                        d.state == "draft"
+                        and d.level_id.hold_deliveries
+                        and not d.partner_id.collection_hold
+                    )
                 ).partner_id
             )
             run.dunning_count = len(run.dunning_ids)

@@ -197,7 +197,17 @@ class TestCollectionMandate(CollectionCommon):
         )
 
     def test_screens_open_the_weapon_for_their_customer(self):
-        context = self.invoice.action_collection_extend()["context"]
+        action = self.invoice.action_collection_extend()
+        context = action["context"]
+        self.assertEqual(action["name"], "Grant an extension")
+        form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.collector)
+            .with_context(**context)
+        )
+        self.assertEqual(
+            form.limit, "15 days", "the collector sees the mandate's limit"
+        )
         self.assertEqual(context["default_weapon"], "delay")
         self.assertEqual(context["default_partner_id"], self.customer.id)
         self.assertEqual(context["default_move_ids"], self.invoice.ids)
