@@ -273,13 +273,12 @@ class CollectionDunning(models.Model):
         invoices = Markup("").join(
             Markup("<li>%s</li>")
             % self.env._(
-                "%(invoice)s%(order)s, %(terms)s, due %(due)s, %(days)s days late:"
+                "%(invoice)s, %(terms)s, due %(due)s, %(days)s days late:"
                 " %(open)s open of %(total)s",
-                invoice=line.move_id.name,
-                order=(
-                    self.env._(" (order %(order)s)", order=line.move_id.invoice_origin)
+                invoice=(
+                    f"{line.move_id.name} ({line.move_id.invoice_origin})"
                     if line.move_id.invoice_origin
-                    else ""
+                    else line.move_id.name
                 ),
                 terms=line.move_id.invoice_payment_term_id.name
                 or self.env._("no payment terms"),
