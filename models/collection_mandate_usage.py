@@ -136,10 +136,23 @@ class CollectionMandateUsage(models.Model):
                 "decision_date": fields.Datetime.now(),
             }
         )
+        decision = _("Approved") if state == "approved" else _("Refused")
         self.sudo().activity_feedback(
-            ["mail.mail_activity_data_todo"],
-            feedback=_("Approved") if state == "approved" else _("Refused"),
+            ["mail.mail_activity_data_todo"], feedback=decision
         )
+        # the collector who asked is told, in their inbox
+        for usage in self.sudo().filtered("user_id"):
+            usage.message_post(
+                body=_(
+                    "%(decision)s by %(approver)s: %(request)s.",
+                    decision=decision,
+                    approver=self.env.user.name,
+                    request=usage.display_name,
+                ),
+                partner_ids=usage.user_id.partner_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
 
     def action_export_xlsx(self):
         """The selected uses as a spreadsheet, for the manager's own analysis."""

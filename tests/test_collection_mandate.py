@@ -84,11 +84,19 @@ class TestCollectionMandate(CollectionCommon):
         self.assertEqual(usage.approver_id, self.manager)
         self.assertEqual(str(self.invoice.collection_extended_until), "2026-04-10")
         self.assertFalse(usage.activity_ids)
+        # the collector is told
+        told = usage.message_ids.filtered(
+            lambda m: self.collector.partner_id in m.partner_ids
+        )
+        self.assertEqual(len(told), 1)
+        self.assertIn("Approved by", told.body)
 
     def test_refusal_cancels_the_request(self):
         usage = self.use("delay", self.invoice, date="2026-04-10")
         usage.with_user(self.manager).action_refuse()
         self.assertEqual(usage.state, "refused")
+        self.assertIn("Refused by", usage.message_ids[0].body)
+        self.assertIn(self.collector.partner_id, usage.message_ids[0].partner_ids)
         self.assertFalse(self.invoice.collection_extended_until)
         with self.assertRaisesRegex(UserError, "waiting for approval"):
             usage.with_user(self.manager).action_approve()
