@@ -300,6 +300,22 @@ class TestCollectionSecurity(CollectionCommon):
         self.assert_refused_to_all(
             lambda role: self.as_role(role, dunnings).write({"state": "draft"})
         )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, dunnings).write({"level_note": "By hand"})
+        )
+        # only a manager decides how levels follow one another and their gaps
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, self.policy).write(
+                {"level_order": "in_order"}
+            ),
+            roles=("collector", "salesperson", "plain"),
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, self.policy.level_ids[:1]).write(
+                {"min_gap_days": 0}
+            ),
+            roles=("collector", "salesperson", "plain"),
+        )
         self.assertEqual(run.state, "done")
         self.assertEqual(
             (self.invoice | self.old_invoice).mapped("collection_level_id.name"),
