@@ -42,6 +42,11 @@ class CollectionDunning(models.Model):
     level_note = fields.Char(
         string="Why this Level", help="What took the customer to this level."
     )
+    pending_requests = fields.Char(
+        string="Awaiting Approval",
+        help="The customer's requests (extension, promise, waiver...) an "
+        "approver had not decided when the run was proposed.",
+    )
     user_id = fields.Many2one(comodel_name="res.users", string="Collector")
     salesperson_id = fields.Many2one(comodel_name="res.users", string="Salesperson")
     date = fields.Date(required=True, default=fields.Date.context_today)

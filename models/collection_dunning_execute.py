@@ -33,6 +33,7 @@ class CollectionDunning(models.Model):
                 )
             )
         dunnings = self.sudo() - self._drop_dunned_meanwhile()
+        dunnings -= dunnings._drop_held_back()
         if dunnings:
             dunnings._execute_checked()
 
@@ -86,26 +87,52 @@ class CollectionDunning(models.Model):
                 and reached[line.move_id.id] >= line.level_id.days_after_due
             )
         ).dunning_id.sudo()
-        if dropped:
-            dropped.line_ids.write(
-                {
-                    "state": "skipped",
-                    "skip_reason": "already_dunned",
-                    "dunning_id": False,
-                }
-            )
-            for run, dunnings in dropped.grouped("run_id").items():
-                run.message_post(
-                    body=_(
-                        "%(count)s dunning(s) dropped at execution: their invoices "
-                        "were dunned at the same level by another run meanwhile "
-                        "(%(customers)s).",
-                        count=len(dunnings),
-                        customers=", ".join(dunnings.partner_id.mapped("display_name")),
-                    )
-                )
-            dropped.unlink()
+        dropped._drop(
+            "already_dunned",
+            _(
+                "dropped at execution: their invoices were dunned at the same "
+                "level by another run meanwhile"
+            ),
+        )
         return dropped
+
+    def _drop_held_back(self):
+        """Drop the "stop deliveries" dunnings of customers for whom a request
+        awaits approval now (asked since the proposal): the approver decides
+        before the customer is put on hold. Returns the dropped dunnings."""
+        holds = self.filtered(lambda d: d.level_id.hold_deliveries)
+        dropped = self.browse()
+        Usage = self.env["collection.mandate.usage"]
+        for company, dunnings in holds.grouped("company_id").items():
+            pending = Usage._get_pending_requests(company, dunnings.partner_id)
+            dropped |= dunnings.filtered(lambda d: d.partner_id.id in pending)
+        dropped.sudo()._drop(
+            "pending_request",
+            _(
+                "held back at execution: a request for the customer awaits "
+                "approval; the next run proposes the level again if it is refused"
+            ),
+        )
+        return dropped
+
+    def _drop(self, reason, why):
+        """Take these proposed dunnings out of their run, their lines staying
+        as skipped for `reason`, the run's chatter saying `why`."""
+        if not self:
+            return
+        self.line_ids.write(
+            {"state": "skipped", "skip_reason": reason, "dunning_id": False}
+        )
+        for run, dunnings in self.grouped("run_id").items():
+            run.message_post(
+                body=_(
+                    "%(count)s dunning(s) %(why)s (%(customers)s).",
+                    count=len(dunnings),
+                    why=why,
+                    customers=", ".join(dunnings.partner_id.mapped("display_name")),
+                )
+            )
+        self.unlink()
 
     def _prepare_activity_values(self):
         """The collector's call and the salesperson's request each level asks

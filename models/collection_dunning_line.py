@@ -13,6 +13,7 @@ SKIP_REASONS = [
     ("consumer_wait", "Within the consumer's 14 days after the first reminder"),
     ("policy", "Its dunning policy is not in this run"),
     ("no_email", "No email address"),
+    ("pending_request", "A request for the customer awaits approval"),
 ]
 
 

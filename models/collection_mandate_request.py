@@ -81,6 +81,24 @@ class CollectionMandateUsage(models.Model):
         return usages
 
     @api.model
+    def _get_pending_requests(self, company, partners):
+        """{customer id: "Extension, Credit"}: the kinds of request awaiting
+        an approver for each of `partners` in `company`, read at once."""
+        weapons = dict(self._fields["weapon"]._description_selection(self.env))
+        pending = {}
+        for partner, weapon in self.sudo()._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "to_approve"),
+            ],
+            ["partner_id", "weapon"],
+            order="partner_id, weapon",
+        ):
+            pending.setdefault(partner.id, []).append(weapons[weapon])
+        return {partner_id: ", ".join(kinds) for partner_id, kinds in pending.items()}
+
+    @api.model
     def _get_request_company(self, partner, moves, order, source):
         """The company the request acts in: the invoices', the order's or the
         source's; one of the user's companies, and the customer's."""

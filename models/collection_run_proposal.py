@@ -51,6 +51,9 @@ class CollectionRun(models.Model):
 
         recipients = partners._collection_get_recipients()
         last_sent = self._get_last_dunning_dates(partners)
+        pending = self.env["collection.mandate.usage"]._get_pending_requests(
+            self.company_id, partners
+        )
         partner_records = {partner.id: partner for partner in partners}
         dunnings, dunning_rows = [], []
         for (partner_id, _policy_id), group in groups.items():
@@ -63,6 +66,10 @@ class CollectionRun(models.Model):
             reason = None
             if level.channel == "email" and not recipients[partner_id].email:
                 reason = "no_email"
+            elif level.hold_deliveries and partner_id in pending:
+                # the approver decides first: a promise approved tomorrow
+                # must not find the customer on hold
+                reason = "pending_request"
             elif (
                 partner_id in last_sent
                 and (self.date - last_sent[partner_id]).days < level.min_gap_days
@@ -114,6 +121,7 @@ class CollectionRun(models.Model):
                 {
                     **self._prepare_dunning_values(partner, level, lines, to_company),
                     "level_note": self._get_level_note(level, why, delays),
+                    "pending_requests": pending.get(partner.id),
                 }
             )
             line_values.append(lines)

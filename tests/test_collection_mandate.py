@@ -320,6 +320,77 @@ class TestCollectionMandate(CollectionCommon):
         )
         self.assertEqual(usage.state, "applied")
 
+    def test_a_request_awaiting_approval_holds_back_the_hold(self):
+        """A run shows the customer's pending requests on its dunnings and
+        does not put on hold a customer whose request the approver has not
+        decided yet, neither when proposing nor when executing."""
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_order": "by_age",
+                "level_ids": [
+                    Command.create(
+                        {"name": "Call", "days_after_due": 3, "channel": "phone"}
+                    ),
+                    Command.create(
+                        {
+                            "name": "Stop",
+                            "days_after_due": 30,
+                            "channel": "phone",
+                            "hold_deliveries": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+
+        def propose():
+            run = (
+                self.env["collection.run"]
+                .with_user(self.collector)
+                .create({"policy_ids": [Command.set(policy.ids)]})
+            )
+            run.action_propose()
+            return run
+
+        # proposed while nothing is pending, executed once a request is
+        run = propose()
+        self.assertEqual(run.dunning_ids.level_id.name, "Stop")
+        self.assertFalse(run.dunning_ids.pending_requests)
+        request = self.use("delay", self.invoice, date="2026-04-10")
+        self.assertEqual(request.state, "to_approve")
+        run.action_execute()
+        self.assertFalse(self.customer.collection_hold)
+        self.assertFalse(run.dunning_ids)
+        self.assertEqual(
+            set(run.skipped_line_ids.mapped("skip_reason")), {"pending_request"}
+        )
+        self.assertIn("awaits approval", run.message_ids[0].body)
+        # proposed while pending: the hold waits, the lines say why
+        run = propose()
+        self.assertFalse(run.dunning_ids)
+        self.assertEqual(
+            set(run.skipped_line_ids.mapped("skip_reason")), {"pending_request"}
+        )
+        # a level that does not hold shows what is pending
+        stop = policy.level_ids.filtered("hold_deliveries")
+        stop.hold_deliveries = False
+        run = propose()
+        self.assertEqual(
+            (run.dunning_ids.level_id.name, run.dunning_ids.pending_requests),
+            ("Stop", "Delay"),
+        )
+        run.unlink()
+        # refused: the next run holds
+        stop.hold_deliveries = True
+        request.with_user(self.manager).action_refuse()
+        run = propose()
+        self.assertEqual(run.dunning_ids.level_id.name, "Stop")
+        self.assertFalse(run.dunning_ids.pending_requests)
+        run.action_execute()
+        self.assertTrue(self.customer.collection_hold)
+
 
 @tagged("post_install", "-at_install")
 class TestMandateReporting(CollectionCommon):
