@@ -32,6 +32,7 @@
         "reports/res_partner_templates.xml",
         "views/collection_reason_views.xml",
         "views/collection_policy_views.xml",
+        "wizards/collection_dunning_cancel_wizard_views.xml",
         "views/collection_run_views.xml",
         "views/collection_mandate_views.xml",
         "views/collection_promise_views.xml",

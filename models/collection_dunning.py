@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 from odoo.tools.misc import format_amount
 
@@ -192,6 +192,9 @@ class CollectionDunning(models.Model):
     # ------------------------------------------------------------
 
     def action_cancel(self):
+        if not self.env.user.has_group("credit_collection.group_collection_user"):
+            raise AccessError(_("Only collectors cancel a dunning."))
+        self.check_access("write")
         if any(dunning.state == "cancel" for dunning in self):
             raise UserError(_("This dunning is already cancelled."))
         self._action_cancel()

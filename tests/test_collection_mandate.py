@@ -391,6 +391,64 @@ class TestCollectionMandate(CollectionCommon):
         run.action_execute()
         self.assertTrue(self.customer.collection_hold)
 
+    def test_cancelling_a_stop_deliveries_dunning_asks_about_hold_and_calls(self):
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Stop",
+                            "days_after_due": 30,
+                            "channel": "phone",
+                            "hold_deliveries": True,
+                            "notify_salesperson": True,
+                        }
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        dunning = run.dunning_ids
+        self.assertTrue(self.customer.collection_hold)
+        self.assertEqual(len(dunning.activity_ids), 2, "the call, the salesperson's")
+        # the salesperson reads the dunning of his customer, never cancels it
+        with self.assertRaises(AccessError):
+            dunning.with_user(self.salesperson).action_cancel()
+        action = self.env.ref("credit_collection.collection_dunning_cancel_wizard_action")
+        context = {
+            "active_model": "collection.dunning",
+            "active_ids": dunning.ids,
+            "active_id": dunning.id,
+        }
+        form = Form(
+            self.env[action.res_model].with_user(self.collector).with_context(context)
+        )
+        self.assertEqual(form.held_partner_ids[:], self.customer)
+        self.assertEqual(form.activity_count, 2)
+        self.assertTrue(form.cancel_activities, "cancelled unless told otherwise")
+        form.reason = "Paid the day before: our bank statement was late"
+        form.release_hold = True
+        form.save().action_confirm()
+        self.assertEqual(dunning.state, "cancel")
+        self.assertFalse(dunning.activity_ids)
+        self.assertIn("bank statement was late", dunning.message_ids[0].body)
+        # this collector may not release: the approver decides
+        release = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "release"), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(release.state, "to_approve")
+        self.assertTrue(self.customer.collection_hold)
+        release.with_user(self.manager).action_approve()
+        self.assertFalse(self.customer.collection_hold)
+
 
 @tagged("post_install", "-at_install")
 class TestMandateReporting(CollectionCommon):
