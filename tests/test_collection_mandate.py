@@ -216,6 +216,17 @@ class TestCollectionMandate(CollectionCommon):
         self.assertEqual(
             form.limit, "15 days", "the collector sees the mandate's limit"
         )
+        # days typed count from the due date, shown; the date follows
+        self.assertEqual(str(form.due_date), "2026-03-10")
+        form.days = 12
+        self.assertEqual(str(form.date), "2026-03-22")
+        self.assertTrue(form.within_mandate)
+        form.date = "2026-04-10"
+        self.assertEqual(form.days, 31)
+        self.assertFalse(form.within_mandate)
+        form.reason = "Cash flow gap until their customer pays"
+        usage = form.save()._request()
+        self.assertEqual((usage.state, usage.value), ("to_approve", 31.0))
         self.assertEqual(context["default_weapon"], "delay")
         self.assertEqual(context["default_partner_id"], self.customer.id)
         self.assertEqual(context["default_move_ids"], self.invoice.ids)

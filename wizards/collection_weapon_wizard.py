@@ -29,12 +29,25 @@ class CollectionWeaponWizard(models.TransientModel):
     order_id = fields.Many2one(comodel_name="sale.order", string="Order")
     payment_term_id = fields.Many2one(comodel_name="account.payment.term")
     date = fields.Date(string="New Payment Date")
+    due_date = fields.Date(
+        compute="_compute_due_date",
+        string="Oldest Due Date",
+        help="The oldest unpaid due date of these invoices: the days granted "
+        "count from it, as your mandate counts them.",
+    )
+    days = fields.Integer(
+        compute="_compute_days",
+        store=True,
+        readonly=False,
+        string="Days Granted",
+        help="Days after the oldest unpaid due date: type them or pick the new "
+        "payment date.",
+    )
     reason = fields.Text(required=True)
     value = fields.Integer(
         compute="_compute_value",
-        string="Days Granted",
-        help="Counted from the oldest unpaid due date of these invoices, as your "
-        "mandate counts them.",
+        string="Extra Days",
+        help="The days this request weighs against your mandate.",
     )
     limit = fields.Char(
         compute="_compute_mandate_id",
@@ -59,6 +72,26 @@ class CollectionWeaponWizard(models.TransientModel):
         for wizard in self:
             wizard.mandate_id = mandate
             wizard.limit = mandate._describe_limit(wizard.weapon)
+
+    @api.depends("move_ids")
+    def _compute_due_date(self):
+        Receivable = self.env["collection.receivable"]
+        for wizard in self:
+            wizard.due_date = Receivable._get_oldest_due_date(wizard.move_ids._origin)
+
+    @api.depends("date", "due_date")
+    def _compute_days(self):
+        for wizard in self:
+            wizard.days = (
+                (wizard.date - wizard.due_date).days
+                if wizard.date and wizard.due_date
+                else 0
+            )
+
+    @api.onchange("days")
+    def _onchange_days(self):
+        if self.due_date and self.days > 0:
+            self.date = fields.Date.add(self.due_date, days=self.days)
 
     @api.depends("weapon", "date", "move_ids", "payment_term_id", "order_id")
     def _compute_value(self):
