@@ -280,13 +280,26 @@ class CollectionMandateUsage(models.Model):
             "value": value,
             "limit_value": limit or 0.0,
             "within_mandate": within,
-            "amount_at_stake": partner.with_company(company).collection_open_amount,
+            "amount_at_stake": self._get_amount_at_stake(
+                weapon, partner, moves, value, company
+            ),
             "state": "applied" if within else "to_approve",
             "reason": reason,
             "payload": payload or {},
             "res_model": source._name if source else False,
             "res_id": source.id if source else False,
         }
+
+    @api.model
+    def _get_amount_at_stake(self, weapon, partner, moves, value, company):
+        """What a request puts at stake, in company currency: its invoices'
+        open amount, the amount waived, or the customer's open amount when the
+        request is about the customer (hold, release, terms)."""
+        if weapon == "waiver":
+            return value
+        if moves:
+            return sum(moves.mapped("amount_residual_signed"))
+        return partner.with_company(company).collection_open_amount
 
     @api.model
     def _get_fallback_manager(self, company, requester):

@@ -65,7 +65,24 @@ class CollectionMandateUsage(models.Model):
     limit_value = fields.Float(string="Limit", readonly=True)
     within_mandate = fields.Boolean(readonly=True)
     amount_at_stake = fields.Monetary(
-        readonly=True, help="Open amount of the customer when the weapon was used."
+        readonly=True,
+        help="What the request puts at stake when asked: the open amount of its "
+        "invoices, the amount waived for a waiver, the customer's open amount "
+        "for a hold, a release or payment terms.",
+    )
+    value_display = fields.Char(compute="_compute_display_values", string="Asked")
+    limit_display = fields.Char(
+        compute="_compute_display_values", string="Mandate's Limit"
+    )
+    requested_date = fields.Date(
+        compute="_compute_display_values",
+        string="New Payment Date",
+        help="The date the customer would pay by, for an extension or a promise.",
+    )
+    invoice_amount = fields.Monetary(
+        compute="_compute_display_values",
+        string="Invoiced",
+        help="Total of the request's invoices, taxes included.",
     )
     state = fields.Selection(
         selection=[
@@ -102,6 +119,37 @@ class CollectionMandateUsage(models.Model):
                 for name in (weapons.get(usage.weapon), usage.partner_id.display_name)
                 if name
             )
+
+    @api.depends("weapon", "value", "limit_value", "payload", "move_ids")
+    def _compute_display_values(self):
+        for usage in self:
+            date = (usage.payload or {}).get("date")
+            usage.requested_date = fields.Date.to_date(date) if date else False
+            usage.invoice_amount = sum(usage.move_ids.mapped("amount_total_signed"))
+            usage.value_display = usage._format_value(usage.value)
+            usage.limit_display = (
+                usage._format_value(usage.limit_value) if usage.mandate_id else ""
+            )
+
+    def _get_unit(self):
+        """The unit of the weighed value, for a spreadsheet's column."""
+        if self.weapon in ("delay", "terms"):
+            return _("days")
+        if self.weapon in ("credit", "waiver"):
+            return self.currency_id.name
+        if self.weapon == "promise":
+            return _("broken promises")
+        return ""
+
+    def _format_value(self, value):
+        """A weighed value in its unit: days, an amount, broken promises."""
+        if self.weapon in ("delay", "terms"):
+            return _("%(days)s days", days=round(value))
+        if self.weapon in ("credit", "waiver"):
+            return self.currency_id.format(value)
+        if self.weapon == "promise":
+            return _("%(count)s broken promise(s)", count=round(value))
+        return ""
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -180,13 +228,14 @@ class CollectionMandateUsage(models.Model):
             _("Collector"),
             _("Customer"),
             _("Weapon"),
-            _("Value"),
+            _("Asked"),
             _("Limit"),
             _("Within Mandate"),
             _("State"),
             _("Decided By"),
             _("Amount at Stake"),
             _("Reason"),
+            _("Unit"),
         ]
         sheet.write_row(0, 0, headers, bold)
         states = dict(self._fields["state"]._description_selection(self.env))
@@ -202,6 +251,7 @@ class CollectionMandateUsage(models.Model):
             sheet.write(row, 8, usage.approver_id.name or "")
             sheet.write_number(row, 9, usage.amount_at_stake, money)
             sheet.write(row, 10, usage.reason or "")
+            sheet.write(row, 11, usage._get_unit())
         sheet.set_column(0, 0, 17)
         sheet.set_column(1, 3, 22)
         sheet.set_column(9, 10, 18)

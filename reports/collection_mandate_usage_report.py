@@ -42,4 +42,5 @@ class ReportCollectionMandateUsage(models.AbstractModel):
             total["refused"] += usage.state == "refused"
             total["value"] += usage.value
             total["at_stake"] += usage.amount_at_stake
+            total["value_display"] = usage._format_value(total["value"])
         return groups

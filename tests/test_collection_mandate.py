@@ -75,6 +75,19 @@ class TestCollectionMandate(CollectionCommon):
         usage = self.use("delay", self.invoice, date="2026-04-10")  # 31 days
         self.assertEqual(usage.state, "to_approve")
         self.assertFalse(self.invoice.collection_extended_until, "nothing takes effect")
+        # the approver reads what is asked, in its units, and what is at stake:
+        # this invoice, not the customer's whole balance
+        self.assertEqual(
+            (
+                str(usage.requested_date),
+                usage.value_display,
+                usage.limit_display,
+                usage.invoice_amount,
+                usage.amount_at_stake,
+            ),
+            ("2026-04-10", "31 days", "15 days", 10000.0, 10000.0),
+        )
+        self.assertEqual(self.customer.collection_open_amount, 20000.0)
         activity = usage.activity_ids
         self.assertEqual(activity.user_id, self.manager)
         with self.assertRaises(AccessError):
@@ -504,6 +517,7 @@ class TestMandateReporting(CollectionCommon):
         )
         self.assertIn("Boulangerie Martin", html)
         self.assertIn("Beyond", html)
+        self.assertIn("40 days", html, "the delays' total, in days")
 
     def test_xlsx_lists_every_use(self):
         import io
@@ -517,7 +531,7 @@ class TestMandateReporting(CollectionCommon):
         rows = list(sheet.iter_rows(min_row=2, values_only=True))
         self.assertEqual(len(rows), 2)
         self.assertEqual({row[3] for row in rows}, {"Hold", "Delay"})
-        self.assertIn(40.0, [row[4] for row in rows])
+        self.assertIn((40.0, 15.0, "days"), [(row[4], row[5], row[11]) for row in rows])
 
     def test_daily_digest_to_the_manager_once(self):
         Mandate = self.env["collection.mandate"]
