@@ -15,7 +15,7 @@ class CollectionMandate(models.Model):
     # FIELDS
     # ------------------------------------------------------------
 
-    name = fields.Char(required=True, tracking=True)
+    name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
@@ -162,6 +162,10 @@ class CollectionMandate(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    def _creation_message(self):
+        # a whole sentence, so that translations agree in gender
+        return _("Mandate created")
+
     @api.model_create_multi
     def create(self, vals_list):
         mandates = super().create(vals_list)
@@ -284,10 +288,10 @@ class CollectionMandate(models.Model):
             )
             mandate.message_post(
                 subject=_(
-                    "Use of the collection weapons: %(mandate)s", mandate=mandate.name
+                    "Collection decisions: %(mandate)s", mandate=mandate.name
                 ),
                 body=_(
-                    "%(count)s uses of the weapons of %(mandate)s since %(date)s, "
+                    "%(count)s decision(s) under %(mandate)s since %(date)s, "
                     "%(beyond)s beyond the mandate.",
                     count=len(usages),
                     mandate=mandate.name,

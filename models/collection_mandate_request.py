@@ -35,7 +35,7 @@ class CollectionMandateUsage(models.Model):
         it at once when the mandate covers it, or put it to the mandate's
         approver, taking effect only when approved."""
         if not self.env.user.has_group("credit_collection.group_collection_user"):
-            raise AccessError(_("Only collectors use the collection weapons."))
+            raise AccessError(_("Only collectors take collection measures."))
         moves = moves or self.env["account.move"]
         partner = partner.commercial_partner_id
         company = self._get_request_company(partner, moves, order, source)

@@ -1,13 +1,14 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+# The measures a collector takes within a mandate, or asks an approver for.
 WEAPONS = [
-    ("delay", "Delay"),
-    ("credit", "Credit"),
-    ("waiver", "Waiver"),
-    ("hold", "Hold"),
-    ("release", "Release"),
-    ("terms", "Terms"),
+    ("delay", "Payment extension"),
+    ("credit", "Payment plan"),
+    ("waiver", "Waiver of charges"),
+    ("hold", "Credit hold"),
+    ("release", "Hold release"),
+    ("terms", "Longer payment terms"),
     ("override", "Hold override"),
     ("promise", "Promise after broken ones"),
 ]
@@ -15,7 +16,7 @@ WEAPONS = [
 
 class CollectionMandateUsage(models.Model):
     _name = "collection.mandate.usage"
-    _description = "Use of a Collection Weapon"
+    _description = "Collection Decision"
     _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -60,7 +61,9 @@ class CollectionMandateUsage(models.Model):
         readonly=True,
         check_company=True,
     )
-    weapon = fields.Selection(selection=WEAPONS, required=True, readonly=True)
+    weapon = fields.Selection(
+        selection=WEAPONS, string="Measure", required=True, readonly=True
+    )
     value = fields.Float(readonly=True, help="Days for a delay, an amount otherwise.")
     limit_value = fields.Float(string="Limit", readonly=True)
     within_mandate = fields.Boolean(readonly=True)
@@ -158,7 +161,7 @@ class CollectionMandateUsage(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(
-            _("The uses of the collection weapons are kept: refuse a request.")
+            _("Collection decisions are kept: refuse a request instead.")
         )
 
     # ------------------------------------------------------------
@@ -227,7 +230,7 @@ class CollectionMandateUsage(models.Model):
             _("Date"),
             _("Collector"),
             _("Customer"),
-            _("Weapon"),
+            _("Measure"),
             _("Asked"),
             _("Limit"),
             _("Within Mandate"),

@@ -190,6 +190,10 @@ class CollectionPromise(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    def _creation_message(self):
+        # a whole sentence, so that translations agree in gender
+        return _("Promise created")
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -113,6 +113,10 @@ class CollectionRun(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    def _creation_message(self):
+        # a whole sentence, so that translations agree in gender
+        return _("Dunning run created")
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -38,7 +38,7 @@ class ResCompany(models.Model):
         string="Standard Payment Terms (days)",
         default=30,
         help="Accepting longer payment terms for a customer or an order is a "
-        "collector's weapon: it needs the mandate's permission.",
+        "collection measure: it needs the mandate's permission.",
     )
     collection_promise_grace_days = fields.Integer(
         string="Promise Grace Period (days)",

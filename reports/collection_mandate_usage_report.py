@@ -6,7 +6,7 @@ class ReportCollectionMandateUsage(models.AbstractModel):
     policy), with totals per weapon."""
 
     _name = "report.credit_collection.report_collection_mandate_usage"
-    _description = "Use of the Collection Weapons"
+    _description = "Collection Decisions"
 
     @api.model
     def _get_report_values(self, docids, data=None):

@@ -403,7 +403,7 @@ class TestCollectionMandate(CollectionCommon):
         run = propose()
         self.assertEqual(
             (run.dunning_ids.level_id.name, run.dunning_ids.pending_requests),
-            ("Stop", "Delay"),
+            ("Stop", "Payment extension"),
         )
         run.unlink()
         # refused: the next run holds
@@ -530,7 +530,7 @@ class TestMandateReporting(CollectionCommon):
         sheet = openpyxl.load_workbook(io.BytesIO(usages._get_xlsx())).active
         rows = list(sheet.iter_rows(min_row=2, values_only=True))
         self.assertEqual(len(rows), 2)
-        self.assertEqual({row[3] for row in rows}, {"Hold", "Delay"})
+        self.assertEqual({row[3] for row in rows}, {"Credit hold", "Payment extension"})
         self.assertIn((40.0, 15.0, "days"), [(row[4], row[5], row[11]) for row in rows])
 
     def test_daily_digest_to_the_manager_once(self):
@@ -543,7 +543,7 @@ class TestMandateReporting(CollectionCommon):
         )
         self.assertEqual(len(digests), 1)
         self.assertEqual(digests.attachment_ids.mimetype, "application/pdf")
-        self.assertIn("2 uses", digests.body)
+        self.assertIn("2 decision(s)", digests.body)
 
     @freeze_time(TODAY)
     def test_longer_payment_terms_need_the_permission(self):

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 
 class CollectionWeaponWizard(models.TransientModel):
     _name = "collection.weapon.wizard"
-    _description = "Use a Collection Weapon"
+    _description = "Take a Collection Measure"
 
     # ------------------------------------------------------------
     # FIELDS
