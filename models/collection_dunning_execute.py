@@ -105,7 +105,9 @@ class CollectionDunning(models.Model):
         Usage = self.env["collection.mandate.usage"]
         for company, dunnings in holds.grouped("company_id").items():
             pending = Usage._get_pending_requests(company, dunnings.partner_id)
-            dropped |= dunnings.filtered(lambda d: d.partner_id.id in pending)
+            dropped |= dunnings.filtered(
+                lambda d, pending=pending: d.partner_id.id in pending
+            )
         dropped.sudo()._drop(
             "pending_request",
             _(

@@ -287,9 +287,7 @@ class CollectionMandate(models.Model):
                 usages, mandate, f"{mandate.name} - {today}.pdf"
             )
             mandate.message_post(
-                subject=_(
-                    "Collection decisions: %(mandate)s", mandate=mandate.name
-                ),
+                subject=_("Collection decisions: %(mandate)s", mandate=mandate.name),
                 body=_(
                     "%(count)s decision(s) under %(mandate)s since %(date)s, "
                     "%(beyond)s beyond the mandate.",

@@ -160,9 +160,7 @@ class CollectionMandateUsage(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
-        raise UserError(
-            _("Collection decisions are kept: refuse a request instead.")
-        )
+        raise UserError(_("Collection decisions are kept: refuse a request instead."))
 
     # ------------------------------------------------------------
     # ACTION METHODS

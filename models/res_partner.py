@@ -146,6 +146,25 @@ class ResPartner(models.Model):
         search="_search_collection_disputed_amount",
         currency_field="collection_currency_id",
     )
+    collection_promise_date = fields.Date(
+        string="Promised For",
+        compute="_compute_collection_worklist",
+        help="The next date of the customer's open promise or payment plan.",
+    )
+    collection_last_contact_date = fields.Date(
+        string="Last Contact",
+        compute="_compute_collection_worklist",
+        help="The last dunning sent or contact logged with the customer.",
+    )
+    collection_next_activity = fields.Char(
+        string="Next Action",
+        compute="_compute_collection_worklist",
+        help="The earliest open call or task on the customer's dunnings.",
+    )
+    collection_next_activity_date = fields.Date(
+        string="Next Action Due",
+        compute="_compute_collection_worklist",
+    )
     collection_to_follow = fields.Boolean(
         string="To Follow",
         compute="_compute_collection_to_follow",

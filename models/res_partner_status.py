@@ -1,6 +1,7 @@
 import operator as py_operator
+from collections import defaultdict
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -47,6 +48,98 @@ class ResPartner(models.Model):
             row = rows.get(partner.commercial_partner_id.id, {})
             for fname, column in STATUS_COLUMNS.items():
                 partner[fname] = row.get(column) or 0
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_worklist(self):
+        """What a collector's worklist shows beside the amounts, for the whole
+        list in three queries: the open promise's next date, the last contact
+        and the next action."""
+        commercial = self._collection_status_allowed(self.commercial_partner_id)
+        worklist = commercial._get_collection_worklist() if commercial else {}
+        for partner in self:
+            row = worklist.get(partner.commercial_partner_id.id, {})
+            partner.collection_promise_date = row.get("promise_date")
+            partner.collection_last_contact_date = row.get("last_contact")
+            partner.collection_next_activity = row.get("next_activity")
+            partner.collection_next_activity_date = row.get("next_activity_date")
+
+    def _get_collection_worklist(self):
+        """{commercial partner id: {promise_date, last_contact, next_activity,
+        next_activity_date}} in the current company and its branches."""
+        company_ids = self._get_collection_companies().ids
+        today = fields.Date.context_today(self)
+        rows = defaultdict(dict)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT promise.partner_id,
+                       COALESCE(MIN(line.date) FILTER (WHERE line.date >= %(today)s),
+                                MAX(line.date))
+                  FROM collection_promise promise
+                  JOIN collection_promise_line line ON line.promise_id = promise.id
+                 WHERE promise.state = 'open'
+                   AND promise.partner_id = ANY(%(partners)s)
+                   AND promise.company_id = ANY(%(companies)s)
+                 GROUP BY promise.partner_id
+                """,
+                today=today,
+                partners=self.ids,
+                companies=company_ids,
+            )
+        )
+        for partner_id, date in self.env.cr.fetchall():
+            rows[partner_id]["promise_date"] = date
+        subtype = self.env.ref("credit_collection.mt_collection_contact")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, MAX(date)
+                  FROM (
+                        SELECT partner_id, date
+                          FROM collection_dunning
+                         WHERE state IN ('queued', 'done')
+                           AND partner_id = ANY(%(partners)s)
+                           AND company_id = ANY(%(companies)s)
+                        UNION ALL
+                        SELECT move.commercial_partner_id, message.date::date
+                          FROM mail_message message
+                          JOIN account_move move ON move.id = message.res_id
+                         WHERE message.model = 'account.move'
+                           AND message.subtype_id = %(subtype)s
+                           AND move.commercial_partner_id = ANY(%(partners)s)
+                           AND move.company_id = ANY(%(companies)s)
+                       ) contact
+                 GROUP BY partner_id
+                """,
+                partners=self.ids,
+                companies=company_ids,
+                subtype=subtype.id,
+            )
+        )
+        for partner_id, date in self.env.cr.fetchall():
+            rows[partner_id]["last_contact"] = date
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (dunning.partner_id)
+                       dunning.partner_id, activity.date_deadline,
+                       COALESCE(activity.summary, '')
+                  FROM mail_activity activity
+                  JOIN collection_dunning dunning ON dunning.id = activity.res_id
+                 WHERE activity.res_model = 'collection.dunning'
+                   AND dunning.partner_id = ANY(%(partners)s)
+                   AND dunning.company_id = ANY(%(companies)s)
+                 ORDER BY dunning.partner_id, activity.date_deadline, activity.id
+                """,
+                partners=self.ids,
+                companies=company_ids,
+            )
+        )
+        for partner_id, date, summary in self.env.cr.fetchall():
+            rows[partner_id]["next_activity"] = summary
+            rows[partner_id]["next_activity_date"] = date
+        return rows
 
     @api.depends_context("uid", "company")
     def _compute_collection_to_follow(self):
@@ -120,6 +213,28 @@ class ResPartner(models.Model):
         branches, as the receivable book computes it."""
         return self.env["collection.receivable"]._get_status_sql(
             self._get_collection_companies().ids, commercial_partner_ids
+        )
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        """Worklists sort by the status amounts and days: the status query
+        joined once, for the whole list."""
+        column = STATUS_COLUMNS.get(field_name)
+        if not column:
+            return super()._order_field_to_sql(
+                alias, field_name, direction, nulls, query
+            )
+        if self._get_collection_status_access_domain():
+            # whoever may not read every customer's status cannot sort by it
+            return SQL()
+        status = query.left_join(
+            alias,
+            "commercial_partner_id",
+            SQL("(%s)", self._get_collection_status_sql()),
+            "partner_id",
+            "collection_status",
+        )
+        return SQL(
+            "COALESCE(%s, 0) %s %s", SQL.identifier(status, column), direction, nulls
         )
 
     @api.model

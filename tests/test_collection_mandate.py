@@ -446,14 +446,16 @@ class TestCollectionMandate(CollectionCommon):
         # the salesperson reads the dunning of his customer, never cancels it
         with self.assertRaises(AccessError):
             dunning.with_user(self.salesperson).action_cancel()
-        action = self.env.ref("credit_collection.collection_dunning_cancel_wizard_action")
+        action = self.env.ref(
+            "credit_collection.collection_dunning_cancel_wizard_action"
+        )
         context = {
             "active_model": "collection.dunning",
             "active_ids": dunning.ids,
             "active_id": dunning.id,
         }
         form = Form(
-            self.env[action.res_model].with_user(self.collector).with_context(context)
+            self.env[action.res_model].with_user(self.collector).with_context(**context)
         )
         self.assertEqual(form.held_partner_ids[:], self.customer)
         self.assertEqual(form.activity_count, 2)

@@ -1,8 +1,11 @@
+from datetime import date
+
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CollectionCommon
 
@@ -252,3 +255,90 @@ class TestCollectionPromise(CollectionCommon):
         self.assertIn("05/20/2026", html)
         with self.assertRaisesRegex(UserError, "cannot be deleted"):
             promise.unlink()
+
+    def test_worklist_shows_the_promise_the_last_contact_and_the_next_action(self):
+        """Customers to Follow: mine by default, the most overdue first, with
+        the open promise's date, the last contact and the next action."""
+        other = self.create_invoice(self.other_customer, 5000, "2026-03-01")
+        promise = self.log_call(promise_type="promise", date="2026-03-20")
+        self.assertEqual(promise.state, "open")
+        self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("collection.dunning"),
+                "res_id": self.env["collection.dunning"]
+                .sudo()
+                .create(
+                    {
+                        "partner_id": self.customer.id,
+                        "level_id": self.env["collection.policy"]
+                        .create(
+                            {
+                                "name": "P",
+                                "level_ids": [
+                                    Command.create(
+                                        {"name": "Call", "days_after_due": 10}
+                                    )
+                                ],
+                            }
+                        )
+                        .level_ids.id,
+                        "state": "done",
+                        "date": "2026-03-02",
+                    }
+                )
+                .id,
+                "summary": "Call back Mrs Martin",
+                "date_deadline": "2026-03-18",
+                "user_id": self.collector.id,
+            }
+        )
+        action = self.env.ref("credit_collection.res_partner_action_collection")
+        Partner = self.env["res.partner"].with_user(self.collector)
+        view = self.env.ref("credit_collection.res_partner_view_list_collection")
+        views = Partner.get_views([(view.id, "list")])
+        fields = views["models"]["res.partner"]["fields"]
+        self.assertIn("collection_overdue_amount desc", view.arch)
+        self.customer.collection_user_id = self.collector
+        self.other_customer.collection_user_id = self.manager
+        # the action's default filters: my customers, to follow
+        context = action._get_eval_context()
+        context = safe_eval(action.context, context)
+        self.assertTrue(context["search_default_collection_my_customers"])
+        self.assertTrue(context["search_default_collection_to_follow"])
+        mine = Partner.web_search_read(
+            [
+                ("collection_user_id", "=", self.collector.id),
+                ("collection_to_follow", "=", True),
+            ],
+            {name: {} for name in fields},
+            order="collection_overdue_amount desc",
+        )["records"]
+        self.assertEqual([row["id"] for row in mine], self.customer.ids)
+        row = mine[0]
+        self.assertEqual(
+            (
+                row["collection_promise_date"],
+                row["collection_last_contact_date"],
+                row["collection_next_activity"],
+                row["collection_next_activity_date"],
+                row["collection_hold"],
+            ),
+            (
+                date(2026, 3, 20),
+                date(2026, 3, 15),
+                "Call back Mrs Martin",
+                date(2026, 3, 18),
+                False,
+            ),
+        )
+        # a manager's view of everyone, sorted by what is overdue
+        everyone = self.env["res.partner"].web_search_read(
+            [("id", "in", (self.customer | self.other_customer).ids)],
+            {"collection_overdue_amount": {}},
+            order="collection_overdue_amount desc",
+        )["records"]
+        self.assertEqual(
+            [row["id"] for row in everyone],
+            (self.other_customer | self.customer).ids,
+        )
+        self.assertEqual(other.amount_residual, 5000.0)

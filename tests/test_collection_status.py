@@ -226,6 +226,11 @@ class TestCollectionStatusQueries(CollectionCommon):
             *STATUS_FIELDS,
             "collection_user_id",
             "collection_to_follow",
+            "collection_hold",
+            "collection_promise_date",
+            "collection_last_contact_date",
+            "collection_next_activity",
+            "collection_next_activity_date",
         ]
         self._read_list(Partner, self.customers[:5], fields)  # warm the caches
         queries = self._count_queries(
@@ -248,6 +253,9 @@ class TestCollectionStatusQueries(CollectionCommon):
             "collection_days_overdue",
             "collection_reason_id",
             "collection_disputed",
+            "collection_level_id",
+            "collection_last_dunning_date",
+            "amount_residual_signed",
         ]
         self._read_list(Move, self.invoices[:5], fields)  # warm the caches
         queries = self._count_queries(
@@ -257,6 +265,19 @@ class TestCollectionStatusQueries(CollectionCommon):
             result = self._read_list(Move, self.invoices[:80], fields)
         days = sorted({rec["collection_days_overdue"] for rec in result["records"]})
         self.assertEqual(days, [0, 42])
+        # a worklist: no New, no Upload (the invoices' own list's buttons)
+        arch = Move.get_views(
+            [
+                (
+                    self.env.ref(
+                        "credit_collection.account_move_view_list_collection"
+                    ).id,
+                    "list",
+                )
+            ]
+        )["views"]["list"]["arch"]
+        self.assertIn('create="False"', arch)
+        self.assertNotIn("js_class", arch)
 
     def _count_queries(self, function):
         cr = self.env.cr
