@@ -342,3 +342,22 @@ class TestCollectionPromise(CollectionCommon):
             (self.other_customer | self.customer).ids,
         )
         self.assertEqual(other.amount_residual, 5000.0)
+
+    def test_a_refused_save_gives_its_number_back(self):
+        first = self.log_call(promise_type="promise", date="2026-03-20")
+        other = self.create_invoice(self.other_customer, 100, "2026-03-01")
+        # assertRaises rolls back to a savepoint, as a refused save does
+        with self.assertRaises(ValidationError) as refused:
+            self.env["collection.promise"].with_user(self.collector).create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(other.ids)],
+                    "line_ids": [Command.create({"date": "2026-03-25", "amount": 1})],
+                }
+            )
+        self.assertIn("its own customer", str(refused.exception))
+        second = self.log_call(
+            moves=self.invoice_later, promise_type="promise", date="2026-05-10"
+        )
+        prefix, number = first.name.rsplit("/", 1)
+        self.assertEqual(second.name, f"{prefix}/{int(number) + 1:04d}")
