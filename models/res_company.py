@@ -86,3 +86,24 @@ class ResCompany(models.Model):
                     company=self.name,
                 )
             )
+
+    def _collection_registry_label(self):
+        """What the company's registry number is called on a letter: SIRET or
+        SIREN in France, the enterprise number in Belgium."""
+        self.ensure_one()
+        country = self.account_fiscal_country_id.code or self.country_id.code
+        if country == "FR":
+            digits = "".join(c for c in self.company_registry or "" if c.isdigit())
+            return "SIRET" if len(digits) == 14 else "SIREN"
+        if country == "BE":
+            return _("Enterprise number")
+        return _("Company number")
+
+    def _collection_registered_letter_label(self):
+        """How a formal notice is sent: by registered letter, with an
+        acknowledgement of receipt in France."""
+        self.ensure_one()
+        country = self.account_fiscal_country_id.code or self.country_id.code
+        if country == "FR":
+            return _("By registered letter with acknowledgement of receipt")
+        return _("By registered letter")

@@ -169,6 +169,26 @@ class TestCollectionRun(CollectionCommon):
         self.assertIn(letter.letter_attachment_id, letter.message_ids.attachment_ids)
         self.assertEqual(self.invoice_54.collection_level_id.name, "Formal notice")
         self.assertEqual(self.invoice_23.collection_level_id.name, "Second reminder")
+        # the letter names the sender's registry as its country does and says
+        # how a formal notice is sent
+        for country, registry, expected in (
+            ("base.fr", "123 456 789 00012", ("SIRET", "acknowledgement of receipt")),
+            ("base.be", "0123.456.789", ("Enterprise number", "By registered letter")),
+        ):
+            self.env.company.write(
+                {
+                    "country_id": self.env.ref(country).id,
+                    "account_fiscal_country_id": self.env.ref(country).id,
+                    "company_registry": registry,
+                }
+            )
+            html = str(
+                self.env["ir.actions.report"]._render_qweb_html(
+                    "credit_collection.report_collection_dunning", letter.ids
+                )[0]
+            )
+            for text in (*expected, registry):
+                self.assertIn(text, html)
         self.assertEqual(str(self.invoice_54.collection_last_dunning_date), TODAY)
         self.assertEqual(
             letter.line_ids.filtered(lambda line: line.move_id == self.invoice_54)
