@@ -52,6 +52,9 @@ class TestChargeInvoice(CollectionCommon):
         )
         self.assertEqual(invoice.amount_total, 252.57)
         self.assertEqual(invoice.amount_tax, 0.0)
+        # each line names the invoice it charges
+        for line in invoice.invoice_line_ids:
+            self.assertIn(line.collection_charged_move_id.name, line.name)
         # a draft charges (and waives) nothing yet, and blocks a second draft
         self.assertFalse(self.unpaid.collection_interest_invoiced_until)
         self.assertEqual(self.unpaid.collection_interest_amount, 10.45)
@@ -65,6 +68,24 @@ class TestChargeInvoice(CollectionCommon):
         self.assertEqual(self.unpaid.collection_interest_amount, 0.0)
         with self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.charge()
+
+    def test_charge_lines_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["credit_collection"], ["fr_FR"]
+        )
+        self.customer.lang = "fr_FR"
+        invoice = self.charge()
+        compensation = invoice.invoice_line_ids.filtered(
+            lambda line: (
+                line.collection_charge_type == "compensation"
+                and line.collection_charged_move_id == self.unpaid
+            )
+        )
+        self.assertEqual(
+            compensation.name,
+            f"Indemnité forfaitaire pour frais de recouvrement, {self.unpaid.name}",
+        )
 
     def test_next_charge_starts_where_the_last_ended(self):
         with freeze_time("2025-06-30"):

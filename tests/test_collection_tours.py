@@ -105,3 +105,140 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         )
         self.assertEqual(run.state, "done")
         self.assertEqual(invoice.collection_level_id.name, "First reminder")
+
+    def test_grant_extensions_within_and_beyond_the_mandate(self):
+        invoice = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=5)
+        )
+        self.start_tour(
+            self.invoice_url(invoice),
+            "credit_collection_extension",
+            login=self.collector.login,
+        )
+        within, beyond = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "delay"), ("move_ids", "in", invoice.ids)], order="id"
+        )
+        due = invoice.invoice_date_due
+        self.assertEqual((within.state, within.value), ("applied", 10.0))
+        self.assertEqual((beyond.state, beyond.value), ("to_approve", 45.0))
+        self.assertEqual(invoice.collection_extended_until, due + timedelta(days=10))
+        self.start_tour(
+            f"/odoo/action-credit_collection.collection_mandate_usage_action/{beyond.id}",
+            "credit_collection_approve_request",
+            login=self.manager.login,
+        )
+        self.assertEqual(invoice.collection_extended_until, due + timedelta(days=45))
+        told = beyond.message_ids.filtered(
+            lambda m: self.collector.partner_id in m.partner_ids
+        )
+        self.assertIn("Approved by", told.body)
+
+    def test_put_on_hold_and_ask_for_the_release(self):
+        self.create_invoice(self.customer, 1000, self.today - timedelta(days=70))
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            "credit_collection_hold_and_release",
+            login=self.collector.login,
+        )
+        self.assertTrue(self.customer.collection_hold)
+        release = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "release"), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(release.state, "to_approve")
+
+    def test_cancel_a_stop_deliveries_dunning(self):
+        self.create_invoice(self.customer, 1000, self.today - timedelta(days=40))
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "Stop",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Stop deliveries",
+                            "days_after_due": 30,
+                            "channel": "phone",
+                            "hold_deliveries": True,
+                        }
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        dunning = run.dunning_ids
+        self.assertTrue(self.customer.collection_hold)
+        self.start_tour(
+            f"/odoo/action-credit_collection.collection_dunning_action/{dunning.id}",
+            "credit_collection_cancel_dunning",
+            login=self.collector.login,
+        )
+        self.assertEqual(dunning.state, "cancel")
+        self.assertFalse(dunning.activity_ids)
+        # this collector may hold, not release: the release waits for approval
+        release = self.env["collection.mandate.usage"].search(
+            [("weapon", "=", "release"), ("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(release.state, "to_approve")
+
+    def test_a_consumers_first_run_starts_with_the_free_reminder(self):
+        consumers = self.env["collection.policy"].create(
+            {
+                "name": "Consumers",
+                "is_b2c": True,
+                "level_ids": [
+                    Command.create(
+                        {"name": "Free reminder", "sequence": 1, "days_after_due": 3}
+                    ),
+                    Command.create(
+                        {
+                            "name": "Reminder with costs",
+                            "sequence": 2,
+                            "days_after_due": 25,
+                            "fee_amount": 7.5,
+                        }
+                    ),
+                ],
+            }
+        )
+        consumer = self.env["res.partner"].create(
+            {
+                "name": "Jan Peeters",
+                "email": "jan@example.com",
+                "collection_policy_id": consumers.id,
+            }
+        )
+        invoice = self.create_invoice(consumer, 300, self.today - timedelta(days=70))
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(consumers.ids)]})
+        )
+        self.start_tour(
+            f"/odoo/action-credit_collection.collection_run_action/{run.id}",
+            "credit_collection_consumer_run",
+            login=self.collector.login,
+        )
+        self.assertEqual(run.state, "done")
+        self.assertEqual(invoice.collection_level_id.name, "Free reminder")
+        self.assertEqual(run.dunning_ids.amount_total, 300.0, "no fee, no charge")
+
+    def test_a_salesperson_sees_his_customer_not_another(self):
+        self.create_invoice(self.customer, 900, self.today - timedelta(days=20))
+        self.create_invoice(self.other_customer, 700, self.today - timedelta(days=20))
+        self.assertEqual(self.customer.user_id, self.salesperson)
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            "credit_collection_salesperson_own_customer",
+            login=self.salesperson.login,
+        )
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.other_customer.id}",
+            "credit_collection_salesperson_other_customer",
+            login=self.salesperson.login,
+        )

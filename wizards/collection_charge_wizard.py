@@ -73,15 +73,17 @@ class CollectionChargeWizard(models.TransientModel):
         charges = charged._collection_get_charges(self.date)
         values = []
         for partner in self.partner_ids.commercial_partner_id:
+            # the lines' words and dates in the customer's language
+            in_lang = self.with_context(lang=partner.lang or self.env.lang)
             lines = [
                 line
                 for move in charged.filtered(
                     lambda m, p=partner: m.commercial_partner_id == p
                 )
-                for line in self._prepare_charge_lines(move, charges[move.id])
+                for line in in_lang._prepare_charge_lines(move, charges[move.id])
             ]
             if lines:
-                values.append(self._prepare_invoice_values(partner, lines))
+                values.append(in_lang._prepare_invoice_values(partner, lines))
         if not values:
             raise UserError(
                 _(

@@ -54,3 +54,86 @@ tours.add("credit_collection_run", {
         { trigger: ".o_form_view .o_arrow_button_current:contains(Done)" },
     ],
 });
+
+tours.add("credit_collection_extension", {
+    steps: () => [
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
+        { trigger: "button[name=action_collection_extend]", run: "click" },
+        // the days are typed and count from the due date the dialog shows
+        { trigger: ".modal .modal-title:contains(Grant an extension)" },
+        { trigger: ".modal div[name=limit]:contains(30 days)" },
+        { trigger: ".modal div[name=days] input", run: "edit 10" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Paid by their customer on the 10th" },
+        { trigger: ".modal:not(:has(.alert-warning:visible))" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_notification:contains(within your mandate)" },
+        { trigger: "body:not(:has(.modal))" },
+        { trigger: "button[name=action_collection_extend]", run: "click" },
+        { trigger: ".modal div[name=days] input", run: "edit 45" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Seasonal business" },
+        { trigger: ".modal .alert-warning:contains(Beyond your mandate)" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_notification:contains(decides)" },
+    ],
+});
+
+tours.add("credit_collection_hold_and_release", {
+    steps: () => [
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
+        { trigger: "button[name=action_collection_hold]", run: "click" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Three invoices past 60 days" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_notification:contains(within your mandate)" },
+        { trigger: ".o_form_view .alert-danger:contains(On credit hold)" },
+        { trigger: "button[name=action_collection_release]", run: "click" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Paid one of the three" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        // this collector may not release: the approver decides
+        { trigger: ".o_notification:contains(decides)" },
+    ],
+});
+
+tours.add("credit_collection_cancel_dunning", {
+    steps: () => [
+        { trigger: ".o_form_view .o_statusbar_buttons button:contains(Cancel)", run: "click" },
+        // the dialog says who is on hold and what is still open
+        { trigger: ".modal .alert-warning:contains(credit hold)" },
+        { trigger: ".modal div[name=activity_count]:contains(1)" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Paid the day before" },
+        { trigger: ".modal div[name=release_hold] input", run: "click" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Cancelled)" },
+    ],
+});
+
+tours.add("credit_collection_consumer_run", {
+    steps: () => [
+        { trigger: ".o_form_view button[name=action_propose]", run: "click" },
+        // 70 days late and never reminded: the free first reminder
+        {
+            trigger:
+                ".o_form_view div[name=dunning_ids] .o_data_row:contains(Jan Peeters):contains(Free reminder)",
+        },
+        { trigger: ".o_form_view div[name=dunning_ids] .o_data_row:contains(first communication)" },
+        { trigger: ".o_form_view button[name=action_execute]", run: "click" },
+        { trigger: ".modal button.btn-primary:contains(Ok)", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Done)" },
+    ],
+});
+
+tours.add("credit_collection_salesperson_own_customer", {
+    steps: () => [
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
+        { trigger: ".o_form_view div[name=collection_overdue_amount]:contains(900.00)" },
+        // a salesperson reads, never acts
+        { trigger: ".o_form_view:not(:has(button[name=action_collection_hold]))" },
+    ],
+});
+
+tours.add("credit_collection_salesperson_other_customer", {
+    steps: () => [
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Sales)" },
+        { trigger: ".o_form_view .o_notebook:not(:has(a.nav-link:contains(Collection)))" },
+        { trigger: ".o_form_view:not(:has(button[name=action_view_collection_invoices]))" },
+    ],
+});
