@@ -18,6 +18,7 @@ class CollectionWeaponWizard(models.TransientModel):
             ("release", "Release the credit hold"),
             ("terms", "Accept payment terms"),
         ],
+        string="Measure",
         required=True,
         readonly=True,
     )
