@@ -189,14 +189,18 @@ class CollectionMandateUsage(models.Model):
         self.sudo().activity_feedback(
             ["mail.mail_activity_data_todo"], feedback=decision
         )
-        # the collector who asked is told, in their inbox
+        # the collector who asked is told, in their inbox and their language
         for usage in self.sudo().filtered("user_id"):
+            in_lang = usage.with_context(lang=usage.user_id.lang or self.env.lang)
             usage.message_post(
-                body=_(
+                body=in_lang.env._(
                     "%(decision)s by %(approver)s: %(request)s.",
-                    decision=decision,
+                    decision=in_lang.env._("Approved")
+                    if state == "approved"
+                    else in_lang.env._("Refused"),
                     approver=self.env.user.name,
-                    request=usage.display_name,
+                    request=f"{in_lang._get_weapon_label()}, "
+                    f"{usage.partner_id.display_name}",
                 ),
                 partner_ids=usage.user_id.partner_id.ids,
                 message_type="comment",
@@ -289,13 +293,15 @@ class CollectionMandateUsage(models.Model):
             if not manager or manager == usage.user_id:
                 manager = self._get_fallback_manager(usage.company_id, usage.user_id)
             usage.manager_id = manager
+            # in the approver's language, who reads it
+            in_lang = usage.with_context(lang=manager.lang or self.env.lang)
             usage.activity_schedule(
                 act_type_xmlid="mail.mail_activity_data_todo",
-                summary=_(
+                summary=in_lang.env._(
                     "%(collector)s asks for %(weapon)s beyond the mandate: "
                     "%(customer)s",
                     collector=usage.user_id.name,
-                    weapon=usage._get_weapon_label(),
+                    weapon=in_lang._get_weapon_label(),
                     customer=usage.partner_id.display_name,
                 ),
                 note=usage.reason or "",

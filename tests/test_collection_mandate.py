@@ -613,3 +613,35 @@ class TestHoldMessageInTheUsersLanguage(CollectionCommon):
             order.with_user(self.salesperson).with_context(
                 lang="fr_FR"
             ).action_confirm()
+
+    def test_approver_and_collector_each_read_their_own_language(self):
+        for lang in ("fr_FR", "nl_BE"):
+            self.env["res.lang"]._activate_lang(lang)
+        self.env["ir.module.module"]._load_module_terms(
+            ["credit_collection"], ["fr_FR", "nl_BE"]
+        )
+        self.manager.lang = "fr_FR"
+        self.collector.lang = "nl_BE"
+        self.env["collection.mandate"].create(
+            {
+                "name": "Collectors",
+                "user_ids": [Command.set(self.collector.ids)],
+                "manager_id": self.manager.id,
+                "date_start": "2026-01-01",
+                "max_delay_days": 5,
+            }
+        )
+        invoice = self.create_invoice(self.customer, 100, "2026-03-01")
+        usage = (
+            self.env["collection.mandate.usage"]
+            .with_user(self.collector)
+            ._request(
+                "delay", self.customer, invoice, date=date(2026, 4, 30), reason="R"
+            )
+        )
+        self.assertIn(
+            "au-delà de son mandat : Report d'échéance", usage.activity_ids.summary
+        )
+        usage.with_user(self.manager).action_approve()
+        self.assertIn("Goedgekeurd", usage.message_ids[0].body)
+        self.assertIn("Uitstel van betaling", usage.message_ids[0].body)
