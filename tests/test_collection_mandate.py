@@ -146,7 +146,7 @@ class TestCollectionMandate(CollectionCommon):
     def test_hold_blocks_orders_and_deliveries_but_a_manager_overrides(self):
         usage = self.use("hold")
         self.assertEqual(usage.state, "applied")
-        self.assertEqual(usage.display_name, f"Hold · {self.customer.name}")
+        self.assertEqual(usage.display_name, f"Credit hold · {self.customer.name}")
         self.assertTrue(self.customer.collection_hold)
         self.assertEqual(self.customer.collection_hold_user_id, self.collector)
         product = self.env["product.product"].create({"name": "Flour", "type": "consu"})

@@ -303,6 +303,10 @@ class TestCollectionSecurity(CollectionCommon):
         self.assert_refused_to_all(
             lambda role: self.as_role(role, dunnings).write({"level_note": "By hand"})
         )
+        # nor what awaited approval when it was proposed
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, dunnings).write({"pending_requests": False})
+        )
         # only a manager decides how levels follow one another and their gaps
         self.assert_refused_to_all(
             lambda role: self.as_role(role, self.policy).write(
@@ -961,6 +965,7 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.charge.wizard": ("rwcu", "rwcu", "", ""),
         "collection.weapon.wizard": ("rwcu", "rwcu", "", ""),
         "collection.call.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.dunning.cancel.wizard": ("rwcu", "rwcu", "", ""),
         "collection.call.wizard.line": ("rwcu", "rwcu", "", ""),
         "collection.aged.balance": ("rwcu", "rwcu", "", ""),
     }
