@@ -80,6 +80,25 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         self.assertEqual(promise.date_due, self.today + timedelta(days=5))
         self.assertIn("Mrs Martin", invoice.message_ids[0].body)
 
+    def test_log_a_call_with_a_payment_plan(self):
+        invoice = self.create_invoice(
+            self.customer, 600, self.today - timedelta(days=10)
+        )
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            "credit_collection_log_call_with_plan",
+            login=self.collector.login,
+        )
+        plan = self.env["collection.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        first = self.today + timedelta(days=5)
+        self.assertEqual((plan.state, plan.move_ids), ("open", invoice))
+        self.assertEqual(
+            [(line.date, line.amount) for line in plan.line_ids],
+            [(first, 300.0), (first + timedelta(weeks=1), 300.0)],
+        )
+
     def test_compute_and_execute_a_run(self):
         invoice = self.create_invoice(
             self.customer, 800, self.today - timedelta(days=20)

@@ -137,3 +137,24 @@ tours.add("credit_collection_salesperson_other_customer", {
         { trigger: ".o_form_view:not(:has(button[name=action_view_collection_invoices]))" },
     ],
 });
+
+tours.add("credit_collection_log_call_with_plan", {
+    steps: () => [
+        { trigger: ".o_form_view .o_cp_action_menus button", run: "click" },
+        { trigger: ".o-dropdown-item:contains(Log a Call)", run: "click" },
+        { trigger: ".modal div[name=contact_name] input", run: "edit Mr Garnier" },
+        { trigger: ".modal div[name=promise_type] input[data-value=plan]", run: "click" },
+        {
+            trigger: ".modal div[name=date]:visible input",
+            run: `edit ${luxon.DateTime.now().plus({ days: 5 }).toFormat("MM/dd/yyyy")}`,
+        },
+        { trigger: ".modal .modal-title", run: "click" },
+        { trigger: ".modal div[name=installment_count] input", run: "edit 2" },
+        { trigger: ".modal div[name=frequency] select", run: 'select "weekly"' },
+        { trigger: ".modal .modal-title", run: "click" },
+        // two installments of 300.00, the lines computed in the dialog
+        { trigger: ".modal div[name=line_ids] .o_data_row:nth-child(2):contains(300.00)" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Open)" },
+    ],
+});
