@@ -304,7 +304,25 @@ class AccountMove(models.Model):
             self._check_collection_manager_access()
         if WEAPON_FIELDS.intersection(vals) and not self.env.su:
             self._raise_collection_weapon_access()
+        if "invoice_user_id" in vals:
+            self._check_collection_salesperson_change()
         return super().write(self._prepare_collection_values(vals))
+
+    def _check_collection_salesperson_change(self):
+        """A posted customer invoice's salesperson opens its customer's
+        receivables to them: only accounting changes it."""
+        if self.env.su or self.env.user.has_group("account.group_account_invoice"):
+            return
+        if any(
+            move.state == "posted" and move.is_sale_document(include_receipts=True)
+            for move in self
+        ):
+            raise AccessError(
+                _(
+                    "The salesperson of a posted invoice is changed by accounting "
+                    "only: it decides who reads the customer's receivables."
+                )
+            )
 
     # ------------------------------------------------------------
     # ACTION METHODS

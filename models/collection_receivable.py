@@ -242,6 +242,7 @@ class CollectionReceivable(models.AbstractModel):
                               AND pending.state = 'draft'
                               AND pending.run_id != %(run_id)s
                        ) AS pending_days,
+                       move.invoice_user_id AS salesperson_id,
                        move.currency_id,
                        move.amount_total,
                        MIN(line.date_maturity) AS due_date,

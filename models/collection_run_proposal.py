@@ -119,7 +119,9 @@ class CollectionRun(models.Model):
             ]
             dunning_values.append(
                 {
-                    **self._prepare_dunning_values(partner, level, lines, to_company),
+                    **self._prepare_dunning_values(
+                        partner, level, lines, to_company, why["salesperson_id"]
+                    ),
                     "level_note": self._get_level_note(level, why, delays),
                     "pending_requests": pending.get(partner.id),
                 }
@@ -335,9 +337,13 @@ class CollectionRun(models.Model):
             else 0.0,
         }
 
-    def _prepare_dunning_values(self, partner, level, lines, to_company):
+    def _prepare_dunning_values(
+        self, partner, level, lines, to_company, salesperson_id=None
+    ):
         """The dunning's values, its stored amounts from the same function as
-        its compute (`to_company`: the run's conversion to company currency)."""
+        its compute (`to_company`: the run's conversion to company currency).
+        `salesperson_id`: the salesperson of the invoice that set the level,
+        whom the record rules let read the dunning."""
         Dunning = self.env["collection.dunning"]
         amounts = Dunning._get_amounts(
             [
@@ -363,7 +369,7 @@ class CollectionRun(models.Model):
             "date": self.date,
             "state": "draft",
             "user_id": partner.collection_user_id.id or None,
-            "salesperson_id": partner.user_id.id or None,
+            "salesperson_id": salesperson_id,
             "fee_amount": level.fee_amount,
             **amounts,
         }

@@ -190,8 +190,35 @@ class ResPartner(models.Model):
         ):
             return []
         if user.has_group("sales_team.group_sale_salesman"):
-            return [("user_id", "=", user.id)]
+            return [("id", "in", self._get_collection_salesperson_customers(user))]
         return expression.FALSE_DOMAIN
+
+    @api.model
+    def _get_collection_salesperson_customers(self, user):
+        """The ids of a salesperson's own customers, for collection: those of
+        the posted invoices they are the salesperson of, in the current company
+        and its branches. Posted invoices are accounting's (a salesperson
+        cannot post one, nor change its salesperson once posted): writing a
+        customer's salesperson, which any contact creator may do, opens
+        nothing."""
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "invoice_user_id", "state", "move_type"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT commercial_partner_id
+                  FROM account_move
+                 WHERE invoice_user_id = %s
+                   AND state = 'posted'
+                   AND move_type IN ('out_invoice', 'out_refund')
+                   AND company_id = ANY(%s)
+                """,
+                user.id,
+                self._get_collection_companies().ids,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _collection_status_allowed(self, commercial_partners):

@@ -86,6 +86,8 @@ class CollectionCommon(AccountTestInvoicingCommon):
                     ),
                     "invoice_date_due": due,
                     "invoice_payment_term_id": False,
+                    # the customer's salesperson, as an invoice of its order has
+                    "invoice_user_id": partner.commercial_partner_id.user_id.id,
                     "currency_id": (currency or company.currency_id).id,
                     "invoice_line_ids": [
                         Command.create(

@@ -127,6 +127,42 @@ class TestCollectionSecurity(CollectionCommon):
     # Promises
     # ------------------------------------------------------------
 
+    def test_taking_a_customer_does_not_open_its_receivables(self):
+        """A salesperson's own customers are those of the posted invoices they
+        sold: being made a customer's salesperson opens nothing, and a posted
+        invoice's salesperson is changed by accounting only."""
+        other = self.other_customer.with_user(self.salesperson)
+        self.assertFalse(other.collection_status_access)
+        self.assertEqual(other.collection_overdue_amount, 0.0)
+        # even named the customer's salesperson by a sales manager, he reads
+        # nothing until he sold (the customer's salesperson is a sales matter,
+        # the receivables' reader an accounting one)
+        self.other_customer.user_id = self.salesperson
+        self.env.invalidate_all()
+        self.assertFalse(other.collection_status_access)
+        self.assertEqual(other.collection_overdue_amount, 0.0)
+        self.assertFalse(
+            self.env["res.partner"]
+            .with_user(self.salesperson)
+            .search(
+                [
+                    ("id", "=", self.other_customer.id),
+                    ("collection_overdue_amount", ">", 0),
+                ]
+            )
+        )
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, self.other_invoice).write(
+                {"invoice_user_id": getattr(self, role).id}
+            ),
+            roles=("salesperson", "plain"),
+        )
+        self.assertEqual(self.other_invoice.invoice_user_id, self.other_salesperson)
+        # his own customer's figures, as sold
+        own = self.customer.with_user(self.salesperson)
+        self.assertTrue(own.collection_status_access)
+        self.assertEqual(own.collection_overdue_amount, 1500.0)
+
     def test_promise_is_opened_by_its_mandate_only(self):
         def forge(role):
             self.as_role(role, self.env["collection.promise"]).create(
