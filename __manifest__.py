@@ -40,6 +40,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
+        "views/crm_lead_views.xml",
         "wizards/collection_charge_wizard_views.xml",
         "wizards/collection_weapon_wizard_views.xml",
         "wizards/collection_call_wizard_views.xml",

@@ -16,6 +16,7 @@ from . import collection_mandate_request
 from . import collection_promise
 from . import collection_promise_evaluation
 from . import collection_promise_line
+from . import collection_customer_facts
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -25,6 +26,7 @@ from . import account_move_charges
 from . import account_move_line
 from . import account_payment_term
 from . import sale_order
+from . import crm_lead
 from . import stock_picking
 from . import ir_actions_report
 from . import res_company_demo

@@ -165,6 +165,17 @@ class ResPartner(models.Model):
         string="Next Action Due",
         compute="_compute_collection_worklist",
     )
+    collection_level_id = fields.Many2one(
+        comodel_name="collection.level",
+        string="Highest Level",
+        compute="_compute_collection_worklist",
+        help="The highest dunning level its open invoices reached.",
+    )
+    collection_broken_recently = fields.Boolean(
+        string="Broke a Promise",
+        compute="_compute_collection_worklist",
+        help="A promise or plan of the customer was broken in the last 12 months.",
+    )
     collection_to_follow = fields.Boolean(
         string="To Follow",
         compute="_compute_collection_to_follow",

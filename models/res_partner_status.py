@@ -51,9 +51,10 @@ class ResPartner(models.Model):
 
     @api.depends_context("uid", "company")
     def _compute_collection_worklist(self):
-        """What a collector's worklist shows beside the amounts, for the whole
-        list in three queries: the open promise's next date, the last contact
-        and the next action."""
+        """What a worklist and a salesperson's banner show beside the amounts,
+        for the whole list in five queries: the open promise's next date, the
+        last contact, the next action, the highest level reached and a promise
+        broken in the last 12 months."""
         commercial = self._collection_status_allowed(self.commercial_partner_id)
         worklist = commercial._get_collection_worklist() if commercial else {}
         for partner in self:
@@ -62,6 +63,8 @@ class ResPartner(models.Model):
             partner.collection_last_contact_date = row.get("last_contact")
             partner.collection_next_activity = row.get("next_activity")
             partner.collection_next_activity_date = row.get("next_activity_date")
+            partner.collection_level_id = row.get("level_id")
+            partner.collection_broken_recently = bool(row.get("broken"))
 
     def _get_collection_worklist(self):
         """{commercial partner id: {promise_date, last_contact, next_activity,
@@ -139,6 +142,42 @@ class ResPartner(models.Model):
         for partner_id, date, summary in self.env.cr.fetchall():
             rows[partner_id]["next_activity"] = summary
             rows[partner_id]["next_activity_date"] = date
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (move.commercial_partner_id)
+                       move.commercial_partner_id, move.collection_level_id
+                  FROM account_move move
+                  JOIN collection_level level ON level.id = move.collection_level_id
+                 WHERE move.commercial_partner_id = ANY(%(partners)s)
+                   AND move.company_id = ANY(%(companies)s)
+                   AND move.state = 'posted'
+                   AND move.payment_state NOT IN ('paid', 'in_payment', 'reversed')
+                 ORDER BY move.commercial_partner_id, level.days_after_due DESC
+                """,
+                partners=self.ids,
+                companies=company_ids,
+            )
+        )
+        for partner_id, level_id in self.env.cr.fetchall():
+            rows[partner_id]["level_id"] = level_id
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT partner_id
+                  FROM collection_promise
+                 WHERE state = 'broken'
+                   AND partner_id = ANY(%(partners)s)
+                   AND company_id = ANY(%(companies)s)
+                   AND date_due >= %(since)s
+                """,
+                partners=self.ids,
+                companies=company_ids,
+                since=fields.Date.subtract(today, years=1),
+            )
+        )
+        for (partner_id,) in self.env.cr.fetchall():
+            rows[partner_id]["broken"] = True
         return rows
 
     @api.depends_context("uid", "company")

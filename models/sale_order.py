@@ -8,7 +8,9 @@ CUSTOMER_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    # the customer's receivables in the order's banner
+    _inherit = ["sale.order", "collection.customer.facts.mixin"]
 
     # ------------------------------------------------------------
     # CRUD METHODS
