@@ -84,4 +84,3 @@ class CollectionCustomerFactsMixin(models.AbstractModel):
             "view_mode": "form",
             "views": [(False, "form")],
         }
-

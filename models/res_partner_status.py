@@ -289,9 +289,6 @@ class ResPartner(models.Model):
             return super()._order_field_to_sql(
                 alias, field_name, direction, nulls, query
             )
-        if self._get_collection_status_access_domain():
-            # whoever may not read every customer's status cannot sort by it
-            return SQL()
         status = query.left_join(
             alias,
             "commercial_partner_id",
@@ -299,9 +296,18 @@ class ResPartner(models.Model):
             "partner_id",
             "collection_status",
         )
-        return SQL(
-            "COALESCE(%s, 0) %s %s", SQL.identifier(status, column), direction, nulls
-        )
+        value = SQL("COALESCE(%s, 0)", SQL.identifier(status, column))
+        domain = self._get_collection_status_access_domain()
+        if domain:
+            # a salesperson sorts their own customers; the others count as 0
+            allowed = self.search(domain).commercial_partner_id.ids
+            value = SQL(
+                "CASE WHEN %s = ANY(%s) THEN %s ELSE 0 END",
+                SQL.identifier(alias, "commercial_partner_id"),
+                allowed,
+                value,
+            )
+        return SQL("%s %s %s", value, direction, nulls)
 
     @api.model
     def _search_collection_status(self, column, operator, value):

@@ -2,6 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import TODAY, CollectionCommon
 
@@ -66,13 +67,19 @@ class TestCollectionCrm(CollectionCommon):
                 "name": "P",
                 "level_ids": [
                     Command.create(
-                        {"name": "First reminder", "days_after_due": 3, "channel": "phone"}
+                        {
+                            "name": "First reminder",
+                            "days_after_due": 3,
+                            "channel": "phone",
+                        }
                     )
                 ],
             }
         )
         self.env.company.collection_policy_id = policy
-        run = self.env["collection.run"].create({"policy_ids": [Command.set(policy.ids)]})
+        run = self.env["collection.run"].create(
+            {"policy_ids": [Command.set(policy.ids)]}
+        )
         run.action_propose()
         run.action_execute()
         self.assertEqual(
@@ -82,20 +89,30 @@ class TestCollectionCrm(CollectionCommon):
 
     def test_hold_broken_and_open_promises(self):
         self.customer.sudo().collection_hold = True
-        promise = self.env["collection.promise"].sudo().create(
-            {
-                "partner_id": self.customer.id,
-                "move_ids": [Command.set(self.invoice.ids)],
-                "line_ids": [Command.create({"date": "2026-03-01", "amount": 100})],
-            }
+        promise = (
+            self.env["collection.promise"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.invoice.ids)],
+                    "line_ids": [Command.create({"date": "2026-03-01", "amount": 100})],
+                }
+            )
         )
         promise.state = "broken"
-        open_promise = self.env["collection.promise"].sudo().create(
-            {
-                "partner_id": self.customer.id,
-                "move_ids": [Command.set(self.invoice.ids)],
-                "line_ids": [Command.create({"date": "2026-03-31", "amount": 1500})],
-            }
+        open_promise = (
+            self.env["collection.promise"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.invoice.ids)],
+                    "line_ids": [
+                        Command.create({"date": "2026-03-31", "amount": 1500})
+                    ],
+                }
+            )
         )
         open_promise.state = "open"
         self.assertEqual(
@@ -158,8 +175,11 @@ class TestCollectionCrm(CollectionCommon):
     def test_pipeline_of_80_in_constant_queries(self):
         customers = self.env["res.partner"].create(
             [
-                {"name": f"Customer {index:02d}", "is_company": True,
-                 "user_id": self.salesperson.id}
+                {
+                    "name": f"Customer {index:02d}",
+                    "is_company": True,
+                    "user_id": self.salesperson.id,
+                }
                 for index in range(80)
             ]
         )
@@ -192,3 +212,25 @@ class TestCollectionCrm(CollectionCommon):
             rows = read(leads)
         self.assertEqual(len(rows), 80)
         self.assertTrue(all(row["collection_overdue_amount"] == 100.0 for row in rows))
+
+    def test_my_customers_receivables_most_overdue_first(self):
+        """The salesperson's list: their own customers with an open amount,
+        sorted by what is overdue, others' customers neither listed nor
+        weighing in the order."""
+        third = self.env["res.partner"].create(
+            {"name": "Garage Petit", "is_company": True, "user_id": self.salesperson.id}
+        )
+        self.create_invoice(third, 4000, "2026-02-01")
+        action = self.env.ref(
+            "credit_collection.res_partner_action_salesperson_receivables"
+        )
+        Partner = self.env["res.partner"].with_user(self.salesperson)
+        rows = Partner.web_search_read(
+            safe_eval(action.domain) + [("collection_overdue_amount", ">", 0)],
+            {"collection_overdue_amount": {}},
+            order="collection_overdue_amount desc",
+        )["records"]
+        self.assertEqual(
+            [(row["id"], row["collection_overdue_amount"]) for row in rows],
+            [(third.id, 4000.0), (self.customer.id, 1500.0)],
+        )
