@@ -203,6 +203,24 @@ class CollectionDunning(models.Model):
         self.sudo().write({"state": "cancel"})
         self.line_ids.sudo().write({"state": "cancel"})
 
+    def action_log_answer(self):
+        """The call dialog on this dunning's invoices: a collector logs a call
+        and records a promise; the customer's salesperson, asked to help,
+        logs the answer, which reaches the collector."""
+        self.ensure_one()
+        return {
+            "name": _("Log the Customer's Answer"),
+            "type": "ir.actions.act_window",
+            "res_model": "collection.call.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "active_model": "account.move",
+                "active_ids": self.line_ids.move_id.ids,
+            },
+        }
+
     def action_print_letter(self):
         if self.filtered(lambda d: d.channel != "letter" and not d.formal_notice):
             raise UserError(_("Only a letter is printed: calls and emails are not."))

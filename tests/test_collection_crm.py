@@ -1,7 +1,10 @@
+from datetime import date
+
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import TODAY, CollectionCommon
@@ -234,3 +237,71 @@ class TestCollectionCrm(CollectionCommon):
             [(row["id"], row["collection_overdue_amount"]) for row in rows],
             [(third.id, 4000.0), (self.customer.id, 1500.0)],
         )
+
+    def test_the_salesperson_logs_the_answer_which_reaches_the_collector(self):
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "P",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Call before the formal notice",
+                            "days_after_due": 3,
+                            "channel": "phone",
+                            "notify_salesperson": True,
+                        }
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        self.customer.collection_user_id = self.collector
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        mine = dunning.activity_ids.filtered(lambda a: a.user_id == self.salesperson)
+        self.assertEqual(len(mine), 1)
+        # opened from the dunning as the web client does
+        action = dunning.with_user(self.salesperson).action_log_answer()
+        form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.salesperson)
+            .with_context(**action["context"])
+        )
+        self.assertEqual(form.move_ids[:], self.invoice)
+        form.contact_name = "Mrs Martin"
+        form.note = "Pays on the 31st, cheque already signed"
+        form.promise_type = "promise"
+        form.date = date(2026, 3, 31)
+        form.save().action_confirm()
+        self.assertFalse(mine.exists(), "his request is done")
+        self.assertIn("Mrs Martin", self.invoice.message_ids[0].body)
+        self.assertIn("salesperson", self.invoice.message_ids[0].body)
+        promise = self.env["collection.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        # a draft the collector confirms within their mandate: nothing granted
+        self.assertEqual(promise.state, "draft")
+        self.assertEqual(promise.activity_ids.user_id, self.collector)
+        self.assertEqual(str(promise.date_due), "2026-03-31")
+        # another salesperson reads neither the dunning nor logs for this customer
+        with self.assertRaises(AccessError):
+            dunning.with_user(self.other_salesperson).action_log_answer()
+        wizard = (
+            self.env["collection.call.wizard"]
+            .with_user(self.other_salesperson)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.invoice.ids)],
+                    "note": "Forged",
+                }
+            )
+        )
+        with self.assertRaises(AccessError):
+            wizard._action_confirm()

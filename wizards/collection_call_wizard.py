@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.collection_promise import CHANNELS, PROMISABLE_INVOICES_DOMAIN
 from ..models.collection_receivable import COLLECTED_MOVE_TYPES
@@ -147,11 +147,11 @@ class CollectionCallWizard(models.TransientModel):
     def _action_confirm(self):
         """Log the contact on the invoices it was about (read by those who
         read them, not by everyone who reads the customer), set the reason
-        on the invoices, and record the promise, if any."""
-        if not self.move_ids:
-            raise UserError(
-                _("Choose the invoices the contact was about: it is logged on them.")
-            )
+        on the invoices, and record the promise, if any. A salesperson's
+        answer goes to the collector instead (`_action_confirm_salesperson`)."""
+        if not self.env.user.has_group("credit_collection.group_collection_user"):
+            return self._action_confirm_salesperson()
+        self._check_moves()
         if self.reason_id:
             self.move_ids.collection_reason_id = self.reason_id
         channels = dict(self._fields["channel"]._description_selection(self.env))
@@ -168,6 +168,78 @@ class CollectionCallWizard(models.TransientModel):
             )
         if self.promise_type == "none":
             return self.env["collection.promise"]
+        self._check_promise_input()
+        promise = self.env["collection.promise"].create(self._prepare_promise_values())
+        promise.action_confirm()
+        return promise
+
+    def _action_confirm_salesperson(self):
+        """The customer's answer as their salesperson heard it: logged on the
+        invoices, their requests to the customer marked done, and a promise,
+        if any, recorded as a draft the collector confirms within their
+        mandate (a salesperson grants nothing)."""
+        partner = self.partner_id.commercial_partner_id
+        Partner = self.env["res.partner"]
+        if not Partner._collection_status_allowed(partner) or (
+            self.move_ids and self.move_ids.commercial_partner_id != partner
+        ):
+            raise AccessError(
+                _(
+                    "You log the answers of your own customers only, about their "
+                    "invoices."
+                )
+            )
+        self._check_moves()
+        self._check_promise_input()
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        body = _(
+            "%(channel)s by the salesperson %(user)s with %(contact)s: "
+            "%(reason)s. %(note)s",
+            channel=channels[self.channel],
+            user=self.env.user.name,
+            contact=self.contact_name or _("the customer"),
+            reason=self.reason_id.name or _("no reason given"),
+            note=self.note or "",
+        )
+        for move in self.move_ids.sudo():
+            move.message_post(
+                body=body, subtype_xmlid="credit_collection.mt_collection_contact"
+            )
+        dunnings = (
+            self.env["collection.dunning"]
+            .sudo()
+            .search([("partner_id", "=", partner.id), ("state", "!=", "cancel")])
+        )
+        dunnings.activity_ids.filtered(
+            lambda a: a.user_id == self.env.user
+        ).action_feedback(feedback=body)
+        if self.promise_type == "none":
+            return self.env["collection.promise"]
+        promise = (
+            self.env["collection.promise"].sudo().create(self._prepare_promise_values())
+        )
+        collector = partner.with_company(promise.company_id).collection_user_id
+        promise.activity_schedule(
+            act_type_xmlid="mail.mail_activity_data_todo",
+            summary=_(
+                "Confirm the promise %(user)s recorded with %(customer)s",
+                user=self.env.user.name,
+                customer=partner.display_name,
+            ),
+            note=body,
+            user_id=(collector or promise.create_uid).id,
+        )
+        return self.env["collection.promise"]
+
+    def _check_moves(self):
+        if not self.move_ids:
+            raise UserError(
+                _("Choose the invoices the contact was about: it is logged on them.")
+            )
+
+    def _check_promise_input(self):
+        if self.promise_type == "none":
+            return
         if self.promise_type == "promise" and not self.date:
             raise UserError(_("Give the promised date."))
         total = sum(self.line_ids.mapped("amount"))
@@ -180,9 +252,6 @@ class CollectionCallWizard(models.TransientModel):
                     amount=self.currency_id.format(self.amount),
                 )
             )
-        promise = self.env["collection.promise"].create(self._prepare_promise_values())
-        promise.action_confirm()
-        return promise
 
     def _prepare_promise_values(self):
         return {
