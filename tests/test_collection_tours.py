@@ -261,3 +261,68 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             "credit_collection_salesperson_other_customer",
             login=self.salesperson.login,
         )
+
+    def test_the_salespersons_pipeline_and_answer(self):
+        invoice = self.create_invoice(
+            self.customer, 1500, self.today - timedelta(days=30)
+        )
+        self.create_invoice(self.other_customer, 800, self.today - timedelta(days=30))
+        Lead = self.env["crm.lead"]
+        for name, partner in (
+            ("Ovens for the new shop", self.customer),
+            ("Three trucks", self.other_customer),
+        ):
+            Lead.create(
+                {
+                    "name": name,
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": self.salesperson.id,
+                }
+            )
+        self.start_tour(
+            "/odoo/action-crm.crm_lead_action_pipeline",
+            "credit_collection_salesperson_pipeline",
+            login=self.salesperson.login,
+        )
+        # a level asks him to help: he logs the answer from the dunning
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "Help",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Call with the salesperson",
+                            "days_after_due": 3,
+                            "channel": "phone",
+                            "notify_salesperson": True,
+                        }
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        self.customer.collection_user_id = self.collector
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        self.start_tour(
+            f"/odoo/action-credit_collection.collection_dunning_action/{dunning.id}",
+            "credit_collection_salesperson_answer",
+            login=self.salesperson.login,
+        )
+        self.assertFalse(
+            dunning.activity_ids.filtered(lambda a: a.user_id == self.salesperson)
+        )
+        promise = self.env["collection.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(promise.state, "draft")
+        self.assertEqual(promise.date_due, self.today + timedelta(days=7))
+        self.assertEqual(promise.activity_ids.user_id, self.collector)
+        self.assertIn("Cheque signed", invoice.message_ids[0].body)

@@ -158,3 +158,35 @@ tours.add("credit_collection_log_call_with_plan", {
         { trigger: ".o_form_view .o_arrow_button_current:contains(Open)" },
     ],
 });
+
+tours.add("credit_collection_salesperson_pipeline", {
+    steps: () => [
+        // the customer in trouble carries a badge, the other salesperson's none
+        {
+            trigger:
+                ".o_kanban_record:contains(Ovens for the new shop) div[name=collection_badge]:contains(overdue)",
+        },
+        { trigger: ".o_kanban_record:contains(Three trucks):not(:has(div[name=collection_badge]))" },
+        { trigger: ".o_kanban_record:contains(Ovens for the new shop)", run: "click" },
+        { trigger: ".o_form_view div[name=collection_banner]:contains(1,500.00)" },
+        { trigger: ".o_form_view div[name=collection_banner]:contains(30)" },
+        { trigger: ".o_form_view div[name=collection_banner] button[name=action_view_collection_customer]", run: "click" },
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)" },
+    ],
+});
+
+tours.add("credit_collection_salesperson_answer", {
+    steps: () => [
+        { trigger: ".o_form_view button[name=action_log_answer]", run: "click" },
+        { trigger: ".modal div[name=contact_name] input", run: "edit Mrs Martin" },
+        { trigger: ".modal div[name=note] textarea", run: "edit Cheque signed, posted on Friday" },
+        { trigger: ".modal div[name=promise_type] input[data-value=promise]", run: "click" },
+        {
+            trigger: ".modal div[name=date]:visible input",
+            run: `edit ${luxon.DateTime.now().plus({ days: 7 }).toFormat("MM/dd/yyyy")}`,
+        },
+        { trigger: ".modal .modal-title", run: "click" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: "body:not(:has(.modal))" },
+    ],
+});
