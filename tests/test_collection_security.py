@@ -1000,9 +1000,10 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.promise.line": ("rwcu", "rwcu", "", ""),
         "collection.charge.wizard": ("rwcu", "rwcu", "", ""),
         "collection.weapon.wizard": ("rwcu", "rwcu", "", ""),
-        "collection.call.wizard": ("rwcu", "rwcu", "", ""),
+        # a salesperson logs the answer of their own customer (checked on save)
+        "collection.call.wizard": ("rwcu", "rwcu", "rwc", ""),
         "collection.dunning.cancel.wizard": ("rwcu", "rwcu", "", ""),
-        "collection.call.wizard.line": ("rwcu", "rwcu", "", ""),
+        "collection.call.wizard.line": ("rwcu", "rwcu", "rwc", ""),
         "collection.aged.balance": ("rwcu", "rwcu", "", ""),
     }
     OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
