@@ -61,6 +61,11 @@ class ResPartner(models.Model):
         inverse_name="partner_id",
         string="Dunnings",
     )
+    collection_dunning_count = fields.Integer(
+        string="Dunnings Sent",
+        compute="_compute_collection_dunning_count",
+        help="The dunnings sent to the customer that you may read.",
+    )
     collection_hold = fields.Boolean(
         string="On Credit Hold",
         tracking=True,
@@ -186,6 +191,27 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
+
+    @api.depends_context("uid", "company")
+    def _compute_collection_dunning_count(self):
+        Dunning = self.env["collection.dunning"]
+        if not Dunning.has_access("read"):
+            self.collection_dunning_count = 0
+            return
+        counts = dict(
+            Dunning._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("state", "in", ("queued", "done")),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.collection_dunning_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
 
     @api.depends_context("company")
     def _compute_collection_promise_stats(self):
@@ -365,6 +391,18 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_view_collection_dunnings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.collection_dunning_action"
+        )
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("state", "in", ("queued", "done")),
+        ]
+        action["context"] = {}
         return action
 
     def action_view_collection_invoices(self):

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import TODAY, CollectionCommon
@@ -290,6 +290,21 @@ class TestCollectionCrm(CollectionCommon):
         self.assertEqual(promise.activity_ids.user_id, self.collector)
         self.assertEqual(str(promise.date_due), "2026-03-31")
         # another salesperson reads neither the dunning nor logs for this customer
+        # his customer's form opens what he may read: its overdue invoices, the
+        # dunnings that asked him
+        own = self.customer.with_user(self.salesperson)
+        self.assertEqual(own.collection_dunning_count, 1)
+        for action in (
+            own.action_view_collection_invoices(),
+            own.action_view_collection_dunnings(),
+        ):
+            self.assertTrue(
+                self.env[action["res_model"]]
+                .with_user(self.salesperson)
+                .search(action["domain"])
+            )
+        plain = new_test_user(self.env, login="plain_crm", groups="base.group_user")
+        self.assertEqual(self.customer.with_user(plain).collection_dunning_count, 0)
         with self.assertRaises(AccessError):
             dunning.with_user(self.other_salesperson).action_log_answer()
         wizard = (

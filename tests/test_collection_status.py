@@ -231,6 +231,8 @@ class TestCollectionStatusQueries(CollectionCommon):
             "collection_last_contact_date",
             "collection_next_activity",
             "collection_next_activity_date",
+            "collection_level_id",
+            "collection_dunning_count",
         ]
         self._read_list(Partner, self.customers[:5], fields)  # warm the caches
         queries = self._count_queries(
