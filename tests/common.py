@@ -107,6 +107,30 @@ class CollectionCommon(AccountTestInvoicingCommon):
         return move
 
     @classmethod
+    def create_policy(cls, *levels, name="P", **values):
+        """A dunning policy with these levels, the company's default."""
+        policy = cls.env["collection.policy"].create(
+            {
+                "name": name,
+                "level_ids": [Command.create(level) for level in levels],
+                **values,
+            }
+        )
+        cls.env.company.collection_policy_id = policy
+        return policy
+
+    def executed_policy_run(self, policy):
+        """A run of `policy` proposed and executed by the collector."""
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        return run
+
+    @classmethod
     def pay(cls, invoice, amount, date, currency=None):
         """Register a payment of `amount` on `invoice`, leaving the rest open."""
         return (

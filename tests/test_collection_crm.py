@@ -65,21 +65,14 @@ class TestCollectionCrm(CollectionCommon):
         )
 
     def test_overdue_with_the_level_reached(self):
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
             {
-                "name": "P",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "First reminder",
-                            "days_after_due": 3,
-                            "channel": "phone",
-                        }
-                    )
-                ],
-            }
+                "name": "First reminder",
+                "days_after_due": 3,
+                "channel": "phone",
+            },
+            name="P",
         )
-        self.env.company.collection_policy_id = policy
         run = self.env["collection.run"].create(
             {"policy_ids": [Command.set(policy.ids)]}
         )
@@ -239,30 +232,17 @@ class TestCollectionCrm(CollectionCommon):
         )
 
     def test_the_salesperson_logs_the_answer_which_reaches_the_collector(self):
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
             {
-                "name": "P",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Call before the formal notice",
-                            "days_after_due": 3,
-                            "channel": "phone",
-                            "notify_salesperson": True,
-                        }
-                    )
-                ],
-            }
+                "name": "Call before the formal notice",
+                "days_after_due": 3,
+                "channel": "phone",
+                "notify_salesperson": True,
+            },
+            name="P",
         )
-        self.env.company.collection_policy_id = policy
         self.customer.collection_user_id = self.collector
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
+        run = self.executed_policy_run(policy)
         dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
         mine = dunning.activity_ids.filtered(lambda a: a.user_id == self.salesperson)
         self.assertEqual(len(mine), 1)

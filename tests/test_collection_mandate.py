@@ -416,30 +416,17 @@ class TestCollectionMandate(CollectionCommon):
         self.assertTrue(self.customer.collection_hold)
 
     def test_cancelling_a_stop_deliveries_dunning_asks_about_hold_and_calls(self):
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
             {
-                "name": "P",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Stop",
-                            "days_after_due": 30,
-                            "channel": "phone",
-                            "hold_deliveries": True,
-                            "notify_salesperson": True,
-                        }
-                    )
-                ],
-            }
+                "name": "Stop",
+                "days_after_due": 30,
+                "channel": "phone",
+                "hold_deliveries": True,
+                "notify_salesperson": True,
+            },
+            name="P",
         )
-        self.env.company.collection_policy_id = policy
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
+        run = self.executed_policy_run(policy)
         dunning = run.dunning_ids
         self.assertTrue(self.customer.collection_hold)
         self.assertEqual(len(dunning.activity_ids), 2, "the call, the salesperson's")

@@ -167,29 +167,16 @@ class TestCollectionTours(CollectionCommon, HttpCase):
 
     def test_cancel_a_stop_deliveries_dunning(self):
         self.create_invoice(self.customer, 1000, self.today - timedelta(days=40))
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
             {
-                "name": "Stop",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Stop deliveries",
-                            "days_after_due": 30,
-                            "channel": "phone",
-                            "hold_deliveries": True,
-                        }
-                    )
-                ],
-            }
+                "name": "Stop deliveries",
+                "days_after_due": 30,
+                "channel": "phone",
+                "hold_deliveries": True,
+            },
+            name="Stop",
         )
-        self.env.company.collection_policy_id = policy
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
+        run = self.executed_policy_run(policy)
         dunning = run.dunning_ids
         self.assertTrue(self.customer.collection_hold)
         self.start_tour(
@@ -286,30 +273,17 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             login=self.salesperson.login,
         )
         # a level asks him to help: he logs the answer from the dunning
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
             {
-                "name": "Help",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Call with the salesperson",
-                            "days_after_due": 3,
-                            "channel": "phone",
-                            "notify_salesperson": True,
-                        }
-                    )
-                ],
-            }
+                "name": "Call with the salesperson",
+                "days_after_due": 3,
+                "channel": "phone",
+                "notify_salesperson": True,
+            },
+            name="Help",
         )
-        self.env.company.collection_policy_id = policy
         self.customer.collection_user_id = self.collector
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
+        run = self.executed_policy_run(policy)
         dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
         self.start_tour(
             f"/odoo/action-credit_collection.collection_dunning_action/{dunning.id}",
