@@ -52,6 +52,14 @@ class AccountMoveLine(models.Model):
         "waiver, granted with Waive Charges.",
     )
 
+    insurance_due_date = fields.Date(
+        string="Original Due Date",
+        copy=False,
+        readonly=True,
+        help="The installment's due date when the invoice was posted: credit "
+        "insurance deadlines count from it, whatever extension is granted.",
+    )
+
     @api.constrains("collection_charged_move_id")
     def _check_collection_charged_move_id(self):
         for line in self.filtered("collection_charged_move_id"):
@@ -78,11 +86,18 @@ class AccountMoveLine(models.Model):
             for name in CHARGE_FIELDS
         ):
             self._raise_collection_charge_access()
+        if not self.env.su and any(
+            "insurance_due_date" in with_context_defaults(self, vals)
+            for vals in vals_list
+        ):
+            self.env["account.move"]._raise_insurance_access()
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su and CHARGE_FIELDS.intersection(vals):
             self._raise_collection_charge_access()
+        if not self.env.su and "insurance_due_date" in vals:
+            self.env["account.move"]._raise_insurance_access()
         if "date_maturity" in vals:
             self.move_id._check_collection_due_date_change()
         return super().write(vals)

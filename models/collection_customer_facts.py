@@ -40,6 +40,19 @@ class CollectionCustomerFactsMixin(models.AbstractModel):
     collection_promise_date = fields.Date(
         string="Promised For", compute="_compute_collection_facts"
     )
+    collection_over_limit = fields.Boolean(
+        string="Over Insured Limit", compute="_compute_collection_facts"
+    )
+    collection_insurance_currency_id = fields.Many2one(
+        comodel_name="res.currency", compute="_compute_collection_facts"
+    )
+    collection_uninsured_amount = fields.Monetary(
+        string="Uninsured Exposure",
+        compute="_compute_collection_facts",
+        currency_field="collection_insurance_currency_id",
+        help="The customer's open receivable above the limit its credit insurer "
+        "granted.",
+    )
 
     @api.depends_context("uid", "company")
     @api.depends("partner_id")
@@ -48,6 +61,7 @@ class CollectionCustomerFactsMixin(models.AbstractModel):
         # the status of the whole pipeline's customers, computed at once
         partners.mapped("collection_overdue_amount")
         partners.mapped("collection_promise_date")
+        partners.mapped("insurance_over_limit")
         for lead in self:
             partner = lead.partner_id.commercial_partner_id
             access = bool(partner) and partner.collection_status_access
@@ -67,10 +81,15 @@ class CollectionCustomerFactsMixin(models.AbstractModel):
                     and partner.collection_promise_date,
                 }
             )
+            over = access and partner.insurance_over_limit
+            lead.collection_over_limit = over
+            lead.collection_insurance_currency_id = partner.insurance_currency_id
+            lead.collection_uninsured_amount = over and partner.insurance_over_amount
             lead.collection_alert = bool(
                 lead.collection_hold
                 or lead.collection_overdue_amount > 0
                 or lead.collection_broken_recently
+                or over
             )
 
     def action_view_collection_customer(self):

@@ -54,9 +54,11 @@ class CollectionMandateUsage(models.Model):
 
     @api.model
     def _request_for_policy(self, weapon, policy, requests):
-        """The uses a dunning policy makes for many customers at once, within
-        the company's own authority: [(partner, moves, reason, source)]. Only
-        for dunnings the module proposed from the receivable book."""
+        """The uses a dunning or credit insurance policy makes for many
+        customers at once, within the company's own authority: [(partner,
+        moves, reason, source)]. Only for what the module decided itself: the
+        dunnings it proposed from the receivable book, the stop-delivery
+        dates it reached."""
         usages = (
             self.sudo()
             .with_context(mail_create_nolog=True)
@@ -157,6 +159,16 @@ class CollectionMandateUsage(models.Model):
                 )
             )
         payload = {"date": fields.Date.to_string(facts.date)}
+        limit, policy = facts.moves._get_insurance_extension_limit()
+        if limit and facts.date > limit:
+            # beyond the insurer's maximum extension period: whatever the mandate
+            payload["insurance_warning"] = _(
+                "Beyond the maximum extension period of the credit insurance "
+                "%(policy)s (until %(date)s): a manager approves and the insurer "
+                "must agree.",
+                policy=policy.name,
+                date=format_date(self.env, limit),
+            )
         return (facts.date - oldest).days, payload, facts.source
 
     @api.model
@@ -266,12 +278,18 @@ class CollectionMandateUsage(models.Model):
             else Mandate._get_mandate(user, company, fields.Date.context_today(self))
         )
         # a policy acts for the company; a manager's override is only logged
-        within = bool(policy) or weapon == "override" or mandate._allows(weapon, value)
+        warning = (payload or {}).get("insurance_warning")
+        within = not warning and (
+            bool(policy) or weapon == "override" or mandate._allows(weapon, value)
+        )
+        insurance = policy and policy._name == "collection.insurance.policy"
         limit = mandate._get_limit(weapon) if mandate else 0.0
         return {
             "company_id": company.id,
             "user_id": False if policy else user.id,
-            "policy_id": policy.id if policy else False,
+            "policy_id": policy.id if policy and not insurance else False,
+            "insurance_policy_id": policy.id if insurance else False,
+            "warning": warning or False,
             "mandate_id": mandate.id,
             "manager_id": mandate.manager_id.id,
             "partner_id": partner.id,

@@ -12,6 +12,8 @@ WEAPONS = [
     ("override", "Hold override"),
     ("promise", "Promise after broken ones"),
 ]
+# The records a use is asked for that decide themselves once it is decided.
+DECIDING_SOURCES = ("collection.promise", "collection.insurance.declaration")
 
 
 class CollectionMandateUsage(models.Model):
@@ -39,6 +41,12 @@ class CollectionMandateUsage(models.Model):
     policy_id = fields.Many2one(
         comodel_name="collection.policy",
         string="By Policy",
+        readonly=True,
+        check_company=True,
+    )
+    insurance_policy_id = fields.Many2one(
+        comodel_name="collection.insurance.policy",
+        string="By Insurance Policy",
         readonly=True,
         check_company=True,
     )
@@ -103,6 +111,11 @@ class CollectionMandateUsage(models.Model):
     )
     decision_date = fields.Datetime(readonly=True)
     reason = fields.Text(readonly=True)
+    warning = fields.Char(
+        readonly=True,
+        help="Why the request needs an approver whatever the mandate: a payment "
+        "date beyond the credit insurer's maximum extension period.",
+    )
     payload = fields.Json(readonly=True, help="What to apply once approved.")
     res_model = fields.Char(string="Source Model", readonly=True)
     res_id = fields.Many2oneReference(
@@ -175,7 +188,8 @@ class CollectionMandateUsage(models.Model):
     def action_refuse(self):
         self._check_decision()
         self._action_decide("refused")
-        self._get_sources()._collection_usage_decided()
+        for sources in self._get_sources():
+            sources._collection_usage_decided()
 
     def _action_decide(self, state):
         self.sudo().write(
@@ -246,7 +260,14 @@ class CollectionMandateUsage(models.Model):
         states = dict(self._fields["state"]._description_selection(self.env))
         for row, usage in enumerate(self.sorted("date"), start=1):
             sheet.write_datetime(row, 0, usage.date, date_format)
-            sheet.write(row, 1, usage.user_id.name or usage.policy_id.name or "")
+            sheet.write(
+                row,
+                1,
+                usage.user_id.name
+                or usage.policy_id.name
+                or usage.insurance_policy_id.name
+                or "",
+            )
             sheet.write(row, 2, usage.partner_id.display_name)
             sheet.write(row, 3, usage._get_weapon_label())
             sheet.write_number(row, 4, usage.value)
@@ -304,7 +325,7 @@ class CollectionMandateUsage(models.Model):
                     weapon=in_lang._get_weapon_label(),
                     customer=usage.partner_id.display_name,
                 ),
-                note=usage.reason or "",
+                note="\n".join(filter(None, [usage.warning, usage.reason])),
                 user_id=manager.id,
             )
 
@@ -318,23 +339,22 @@ class CollectionMandateUsage(models.Model):
         """Make the weapon take effect through its `_apply_<weapon>` hook, or,
         for a use asked by a promise, let the promise decide. A manager's
         override of a hold has already happened: it is only logged."""
-        promised = self.filtered(lambda u: u.res_model == "collection.promise")
+        promised = self.filtered(lambda u: u.res_model in DECIDING_SOURCES)
         todo = (self - promised).sudo().filtered(lambda u: u.weapon != "override")
         for weapon, usages in todo.grouped("weapon").items():
             getattr(usages, f"_apply_{weapon}")()
-        promised._get_sources()._collection_usage_decided()
+        for sources in promised._get_sources():
+            sources._collection_usage_decided()
 
     def _get_sources(self):
-        """The promises these uses were asked for."""
-        return (
-            self.env["collection.promise"]
+        """The promises and declarations these uses were asked for, each of
+        which decides what happens once its uses are decided."""
+        return [
+            self.env[model]
             .sudo()
-            .browse(
-                self.filtered(lambda u: u.res_model == "collection.promise").mapped(
-                    "res_id"
-                )
-            )
-        )
+            .browse(self.filtered(lambda u, m=model: u.res_model == m).mapped("res_id"))
+            for model in DECIDING_SOURCES
+        ]
 
     def _apply_delay(self):
         for usage in self:

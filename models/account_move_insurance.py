@@ -1,0 +1,356 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from .collection_guard import with_context_defaults
+from .collection_receivable import COLLECTED_MOVE_TYPES
+from .res_partner_insurance import COVERED_STATES
+
+# Written by posting, the insurer's decisions, the declarations and the daily
+# scheduled action: never by a user.
+INSURANCE_MOVE_FIELDS = {
+    "insurance_policy_id",
+    "insurance_state",
+    "insurance_due_date",
+    "insurance_notify_date",
+    "insurance_extension_date",
+    "insurance_stop_date",
+    "insurance_claim_date",
+    "insurance_notified_date",
+    "insurance_declaration_line_ids",
+}
+INSURANCE_STATES = [
+    ("covered", "Covered"),
+    ("to_notify", "To Notify"),
+    ("notified", "Notified"),
+    ("claim_filed", "Claim Filed"),
+    ("indemnified", "Indemnified"),
+    ("lapsed", "Lapsed"),
+]
+# Not declared yet: the cover follows the customer's, the deadlines follow the
+# oldest unpaid installment.
+UNDECLARED_STATES = ("covered", "to_notify")
+# The invoice is still under the insurer's cover, its deadlines still run.
+RUNNING_STATES = ("covered", "to_notify", "notified")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    insurance_policy_id = fields.Many2one(
+        comodel_name="collection.insurance.policy",
+        string="Credit Insurance",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The policy that insured the customer at the invoice date.",
+    )
+    insurance_state = fields.Selection(
+        selection=INSURANCE_STATES,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Covered: insured, not yet overdue or paid. To notify: overdue, to "
+        "declare to the insurer before the notification deadline. Lapsed: the "
+        "deadline passed without a notification, the cover is lost.",
+    )
+    insurance_due_date = fields.Date(
+        string="Insured Due Date",
+        readonly=True,
+        copy=False,
+        help="Original due date of the oldest unpaid installment, as posted: the "
+        "deadlines count from it, whatever extension the customer was granted.",
+    )
+    insurance_notify_date = fields.Date(
+        string="Notify By", readonly=True, copy=False, index="btree_not_null"
+    )
+    insurance_extension_date = fields.Date(
+        string="Maximum Extension Until",
+        readonly=True,
+        copy=False,
+        help="A payment date granted beyond it needs the insurer's agreement.",
+    )
+    insurance_stop_date = fields.Date(
+        string="Stop Deliveries On", readonly=True, copy=False
+    )
+    insurance_claim_date = fields.Date(string="Claim By", readonly=True, copy=False)
+    insurance_notified_date = fields.Date(
+        string="Notified On", readonly=True, copy=False
+    )
+    insurance_declaration_line_ids = fields.One2many(
+        comodel_name="collection.insurance.declaration.line",
+        inverse_name="move_id",
+        string="Insurance Declarations",
+        readonly=True,
+        copy=False,
+    )
+    insurance_indemnity_amount = fields.Monetary(
+        string="Indemnified",
+        compute="_compute_insurance_indemnity_amount",
+        currency_field="company_currency_id",
+        help="What the insurer paid on this invoice's claims.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("insurance_declaration_line_ids.indemnity_amount")
+    def _compute_insurance_indemnity_amount(self):
+        for move in self:
+            move.insurance_indemnity_amount = sum(
+                move.insurance_declaration_line_ids.mapped("indemnity_amount")
+            )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            INSURANCE_MOVE_FIELDS.intersection(with_context_defaults(self, vals))
+            for vals in vals_list
+        ):
+            self._raise_insurance_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and INSURANCE_MOVE_FIELDS.intersection(vals):
+            self._raise_insurance_access()
+        undisputed = self.filtered(
+            lambda m: m.insurance_policy_id and not m.collection_disputed
+        )
+        res = super().write(vals)
+        undisputed.filtered("collection_disputed")._insurance_warn_dispute()
+        return res
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._insurance_freeze_due_dates()
+        posted._insurance_assign()
+        return posted
+
+    def _raise_insurance_access(self):
+        raise AccessError(
+            _(
+                "Credit insurance cover, deadlines and states follow the customer's "
+                "cover and the declarations to the insurer: they are not edited."
+            )
+        )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_insurance_declare(self):
+        partners = self.commercial_partner_id
+        if len(partners) != 1:
+            raise AccessError(_("Choose the invoices of one customer."))
+        return self.env["collection.insurance.declare.wizard"]._action_open(
+            partners, self
+        )
+
+    def action_insurance_deadlines_print(self):
+        return self.env.ref(
+            "credit_collection.action_report_insurance_deadlines"
+        ).report_action(self.filtered("insurance_policy_id"))
+
+    def action_insurance_deadlines_xlsx(self):
+        return self.env["ir.attachment"]._collection_download_xlsx(
+            _("Insurance deadlines.xlsx"),
+            self.env["collection.insurance.declaration"]._get_deadlines_xlsx(self),
+        )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _insurance_freeze_due_dates(self):
+        """Keep each installment's due date as posted: the insurer counts from
+        it, and a later extension or a moved due date does not change it."""
+        if not self:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line line
+                   SET insurance_due_date = line.date_maturity
+                  FROM account_account account
+                 WHERE account.id = line.account_id
+                   AND account.account_type = 'asset_receivable'
+                   AND line.move_id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        self.env["account.move.line"].invalidate_model(["insurance_due_date"])
+
+    def _insurance_assign(self):
+        """Decide which of these customer invoices the customer's cover insures:
+        an invoice dated on or after a grant (or reduction) is insured; one
+        dated on or after a cancellation is not; the others keep what they
+        had. Invoices declared to the insurer keep their policy."""
+        moves = self.filtered(
+            lambda m: m.state == "posted"
+            and m.move_type in COLLECTED_MOVE_TYPES
+            and m.insurance_state in (False, *UNDECLARED_STATES)
+        )
+        changes = defaultdict(list)
+        for company, company_moves in moves.grouped("company_id").items():
+            # the covers of the whole batch's customers, read at once
+            company_moves.commercial_partner_id.with_company(company).mapped(
+                "insurance_state"
+            )
+            for move in company_moves:
+                cover = move.commercial_partner_id.with_company(company)
+                date = move.invoice_date or move.date
+                decided = cover.insurance_decision_date
+                policy = move.insurance_policy_id
+                if cover.insurance_state in COVERED_STATES and decided and decided <= date:
+                    policy = cover.insurance_policy_id
+                elif cover.insurance_state == "cancelled" and (
+                    not decided or decided <= date
+                ):
+                    policy = policy.browse()
+                if policy != move.insurance_policy_id or (
+                    policy and not move.insurance_state
+                ):
+                    changes[policy].append(move.id)
+        for policy, ids in changes.items():
+            self.browse(ids).sudo().write(
+                {
+                    "insurance_policy_id": policy.id,
+                    "insurance_state": policy and "covered",
+                    **{
+                        fname: False
+                        for fname in (
+                            "insurance_due_date",
+                            "insurance_notify_date",
+                            "insurance_extension_date",
+                            "insurance_stop_date",
+                            "insurance_claim_date",
+                        )
+                    },
+                }
+            )
+        lapsed = moves.filtered("insurance_policy_id")._insurance_refresh()
+        # an invoice posted after its notification deadline is lost at once
+        self.env["collection.insurance.alert"]._alert_lapsed(self.browse(lapsed))
+
+    @api.model
+    def _insurance_assign_partners(self, partners, company):
+        """After an insurer's decision on `partners`: their open invoices in
+        `company` follow the new cover."""
+        self.sudo().search(
+            [
+                ("commercial_partner_id", "in", partners.ids),
+                ("company_id", "=", company.id),
+                ("state", "=", "posted"),
+                ("move_type", "in", COLLECTED_MOVE_TYPES),
+                ("payment_state", "in", ("not_paid", "partial", "in_payment")),
+            ]
+        )._insurance_assign()
+
+    def _insurance_refresh(self, today=None):
+        """Deadlines and state of these insured invoices not yet declared, in
+        one statement: from the original due date of the oldest unpaid
+        installment (shared/RULES.md). Returns the ids that lapsed now."""
+        return self._insurance_refresh_where(
+            SQL("move.id = ANY(%s)", self.ids), today
+        )
+
+    @api.model
+    def _insurance_refresh_where(self, condition, today=None):
+        today = today or self.env["collection.receivable"]._get_today()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH due AS (
+                    SELECT line.move_id,
+                           COALESCE(
+                               MIN(COALESCE(line.insurance_due_date, line.date_maturity))
+                                   FILTER (WHERE NOT line.reconciled
+                                           AND line.amount_residual > 0),
+                               MIN(COALESCE(line.insurance_due_date, line.date_maturity))
+                           ) AS due_date,
+                           BOOL_OR(NOT line.reconciled AND line.amount_residual > 0)
+                               AS unpaid
+                      FROM account_move_line line
+                      JOIN account_account account ON account.id = line.account_id
+                      JOIN account_move move ON move.id = line.move_id
+                     WHERE %(condition)s
+                       AND move.insurance_policy_id IS NOT NULL
+                       AND move.insurance_state IN %(undeclared)s
+                       AND account.account_type = 'asset_receivable'
+                       AND line.balance > 0
+                  GROUP BY line.move_id
+                )
+                UPDATE account_move move
+                   SET insurance_due_date = due.due_date,
+                       insurance_notify_date = due.due_date + policy.notification_days,
+                       insurance_extension_date =
+                           due.due_date + policy.max_extension_days,
+                       insurance_stop_date = due.due_date + policy.stop_delivery_days,
+                       insurance_claim_date = CASE
+                           WHEN policy.claim_basis = 'due_date'
+                           THEN due.due_date + policy.claim_days END,
+                       insurance_state = CASE
+                           WHEN NOT due.unpaid THEN 'covered'
+                           WHEN due.due_date + policy.notification_days < %(today)s
+                           THEN 'lapsed'
+                           WHEN due.due_date < %(today)s THEN 'to_notify'
+                           ELSE 'covered' END
+                  FROM due, collection_insurance_policy policy
+                 WHERE move.id = due.move_id
+                   AND policy.id = move.insurance_policy_id
+             RETURNING move.id, move.insurance_state
+                """,
+                condition=condition,
+                undeclared=UNDECLARED_STATES,
+                today=today,
+            )
+        )
+        lapsed = [move_id for move_id, state in self.env.cr.fetchall() if state == "lapsed"]
+        self.invalidate_model(
+            [
+                "insurance_due_date",
+                "insurance_notify_date",
+                "insurance_extension_date",
+                "insurance_stop_date",
+                "insurance_claim_date",
+                "insurance_state",
+            ]
+        )
+        return lapsed
+
+    def _insurance_warn_dispute(self):
+        """A dispute on an insured invoice suspends the insurer's cover: say so
+        on the invoice, where the collector and the accountant read it."""
+        for move in self:
+            move.message_post(
+                body=_(
+                    "Disputed while insured by %(policy)s: the insurer's cover is "
+                    "suspended until the dispute is settled. Tell the insurer if "
+                    "the policy asks for it.",
+                    policy=move.insurance_policy_id.display_name,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _get_insurance_extension_limit(self):
+        """The earliest end of the maximum extension period among these
+        invoices still under cover, and its policy; (None, empty) if none."""
+        running = self.filtered(
+            lambda m: m.insurance_policy_id
+            and m.insurance_state in RUNNING_STATES
+            and m.insurance_extension_date
+        ).sorted("insurance_extension_date")
+        if not running:
+            return None, self.env["collection.insurance.policy"]
+        return running[0].insurance_extension_date, running[0].insurance_policy_id
