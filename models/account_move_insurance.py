@@ -195,9 +195,11 @@ class AccountMove(models.Model):
         dated on or after a cancellation is not; the others keep what they
         had. Invoices declared to the insurer keep their policy."""
         moves = self.filtered(
-            lambda m: m.state == "posted"
-            and m.move_type in COLLECTED_MOVE_TYPES
-            and m.insurance_state in (False, *UNDECLARED_STATES)
+            lambda m: (
+                m.state == "posted"
+                and m.move_type in COLLECTED_MOVE_TYPES
+                and m.insurance_state in (False, *UNDECLARED_STATES)
+            )
         )
         changes = defaultdict(list)
         for company, company_moves in moves.grouped("company_id").items():
@@ -210,7 +212,11 @@ class AccountMove(models.Model):
                 date = move.invoice_date or move.date
                 decided = cover.insurance_decision_date
                 policy = move.insurance_policy_id
-                if cover.insurance_state in COVERED_STATES and decided and decided <= date:
+                if (
+                    cover.insurance_state in COVERED_STATES
+                    and decided
+                    and decided <= date
+                ):
                     policy = cover.insurance_policy_id
                 elif cover.insurance_state == "cancelled" and (
                     not decided or decided <= date
@@ -259,9 +265,7 @@ class AccountMove(models.Model):
         """Deadlines and state of these insured invoices not yet declared, in
         one statement: from the original due date of the oldest unpaid
         installment (shared/RULES.md). Returns the ids that lapsed now."""
-        return self._insurance_refresh_where(
-            SQL("move.id = ANY(%s)", self.ids), today
-        )
+        return self._insurance_refresh_where(SQL("move.id = ANY(%s)", self.ids), today)
 
     @api.model
     def _insurance_refresh_where(self, condition, today=None):
@@ -315,7 +319,9 @@ class AccountMove(models.Model):
                 today=today,
             )
         )
-        lapsed = [move_id for move_id, state in self.env.cr.fetchall() if state == "lapsed"]
+        lapsed = [
+            move_id for move_id, state in self.env.cr.fetchall() if state == "lapsed"
+        ]
         self.invalidate_model(
             [
                 "insurance_due_date",
@@ -347,9 +353,11 @@ class AccountMove(models.Model):
         """The earliest end of the maximum extension period among these
         invoices still under cover, and its policy; (None, empty) if none."""
         running = self.filtered(
-            lambda m: m.insurance_policy_id
-            and m.insurance_state in RUNNING_STATES
-            and m.insurance_extension_date
+            lambda m: (
+                m.insurance_policy_id
+                and m.insurance_state in RUNNING_STATES
+                and m.insurance_extension_date
+            )
         ).sorted("insurance_extension_date")
         if not running:
             return None, self.env["collection.insurance.policy"]

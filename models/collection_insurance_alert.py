@@ -67,7 +67,7 @@ class CollectionInsuranceAlert(models.Model):
         try:
             with self.env.cr.savepoint():
                 self.with_company(company)._run_company(company, today)
-        except Exception as error:  # noqa: BLE001 - recorded, the others go on
+        except Exception as error:
             _logger.exception("Credit insurance alerts failed for %s", company.name)
             for policy in company_policies:
                 policy.message_post(
@@ -200,7 +200,9 @@ class CollectionInsuranceAlert(models.Model):
             missed = deadline < today
             for user in users:
                 in_lang = self.with_context(lang=user.lang or self.env.lang)
-                labels = dict(in_lang._fields["kind"]._description_selection(in_lang.env))
+                labels = dict(
+                    in_lang._fields["kind"]._description_selection(in_lang.env)
+                )
                 summary = in_lang.env._(
                     "%(deadline)s: %(date)s (%(policy)s)",
                     deadline=labels[kind],
@@ -221,8 +223,10 @@ class CollectionInsuranceAlert(models.Model):
                         "_alert": (move_id, kind, deadline, for_manager),
                     }
                 )
-        Activity = self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
+        Activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
         )
         # one activity per invoice and user in each batch: creating an activity
         # subscribes its user, once
@@ -237,7 +241,7 @@ class CollectionInsuranceAlert(models.Model):
                 for batch in batches.values():
                     Activity.create([self._without_key(v) for v in batch])
             return
-        except Exception:  # noqa: BLE001 - one by one below
+        except Exception:
             _logger.exception("Insurance alerts: batch failed, one by one")
         for vals in values:
             try:
@@ -356,20 +360,24 @@ class CollectionInsuranceAlert(models.Model):
                 today=today,
             )
         )
+        # the reason is read on the customer, in the company's language
+        in_lang = self.with_context(lang=company.partner_id.lang or self.env.lang)
         moves = self.env["account.move"].browse(row[0] for row in new)
         requests = defaultdict(list)
-        for move in moves.filtered(lambda m: not m.commercial_partner_id.collection_hold):
+        for move in moves.filtered(
+            lambda m: not m.commercial_partner_id.collection_hold
+        ):
             policy = move.insurance_policy_id
             requests[policy].append(
                 (
                     move.commercial_partner_id,
                     move,
-                    _(
+                    in_lang.env._(
                         "Stop-delivery date of %(policy)s reached on %(invoice)s "
                         "(%(date)s).",
                         policy=policy.name,
                         invoice=move.name,
-                        date=format_date(self.env, move.insurance_stop_date),
+                        date=format_date(in_lang.env, move.insurance_stop_date),
                     ),
                     policy,
                 )

@@ -27,7 +27,9 @@ class CollectionInsuranceDeclaration(models.Model):
     _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
-    company_id = fields.Many2one(comodel_name="res.company", required=True, readonly=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, readonly=True
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     policy_id = fields.Many2one(
         comodel_name="collection.insurance.policy",
@@ -263,9 +265,9 @@ class CollectionInsuranceDeclaration(models.Model):
         wrong = moves.filtered(lambda m: m.insurance_state not in allowed)
         if wrong:
             states = dict(
-                self.env["account.move"]._fields["insurance_state"]._description_selection(
-                    self.env
-                )
+                self.env["account.move"]
+                ._fields["insurance_state"]
+                ._description_selection(self.env)
             )
             if declaration_type == "claim" and policy.claim_requires_notification:
                 message = _(
@@ -278,7 +280,9 @@ class CollectionInsuranceDeclaration(models.Model):
                 message = _(
                     "%(invoices)s cannot be declared this way: %(state)s.",
                     invoices=", ".join(wrong.mapped("name")),
-                    state=", ".join(states[s] for s in set(wrong.mapped("insurance_state"))),
+                    state=", ".join(
+                        states[s] for s in set(wrong.mapped("insurance_state"))
+                    ),
                 )
             raise UserError(message)
         paid = moves.filtered(lambda m: m.amount_residual <= 0)
@@ -342,8 +346,10 @@ class CollectionInsuranceDeclaration(models.Model):
             elif declaration.declaration_type == "claim":
                 declared.write({"insurance_state": "claim_filed"})
                 late = declared.filtered(
-                    lambda m: m.insurance_claim_date
-                    and m.insurance_claim_date < declaration.date
+                    lambda m: (
+                        m.insurance_claim_date
+                        and m.insurance_claim_date < declaration.date
+                    )
                 )
                 if late:
                     declaration.message_post(
@@ -414,7 +420,9 @@ class CollectionInsuranceDeclaration(models.Model):
         if not self.env.user.has_group("credit_collection.group_collection_user"):
             raise AccessError(_("Only collectors record an indemnity."))
         if self.declaration_type != "claim" or self.state != "sent":
-            raise UserError(_("An indemnity is recorded on a claim sent to the insurer."))
+            raise UserError(
+                _("An indemnity is recorded on a claim sent to the insurer.")
+            )
         if self.indemnity_date:
             raise UserError(_("This claim's indemnity is already recorded."))
         if self.currency_id.compare_amounts(amount, 0.0) <= 0:
@@ -506,7 +514,9 @@ class CollectionInsuranceDeclaration(models.Model):
             rows.append(
                 (_("Extension Asked Until"), format_date(self.env, self.extension_date))
             )
-        rows.append((_("Amount Declared"), self.currency_id.format(self.amount_declared)))
+        rows.append(
+            (_("Amount Declared"), self.currency_id.format(self.amount_declared))
+        )
         return rows
 
     def _get_xlsx(self):
@@ -610,9 +620,9 @@ class CollectionInsuranceDeclaration(models.Model):
         )
         money = workbook.add_format({"num_format": "#,##0.00"})
         states = dict(
-            self.env["account.move"]._fields["insurance_state"]._description_selection(
-                self.env
-            )
+            self.env["account.move"]
+            ._fields["insurance_state"]
+            ._description_selection(self.env)
         )
         headers = [
             _("Insurer"),
@@ -650,7 +660,9 @@ class CollectionInsuranceDeclaration(models.Model):
             sheet.write(
                 row,
                 11,
-                ", ".join(labels[kind] for kind, _date, missed in item["deadlines"] if missed),
+                ", ".join(
+                    labels[kind] for kind, _date, missed in item["deadlines"] if missed
+                ),
             )
         sheet.set_column(0, 3, 22)
         sheet.set_column(4, 10, 14)

@@ -142,6 +142,9 @@ class CollectionInsurancePolicy(models.Model):
         )
     ]
 
+    def _creation_message(self):
+        return _("Credit insurance policy created")
+
     # ------------------------------------------------------------
     # COMPUTE AND CONSTRAINT METHODS
     # ------------------------------------------------------------
@@ -170,12 +173,15 @@ class CollectionInsurancePolicy(models.Model):
     )
     def _check_days(self):
         for policy in self:
-            if min(
-                policy.notification_days,
-                policy.max_extension_days,
-                policy.stop_delivery_days,
-                policy.claim_days,
-            ) <= 0:
+            if (
+                min(
+                    policy.notification_days,
+                    policy.max_extension_days,
+                    policy.stop_delivery_days,
+                    policy.claim_days,
+                )
+                <= 0
+            ):
                 raise ValidationError(
                     _(
                         "%(policy)s: the notification, maximum extension, stop-"

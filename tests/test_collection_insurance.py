@@ -27,9 +27,7 @@ class TestCollectionInsurance(CollectionCommon):
                 "manager_id": cls.manager.id,
             }
         )
-        cls.plain_user = new_test_user(
-            cls.env, login="plain", groups="base.group_user"
-        )
+        cls.plain_user = new_test_user(cls.env, login="plain", groups="base.group_user")
         cls.env["collection.mandate"].create(
             {
                 "name": "Collectors",
@@ -54,7 +52,7 @@ class TestCollectionInsurance(CollectionCommon):
                 "insurance_limit": limit,
                 "insurance_decision_date": decided,
                 "insurance_buyer_ref": "AT-0048213",
-                "vat": "FR40552081317",
+                "vat": "FR03552081317",
                 "company_registry": "552 081 317",
             }
         )
@@ -191,7 +189,7 @@ class TestCollectionInsurance(CollectionCommon):
                 {
                     "policy_number": "5120-778",
                     "buyer_name": "Boulangerie Martin",
-                    "buyer_vat": "FR40552081317",
+                    "buyer_vat": "FR03552081317",
                     "buyer_registry": "552 081 317",
                     "buyer_ref": "AT-0048213",
                     "limit_granted": 10000.0,
@@ -289,7 +287,7 @@ class TestCollectionInsurance(CollectionCommon):
         )
         for text in (
             "5120-778",
-            "FR40552081317",
+            "FR03552081317",
             "552 081 317",
             "AT-0048213",
             late.name,
@@ -529,8 +527,9 @@ class TestCollectionInsurance(CollectionCommon):
                 {"insurance_notify_date": "2026-12-31"},
                 {"insurance_policy_id": False},
             ):
-                with self.subTest(user=user.login, values=values), self.assertRaises(
-                    AccessError
+                with (
+                    self.subTest(user=user.login, values=values),
+                    self.assertRaises(AccessError),
                 ):
                     invoice.with_user(user).write(values)
             with self.subTest(user=user.login), self.assertRaises(AccessError):
