@@ -274,16 +274,10 @@ class AccountMove(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH due AS (
+                WITH installment AS (
                     SELECT line.move_id,
-                           COALESCE(
-                               MIN(COALESCE(line.insurance_due_date, line.date_maturity))
-                                   FILTER (WHERE NOT line.reconciled
-                                           AND line.amount_residual > 0),
-                               MIN(COALESCE(line.insurance_due_date, line.date_maturity))
-                           ) AS due_date,
-                           BOOL_OR(NOT line.reconciled AND line.amount_residual > 0)
-                               AS unpaid
+                           COALESCE(line.insurance_due_date, line.date_maturity) AS due,
+                           NOT line.reconciled AND line.amount_residual > 0 AS unpaid
                       FROM account_move_line line
                       JOIN account_account account ON account.id = line.account_id
                       JOIN account_move move ON move.id = line.move_id
@@ -292,7 +286,13 @@ class AccountMove(models.Model):
                        AND move.insurance_state IN %(undeclared)s
                        AND account.account_type = 'asset_receivable'
                        AND line.balance > 0
-                  GROUP BY line.move_id
+                ), due AS (
+                    SELECT move_id,
+                           COALESCE(MIN(due) FILTER (WHERE unpaid), MIN(due))
+                               AS due_date,
+                           BOOL_OR(unpaid) AS unpaid
+                      FROM installment
+                  GROUP BY move_id
                 )
                 UPDATE account_move move
                    SET insurance_due_date = due.due_date,

@@ -346,9 +346,8 @@ class CollectionInsuranceDeclaration(models.Model):
             elif declaration.declaration_type == "claim":
                 declared.write({"insurance_state": "claim_filed"})
                 late = declared.filtered(
-                    lambda m: (
-                        m.insurance_claim_date
-                        and m.insurance_claim_date < declaration.date
+                    lambda m, day=declaration.date: (
+                        m.insurance_claim_date and m.insurance_claim_date < day
                     )
                 )
                 if late:

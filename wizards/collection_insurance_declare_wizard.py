@@ -50,7 +50,8 @@ class CollectionInsuranceDeclareWizard(models.TransientModel):
     promise_id = fields.Many2one(
         comodel_name="collection.promise",
         string="Payment Plan",
-        domain="[('partner_id', '=', partner_id), ('state', 'in', ('open', 'to_approve'))]",
+        domain="[('partner_id', '=', partner_id),"
+        " ('state', 'in', ('open', 'to_approve'))]",
     )
     extension_date = fields.Date(string="Extension Asked Until")
     extension_limit = fields.Date(
