@@ -85,6 +85,13 @@ ROWS = [
     ("aged_balance", "Aged balance XLSX", "{customers} customers"),
     ("promise_cron", "Promise evaluation cron", "{promises} promises, {broken} broken"),
     ("digest_cron", "Mandate digest cron", ""),
+    (
+        "insurance_cron",
+        "Insurance deadlines cron",
+        "{insured} insured (assigned in {assign_s} s, {assign_queries} queries),"
+        " {alerts} alerts, {lapsed} lapsed, {held} held",
+    ),
+    ("insurance_list", "Insurance deadlines, 80 rows", "{queries_20} queries for 20"),
 ]
 
 
@@ -143,7 +150,7 @@ def main(config, database, size):
         "memory": peak < TARGET_MB,
         "lists": all(
             results[what].get("queries") == results[what].get("queries_20")
-            for what in ("customers", "invoices")
+            for what in ("customers", "invoices", "insurance_list")
         ),
     }
     summary = {

@@ -202,6 +202,72 @@ def digest_cron(env):
     return measure, {}
 
 
+def _insure_all(env):
+    """A credit insurance policy covering every customer since long before
+    their invoices, decided in one write: every open invoice is assigned."""
+    policy = env["collection.insurance.policy"].create(
+        {
+            "name": "Bench policy",
+            "insurer_id": env["res.partner"].create({"name": "Insurer"}).id,
+            "policy_number": "BENCH-1",
+        }
+    )
+    customers = env["account.move"].search([]).commercial_partner_id
+    with Measure(env.cr) as measure:
+        customers.write(
+            {
+                "insurance_policy_id": policy.id,
+                "insurance_state": "granted",
+                "insurance_limit": 50000,
+                "insurance_decision_date": "2000-01-01",
+            }
+        )
+        env.cr.flush()
+    return policy, measure
+
+
+def insurance_cron(env):
+    """The daily scheduled action on a whole insured book: deadlines and
+    states refreshed, alerts given, holds at the stop-delivery date, covers
+    lost."""
+    policy, assign = _insure_all(env)
+    with Measure(env.cr) as measure:
+        env["collection.insurance.alert"]._cron_insurance()
+        env.cr.flush()
+    Move = env["account.move"]
+    return measure, {
+        "assign_s": round(assign.seconds, 3),
+        "assign_queries": assign.queries,
+        "insured": Move.search_count([("insurance_policy_id", "=", policy.id)]),
+        "alerts": env["collection.insurance.alert"].search_count([]),
+        "lapsed": Move.search_count([("insurance_state", "=", "lapsed")]),
+        "held": env["res.partner"].search_count([("collection_hold", "=", True)]),
+    }
+
+
+def insurance_list(env):
+    """The first page of Insurance Deadlines as the web client reads it, at
+    20 and 80 records: the queries must not grow."""
+    _insure_all(env)
+    spec, domain = _list_spec(
+        env, "credit_collection.account_move_action_insurance_deadlines", "account.move"
+    )
+    Move = env["account.move"]
+    env.invalidate_all()
+    Move.web_search_read(domain, spec, limit=20)
+    with Measure(env.cr) as small:
+        env.invalidate_all()
+        Move.web_search_read(domain, spec, limit=20)
+    with Measure(env.cr) as measure:
+        env.invalidate_all()
+        result = Move.web_search_read(domain, spec, limit=80)
+    return measure, {
+        "records": len(result["records"]),
+        "queries_20": small.queries,
+        "total": Move.search_count(domain),
+    }
+
+
 def main(config, database, what, *args):
     with environment(config, database) as env:
         env = env(context=dict(env.context, tracking_disable=False))
@@ -221,6 +287,8 @@ def main(config, database, what, *args):
                 "aged_balance": aged_balance,
                 "promise_cron": promise_cron,
                 "digest_cron": digest_cron,
+                "insurance_cron": insurance_cron,
+                "insurance_list": insurance_list,
             }[what](env)
         env.cr.rollback()
     result = {"what": what, **info}

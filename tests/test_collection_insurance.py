@@ -510,6 +510,13 @@ class TestCollectionInsurance(CollectionCommon):
             )
         )
         self.assertFalse(other.collection_over_limit, "another's customer")
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.salesperson)
+            .create({"name": "Spring order", "partner_id": self.customer.id})
+        )
+        self.assertTrue(lead.collection_over_limit)
+        self.assertTrue(lead.collection_alert, "the pipeline's badge")
         self.customer.with_user(self.manager).insurance_limit = 2000
         self.assertFalse(self.customer.with_user(self.collector).insurance_over_limit)
 

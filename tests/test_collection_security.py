@@ -1005,6 +1005,15 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.dunning.cancel.wizard": ("rwcu", "rwcu", "", ""),
         "collection.call.wizard.line": ("rwcu", "rwcu", "rwc", ""),
         "collection.aged.balance": ("rwcu", "rwcu", "", ""),
+        # archived, not deleted: invoices keep the policy that insured them
+        "collection.insurance.policy": ("r", "rwc", "", ""),
+        # sent to the insurer: cancelled, never deleted
+        "collection.insurance.declaration": ("rwc", "rwc", "", ""),
+        "collection.insurance.declaration.line": ("rwc", "rwc", "", ""),
+        "collection.insurance.alert": ("", "r", "", ""),
+        "collection.insurance.declare.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.insurance.cancel.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.insurance.indemnity.wizard": ("rwcu", "rwcu", "", ""),
     }
     OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
