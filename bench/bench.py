@@ -88,8 +88,10 @@ ROWS = [
     (
         "insurance_cron",
         "Insurance deadlines cron",
-        "{insured} insured (assigned in {assign_s} s, {assign_queries} queries),"
-        " {alerts} alerts, {lapsed} lapsed, {held} held",
+        (
+            "{insured} insured (assigned in {assign_s} s, {assign_queries} queries),"
+            " {alerts} alerts, {lapsed} lapsed, {held} held"
+        ),
     ),
     ("insurance_list", "Insurance deadlines, 80 rows", "{queries_20} queries for 20"),
 ]
