@@ -37,3 +37,4 @@ from . import ir_actions_report
 from . import res_company_demo
 from . import ir_attachment
 from . import mail_message
+from . import mail_activity

@@ -50,9 +50,7 @@ class CollectionDunning(models.Model):
         to_send.write({"state": "queued"})
         (untracked - to_send).write({"state": "done"})
         self.line_ids.write({"state": "done"})
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            activities
-        )
+        self.env["mail.activity"]._collection_create(activities)
         self._hold()
         if to_send:
             self.env.ref(

@@ -223,30 +223,17 @@ class CollectionInsuranceAlert(models.Model):
                         "_alert": (move_id, kind, deadline, for_manager),
                     }
                 )
-        Activity = (
-            self.env["mail.activity"]
-            .sudo()
-            .with_context(mail_activity_quick_update=True)
-        )
-        # one activity per invoice and user in each batch: creating an activity
-        # subscribes its user, once
-        batches = defaultdict(list)
-        seen = defaultdict(int)
-        for vals in values:
-            key = (vals["res_id"], vals["user_id"])
-            batches[seen[key]].append(vals)
-            seen[key] += 1
+        Activity = self.env["mail.activity"].sudo()
         try:
             with self.env.cr.savepoint():
-                for batch in batches.values():
-                    Activity.create([self._without_key(v) for v in batch])
+                Activity._collection_create([self._without_key(v) for v in values])
             return
         except Exception:
             _logger.exception("Insurance alerts: batch failed, one by one")
         for vals in values:
             try:
                 with self.env.cr.savepoint():
-                    Activity.create(self._without_key(vals))
+                    Activity._collection_create([self._without_key(vals)])
             except Exception as error:  # noqa: BLE001 - the others go on
                 move_id, kind, deadline, for_manager = vals["_alert"]
                 self.search(

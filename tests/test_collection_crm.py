@@ -231,6 +231,27 @@ class TestCollectionCrm(CollectionCommon):
             [(third.id, 4000.0), (self.customer.id, 1500.0)],
         )
 
+    def test_a_collector_who_is_also_the_salesperson_gets_both_activities(self):
+        """A small company: one person sells and collects. The call and the
+        salesperson's request are two activities of one user on one dunning."""
+        policy = self.create_policy(
+            {
+                "name": "Call before the formal notice",
+                "days_after_due": 3,
+                "channel": "phone",
+                "notify_salesperson": True,
+            },
+            name="P",
+        )
+        self.collector.groups_id += self.env.ref("sales_team.group_sale_salesman")
+        self.customer.collection_user_id = self.collector
+        self.invoice.sudo().invoice_user_id = self.collector
+        run = self.executed_policy_run(policy)
+        dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
+        self.assertEqual(dunning.state, "done")
+        self.assertEqual(len(dunning.activity_ids), 2)
+        self.assertEqual(dunning.activity_ids.user_id, self.collector)
+
     def test_the_salesperson_logs_the_answer_which_reaches_the_collector(self):
         policy = self.create_policy(
             {

@@ -300,3 +300,34 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         self.assertEqual(promise.date_due, self.today + timedelta(days=7))
         self.assertEqual(promise.activity_ids.user_id, self.collector)
         self.assertIn("Cheque signed", invoice.message_ids[0].body)
+
+    def test_declare_the_weeks_notification_to_the_insurer(self):
+        insurer = self.env["res.partner"].create({"name": "Allianz Trade"})
+        policy = self.env["collection.insurance.policy"].create(
+            {"name": "Domestic buyers", "insurer_id": insurer.id, "policy_number": "51"}
+        )
+        self.customer.write(
+            {
+                "insurance_policy_id": policy.id,
+                "insurance_state": "granted",
+                "insurance_limit": 50000,
+                "insurance_decision_date": self.today - timedelta(days=400),
+            }
+        )
+        this_week = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=55)
+        )
+        later = self.create_invoice(self.customer, 800, self.today + timedelta(days=5))
+        self.start_tour(
+            "/odoo/action-credit_collection.account_move_action_insurance_deadlines",
+            "credit_collection_insurance_declare",
+            login=self.collector.login,
+        )
+        declaration = self.env["collection.insurance.declaration"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(declaration.declaration_type, "notification")
+        self.assertEqual(declaration.user_id, self.collector)
+        self.assertEqual(declaration.line_ids.filtered("declared").move_id, this_week)
+        self.assertEqual(this_week.insurance_state, "notified")
+        self.assertEqual(later.insurance_state, "covered")

@@ -190,3 +190,20 @@ tours.add("credit_collection_salesperson_answer", {
         { trigger: "body:not(:has(.modal))" },
     ],
 });
+
+tours.add("credit_collection_insurance_declare", {
+    steps: () => [
+        // the invoices to notify this week, among the insured ones
+        { trigger: ".o_searchview_dropdown_toggler", run: "click" },
+        { trigger: ".o-dropdown-item:contains(To Notify This Week)", run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains(To Notify)" },
+        { trigger: ".o_list_view:not(:has(.o_data_row:contains(Covered)))" },
+        { trigger: ".o_list_view .o_data_row .o_list_record_selector input", run: "click" },
+        { trigger: "button[name=action_insurance_declare]", run: "click" },
+        { trigger: ".modal div[name=move_ids] .o_data_row" },
+        { trigger: ".modal div[name=policy_id]:contains(Domestic buyers)" },
+        { trigger: ".modal button[name=action_declare]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Sent)" },
+        { trigger: ".o_form_view div[name=line_ids] .o_data_row" },
+    ],
+});
