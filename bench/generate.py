@@ -410,6 +410,7 @@ class Generator:
                 " ELSE map.partner_id END",
                 "date": shifted,
                 "date_maturity": shifted,
+                "insurance_due_date": shifted,
                 "invoice_date": shifted,
                 "discount_date": shifted,
                 "full_reconcile_id": (

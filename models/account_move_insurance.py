@@ -226,23 +226,26 @@ class AccountMove(models.Model):
                     policy and not move.insurance_state
                 ):
                     changes[policy].append(move.id)
+        # one statement per policy, for a whole book as for one invoice; the
+        # deadlines come with the refresh below
+        self.env.flush_all()
         for policy, ids in changes.items():
-            self.browse(ids).sudo().write(
-                {
-                    "insurance_policy_id": policy.id,
-                    "insurance_state": policy and "covered",
-                    **{
-                        fname: False
-                        for fname in (
-                            "insurance_due_date",
-                            "insurance_notify_date",
-                            "insurance_extension_date",
-                            "insurance_stop_date",
-                            "insurance_claim_date",
-                        )
-                    },
-                }
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_move
+                       SET insurance_policy_id = %s, insurance_state = %s,
+                           insurance_due_date = NULL, insurance_notify_date = NULL,
+                           insurance_extension_date = NULL, insurance_stop_date = NULL,
+                           insurance_claim_date = NULL
+                     WHERE id = ANY(%s)
+                    """,
+                    policy.id or None,
+                    "covered" if policy else None,
+                    ids,
+                )
             )
+        self.invalidate_model(list(INSURANCE_MOVE_FIELDS))
         lapsed = moves.filtered("insurance_policy_id")._insurance_refresh()
         # an invoice posted after its notification deadline is lost at once
         self.env["collection.insurance.alert"]._alert_lapsed(self.browse(lapsed))
