@@ -38,3 +38,4 @@ from . import res_company_demo
 from . import ir_attachment
 from . import mail_message
 from . import mail_activity
+from . import ir_default

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .collection_guard import with_context_defaults
@@ -133,6 +133,39 @@ class AccountMove(models.Model):
         posted._insurance_assign()
         return posted
 
+    def button_draft(self):
+        self._check_insurance_reset()
+        return super().button_draft()
+
+    def _check_insurance_reset(self):
+        """An invoice declared to the insurer stays as declared: cancel the
+        declaration first. An insured one is reset by a collection manager
+        only: a new due date, terms or customer would restart the insurer's
+        clock, an extension nobody approved."""
+        if self.env.su:
+            return
+        declared = self.filtered(
+            lambda m: m.insurance_state in ("notified", "claim_filed", "indemnified")
+        )
+        if declared:
+            raise UserError(
+                _(
+                    "%(invoices)s declared to the credit insurer: cancel the "
+                    "declaration before resetting it to draft.",
+                    invoices=", ".join(declared.mapped("name")),
+                )
+            )
+        if self.filtered("insurance_policy_id") and not self.env.user.has_group(
+            "credit_collection.group_collection_manager"
+        ):
+            raise AccessError(
+                _(
+                    "An insured invoice is reset to draft by a collection manager "
+                    "only: its insurance deadlines count from its original due "
+                    "date."
+                )
+            )
+
     def _raise_insurance_access(self):
         raise AccessError(
             _(
@@ -169,8 +202,9 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
 
     def _insurance_freeze_due_dates(self):
-        """Keep each installment's due date as posted: the insurer counts from
-        it, and a later extension or a moved due date does not change it."""
+        """Keep each installment's due date as first posted: the insurer
+        counts from it, and a later extension, a moved due date or a repost
+        does not change it."""
         if not self:
             return
         self.env.flush_all()
@@ -183,6 +217,7 @@ class AccountMove(models.Model):
                  WHERE account.id = line.account_id
                    AND account.account_type = 'asset_receivable'
                    AND line.move_id = ANY(%s)
+                   AND line.insurance_due_date IS NULL
                 """,
                 self.ids,
             )
@@ -212,15 +247,20 @@ class AccountMove(models.Model):
                 date = move.invoice_date or move.date
                 decided = cover.insurance_decision_date
                 policy = move.insurance_policy_id
+                own = cover.insurance_policy_id.filtered(
+                    lambda p, c=company: p.company_id == c
+                )
                 if (
-                    cover.insurance_state in COVERED_STATES
-                    and decided
-                    and decided <= date
+                    own
+                    and cover.insurance_state in COVERED_STATES
+                    and (decided and decided <= date)
                 ):
-                    policy = cover.insurance_policy_id
-                elif cover.insurance_state == "cancelled" and (
-                    not decided or decided <= date
+                    policy = own
+                elif policy != own or (
+                    cover.insurance_state == "cancelled"
+                    and (not decided or decided <= date)
                 ):
+                    # another customer's cover, or none from that day
                     policy = policy.browse()
                 if policy != move.insurance_policy_id or (
                     policy and not move.insurance_state

@@ -76,7 +76,7 @@ class CollectionInsuranceAlert(models.Model):
                         error=str(error) or error.__class__.__name__,
                     )
                 )
-        company_policies.write({"last_alert_date": today})
+        company_policies.sudo().write({"last_alert_date": today})
         left = len(policies.company_id) - 1
         self.env["ir.cron"]._notify_progress(done=1, remaining=left)
         return left

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
 from .account_move_insurance import RUNNING_STATES, UNDECLARED_STATES
+from .collection_receivable import COLLECTED_MOVE_TYPES
 
 DECLARATION_TYPES = [
     ("notification", "Overdue notification"),
@@ -225,6 +226,10 @@ class CollectionInsuranceDeclaration(models.Model):
         `partner`, and in the state the declaration needs."""
         if not moves:
             raise UserError(_("Choose the invoices to declare."))
+        if moves.filtered(
+            lambda m: m.state != "posted" or m.move_type not in COLLECTED_MOVE_TYPES
+        ):
+            raise UserError(_("Declare posted customer invoices only."))
         if moves.commercial_partner_id != partner:
             raise UserError(
                 _("Choose invoices of %(partner)s.", partner=partner.display_name)
@@ -307,7 +312,7 @@ class CollectionInsuranceDeclaration(models.Model):
                 ("commercial_partner_id", "=", partner.id),
                 ("company_id", "=", company.id),
                 ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_receipt")),
+                ("move_type", "in", COLLECTED_MOVE_TYPES),
                 ("amount_residual", ">", 0),
             ]
         )

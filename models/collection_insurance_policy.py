@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 # The deadlines of an insured invoice, as the alerts name them.
 DEADLINES = [
@@ -141,6 +141,22 @@ class CollectionInsurancePolicy(models.Model):
             "This insurer's policy number is already recorded in this company.",
         )
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_alert_date(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_alert_date(vals)
+        return super().write(vals)
+
+    def _check_alert_date(self, vals):
+        if "last_alert_date" in vals and not self.env.su:
+            raise AccessError(
+                _("The daily scheduled action alone says when it gave its alerts.")
+            )
 
     def _creation_message(self):
         return _("Credit insurance policy created")

@@ -132,13 +132,14 @@ class ResPartner(models.Model):
             )
             for vals in vals_list
         ):
-            self._check_insurance_access()
+            for vals in vals_list:
+                self._check_insurance_access(with_context_defaults(self, vals))
         return super().create(vals_list)
 
     def write(self, vals):
         covered = INSURANCE_PARTNER_FIELDS.intersection(vals)
         if covered:
-            self._check_insurance_access()
+            self._check_insurance_access(vals)
         res = super().write(vals)
         if covered:
             self.env["account.move"]._insurance_assign_partners(
@@ -146,14 +147,25 @@ class ResPartner(models.Model):
             )
         return res
 
-    def _check_insurance_access(self):
-        if not self.env.su and not self.env.user.has_group(
-            "credit_collection.group_collection_manager"
-        ):
+    def _check_insurance_access(self, vals=None):
+        if self.env.su:
+            return
+        if not self.env.user.has_group("credit_collection.group_collection_manager"):
             raise AccessError(
                 _(
                     "Only a collection manager records the insurer's decisions on "
                     "a customer's credit insurance."
+                )
+            )
+        policy = self.env["collection.insurance.policy"].browse(
+            (vals or {}).get("insurance_policy_id")
+        )
+        if policy and policy.company_id != self.env.company:
+            raise AccessError(
+                _(
+                    "%(policy)s insures customers of its own company: switch to "
+                    "it to record the cover.",
+                    policy=policy.sudo().name,
                 )
             )
 

@@ -560,3 +560,80 @@ class TestCollectionInsurance(CollectionCommon):
         # the insurer's reference may be noted once it answers
         declaration.with_user(self.collector).insurer_reference = "ATR-99"
         self.assertEqual(declaration.insurer_reference, "ATR-99")
+
+    def test_personal_defaults_cannot_carry_guarded_values(self):
+        """Any user may set personal defaults: none on the collection's fields,
+        which create would write past every check."""
+        Default = self.env["ir.default"]
+        for user in (self.collector, self.manager, self.salesperson, self.plain_user):
+            for model, field, value in (
+                ("account.move", "insurance_state", "notified"),
+                ("account.move", "insurance_policy_id", self.policy.id),
+                ("res.partner", "insurance_limit", 1000000),
+                ("res.partner", "collection_hold", True),
+                ("collection.insurance.declaration", "indemnity_amount", 5000),
+                ("collection.promise", "state", "open"),
+            ):
+                with (
+                    self.subTest(user=user.login, field=field),
+                    self.assertRaises(AccessError),
+                ):
+                    Default.with_user(user).set(model, field, value, user_id=True)
+        self.assertFalse(
+            Default.search([("field_id.name", "like", "insurance_%")]),
+            "nothing was recorded",
+        )
+
+    def test_an_insured_invoice_keeps_its_clock_and_its_customer(self):
+        invoice = self.create_invoice(self.customer, 1000, "2026-03-01")
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.collector).button_draft()
+        # a manager corrects the invoice: the insurer's clock does not restart
+        invoice.with_user(self.manager).button_draft()
+        invoice.with_user(self.manager).write({"invoice_date_due": "2026-06-30"})
+        invoice.with_user(self.manager).action_post()
+        self.assertEqual(invoice.insurance_due_date, date(2026, 3, 1))
+        self.assertEqual(invoice.insurance_notify_date, date(2026, 4, 30))
+        # moved to a customer the insurer does not cover: no longer insured
+        invoice.with_user(self.manager).button_draft()
+        invoice.with_user(self.manager).partner_id = self.other_customer
+        invoice.with_user(self.manager).action_post()
+        self.assertFalse(invoice.insurance_policy_id)
+        self.assertFalse(invoice.insurance_state)
+
+    def test_a_declared_invoice_stays_as_declared(self):
+        invoice = self.create_invoice(self.customer, 1000, "2026-02-01")
+        self.declare("notification", invoice)
+        for user in (self.collector, self.manager):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesRegex(UserError, "cancel the declaration"),
+            ):
+                invoice.with_user(user).button_draft()
+        self.assertEqual(invoice.state, "posted")
+        draft = self.create_invoice(self.customer, 500, "2026-02-01")
+        draft.with_user(self.manager).button_draft()
+        with self.assertRaisesRegex(UserError, "posted customer invoices"):
+            self.declare("notification", draft)
+
+    def test_a_cover_from_another_company_or_a_silenced_action_is_refused(self):
+        other_company = self.setup_other_company()["company"]
+        foreign = (
+            self.env["collection.insurance.policy"]
+            .with_company(other_company)
+            .create(
+                {
+                    "name": "Other",
+                    "insurer_id": self.insurer.id,
+                    "policy_number": "9",
+                    "company_id": other_company.id,
+                }
+            )
+        )
+        self.manager.company_ids += other_company
+        with self.assertRaisesRegex(AccessError, "its own company"):
+            self.customer.with_user(self.manager).insurance_policy_id = foreign
+        self.assertEqual(self.customer.insurance_policy_id, self.policy)
+        with self.assertRaises(AccessError):
+            self.policy.with_user(self.manager).last_alert_date = "2099-01-01"
+        self.assertFalse(self.policy.last_alert_date)
