@@ -31,8 +31,10 @@ class IrDefault(models.Model):
     @api.model
     def _check_collection_default(self, fields):
         guarded = fields.sudo().filtered(
-            lambda f: f.model.startswith("collection.")
-            or f.name.startswith(("collection_", "insurance_"))
+            lambda f: (
+                f.model.startswith("collection.")
+                or f.name.startswith(("collection_", "insurance_"))
+            )
         )
         if guarded:
             raise AccessError(
