@@ -34,7 +34,7 @@ class CollectionInsuranceDeclaration(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     policy_id = fields.Many2one(
         comodel_name="collection.insurance.policy",
-        string="Policy",
+        string="Insurance Policy",
         required=True,
         readonly=True,
         check_company=True,
@@ -630,7 +630,7 @@ class CollectionInsuranceDeclaration(models.Model):
         )
         headers = [
             _("Insurer"),
-            _("Policy"),
+            _("Insurance Policy"),
             _("Customer"),
             _("Invoice"),
             _("Original Due Date"),

@@ -42,7 +42,7 @@ class CollectionInsuranceDeclareWizard(models.TransientModel):
     policy_id = fields.Many2one(
         comodel_name="collection.insurance.policy",
         compute="_compute_policy_id",
-        string="Policy",
+        string="Insurance Policy",
     )
     reason_id = fields.Many2one(
         comodel_name="collection.reason", string="Non-payment Reason"
