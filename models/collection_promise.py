@@ -127,6 +127,11 @@ class CollectionPromise(models.Model):
         readonly=True,
         copy=False,
     )
+    insurance_warning = fields.Char(
+        compute="_compute_insurance_warning",
+        help="The promise ends beyond the credit insurer's maximum extension "
+        "period: a manager approves and the insurer must agree.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -145,6 +150,13 @@ class CollectionPromise(models.Model):
             promise.amount = sum(promise.line_ids.mapped("amount"))
             promise.date_due = max(promise.line_ids.mapped("date"), default=False)
             promise.is_plan = len(promise.line_ids) >= 2
+
+    @api.depends("usage_ids.warning")
+    def _compute_insurance_warning(self):
+        for promise in self:
+            promise.insurance_warning = " ".join(
+                set(filter(None, promise.usage_ids.sudo().mapped("warning")))
+            )
 
     @api.depends("state")
     def _compute_outcome(self):

@@ -462,6 +462,7 @@ class TestCollectionInsurance(CollectionCommon):
         promise.action_confirm()
         self.assertEqual(promise.state, "to_approve")
         self.assertIn("the insurer must agree", promise.usage_ids.warning)
+        self.assertIn("the insurer must agree", promise.insurance_warning)
 
     def test_an_extension_request_goes_through_the_mandate(self):
         invoice = self.create_invoice(self.customer, 1000, "2026-03-01")
