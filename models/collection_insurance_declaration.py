@@ -12,6 +12,13 @@ DECLARATION_TYPES = [
     ("extension", "Extension request"),
     ("claim", "Claim"),
 ]
+# The insurance states of the invoices each declaration takes; a claim only
+# the notified ones when the policy requires a notification first.
+DECLARABLE_STATES = {
+    "notification": UNDECLARED_STATES,
+    "extension": RUNNING_STATES,
+    "claim": RUNNING_STATES,
+}
 # What a user may still write on a declaration sent to the insurer.
 DECLARATION_FREE_FIELDS = {"insurer_reference", "message_main_attachment_id"}
 
@@ -260,13 +267,9 @@ class CollectionInsuranceDeclaration(models.Model):
                     invoices=", ".join(lapsed.mapped("name")),
                 )
             )
-        allowed = {
-            "notification": UNDECLARED_STATES,
-            "extension": RUNNING_STATES,
-            "claim": ("notified",)
-            if policy.claim_requires_notification
-            else RUNNING_STATES,
-        }[declaration_type]
+        allowed = DECLARABLE_STATES[declaration_type]
+        if declaration_type == "claim" and policy.claim_requires_notification:
+            allowed = ("notified",)
         wrong = moves.filtered(lambda m: m.insurance_state not in allowed)
         if wrong:
             states = dict(
@@ -644,7 +647,11 @@ class CollectionInsuranceDeclaration(models.Model):
         ]
         sheet.write_row(0, 0, headers, bold)
         sheet.freeze_panes(1, 0)
-        labels = dict(self._get_deadline_labels())
+        labels = dict(
+            self.env["collection.insurance.alert"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
         for row, item in enumerate(self._get_deadlines_rows(moves), start=1):
             move = item["move"]
             policy = move.insurance_policy_id
@@ -673,15 +680,6 @@ class CollectionInsuranceDeclaration(models.Model):
         sheet.set_column(11, 11, 30)
         workbook.close()
         return output.getvalue()
-
-    @api.model
-    def _get_deadline_labels(self):
-        return [
-            ("notify", _("Overdue notification")),
-            ("extension", _("End of the maximum extension period")),
-            ("stop", _("Stop deliveries")),
-            ("claim", _("Claim")),
-        ]
 
 
 class CollectionInsuranceDeclarationLine(models.Model):

@@ -1,14 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.collection_insurance_declaration import DECLARABLE_STATES
 from .common import active_customers_or_invoices
-
-# Which invoices each declaration takes, by their insurance state.
-DECLARABLE_STATES = {
-    "notification": ("covered", "to_notify"),
-    "extension": ("covered", "to_notify", "notified"),
-    "claim": ("notified", "covered", "to_notify"),
-}
 
 
 class CollectionInsuranceDeclareWizard(models.TransientModel):
