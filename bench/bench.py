@@ -94,6 +94,11 @@ ROWS = [
         ),
     ),
     ("insurance_list", "Insurance deadlines, 80 rows", "{queries_20} queries for 20"),
+    (
+        "analysis_pivot",
+        "Receivables analysis pivot",
+        "{cells} collector x bucket cells, {customers} customers",
+    ),
 ]
 
 

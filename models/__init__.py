@@ -39,3 +39,4 @@ from . import ir_attachment
 from . import mail_message
 from . import mail_activity
 from . import ir_default
+from . import collection_analysis
