@@ -3,13 +3,14 @@ from odoo.tools import SQL
 
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
-# (key, label, first day overdue, last day overdue)
+# (key, label, first day overdue, last day overdue); the keys sort as the
+# buckets do, for pivots grouped by them
 ANALYSIS_BUCKETS = [
-    ("not_due", "Not due", None, 0),
+    ("0_current", "Not due", None, 0),
     ("1_30", "1-30 days", 1, 30),
     ("31_60", "31-60 days", 31, 60),
     ("61_90", "61-90 days", 61, 90),
-    ("over_90", "Over 90 days", 91, None),
+    ("91_plus", "Over 90 days", 91, None),
 ]
 
 

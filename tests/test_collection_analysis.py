@@ -18,18 +18,16 @@ class TestCollectionAnalysis(CollectionCommon):
 
     def test_buckets_at_their_boundaries(self):
         expected = {
-            "2026-03-15": ("not_due", 0),
+            "2026-03-15": ("0_current", 0),
             "2026-03-14": ("1_30", 1),
             "2026-02-13": ("1_30", 30),
             "2026-02-12": ("31_60", 31),
             "2026-01-14": ("31_60", 60),
             "2026-01-13": ("61_90", 61),
             "2025-12-15": ("61_90", 90),
-            "2025-12-14": ("over_90", 91),
+            "2025-12-14": ("91_plus", 91),
         }
-        moves = {
-            due: self.create_invoice(self.customer, 100, due) for due in expected
-        }
+        moves = {due: self.create_invoice(self.customer, 100, due) for due in expected}
         for due, (bucket, days) in expected.items():
             row = self.rows(moves=moves[due])
             with self.subTest(due=due):
@@ -43,7 +41,13 @@ class TestCollectionAnalysis(CollectionCommon):
         )
         self.assertEqual(
             groups,
-            {"not_due": 100.0, "1_30": 200.0, "31_60": 200.0, "61_90": 200.0, "over_90": 100.0},
+            {
+                "0_current": 100.0,
+                "1_30": 200.0,
+                "31_60": 200.0,
+                "61_90": 200.0,
+                "91_plus": 100.0,
+            },
         )
 
     def test_credit_notes_payments_and_currencies(self):
