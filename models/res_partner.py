@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
 from .collection_guard import with_context_defaults
+from .collection_kpi import kept_rate
 
 # Set by the Hold and Release weapons only.
 HOLD_FIELDS = {
@@ -252,9 +253,8 @@ class ResPartner(models.Model):
             partner.collection_promise_count = values.get("count", 0)
             partner.collection_promise_kept = kept
             partner.collection_promise_broken = broken
-            partner.collection_promise_kept_rate = (
-                100.0 * kept / (kept + broken) if kept + broken else 0.0
-            )
+            # shown only once a promise ended (the form says so until then)
+            partner.collection_promise_kept_rate = kept_rate(kept, broken) or 0.0
             partner.collection_promise_amount = values.get("amount", 0.0)
 
     @api.depends_context("company")

@@ -14,3 +14,4 @@ from . import test_collection_tours
 from . import test_collection_crm
 from . import test_collection_insurance
 from . import test_collection_analysis
+from . import test_collection_kpi
