@@ -120,9 +120,11 @@ class AccountMove(models.Model):
     def write(self, vals):
         if not self.env.su and INSURANCE_MOVE_FIELDS.intersection(vals):
             self._raise_insurance_access()
-        undisputed = self.filtered(
-            lambda m: m.insurance_policy_id and not m.collection_disputed
-        )
+        undisputed = self.browse()
+        if vals.get("collection_disputed") or vals.get("collection_reason_id"):
+            undisputed = self.filtered(
+                lambda m: m.insurance_policy_id and not m.collection_disputed
+            )
         res = super().write(vals)
         undisputed.filtered("collection_disputed")._insurance_warn_dispute()
         return res
