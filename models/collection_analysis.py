@@ -97,10 +97,15 @@ class CollectionAnalysis(models.Model):
         return self._get_query(self.env["collection.receivable"]._get_today())
 
     @api.model
-    def _get_query(self, today):
-        """SQL: the open items at `today`, with their customer's collector in
-        the item's company (the company's default collector when the customer
-        has none) and their bucket of days overdue."""
+    def _get_query(self, date, company_ids=None):
+        """SQL: the items open at the end of `date` (of `company_ids`, else of
+        every company), with their customer's collector in the item's company
+        (the company's default collector when the customer has none) and
+        their bucket of days overdue. An item is open at the date for its
+        amount less what was reconciled with it up to that day: its residual
+        now, plus what was reconciled after. The analysis reads it at today;
+        the aged balance and the dashboard at their dates: one definition of
+        the book for all three."""
         companies = self.env["res.company"].sudo().search([])
         Default = self.env["ir.default"].sudo()
         defaults = [
@@ -111,19 +116,28 @@ class CollectionAnalysis(models.Model):
             )
             for company in companies
         ]
+        days = SQL("%s - COALESCE(line.date_maturity, line.date)", date)
         whens = SQL(" ").join(
-            SQL(
-                "WHEN %s - COALESCE(line.date_maturity, line.date) <= %s THEN %s",
-                today,
-                high,
-                key,
-            )
+            SQL("WHEN %s <= %s THEN %s", days, high, key)
             for key, _label, _low, high in ANALYSIS_BUCKETS
             if high is not None
         )
         bucket = SQL("CASE %s ELSE %s END", whens, ANALYSIS_BUCKETS[-1][0])
+        company_ids = list(company_ids) if company_ids else companies.ids
         return SQL(
             """
+            WITH late AS (
+                -- reconciliations made after the day: undone for it
+                SELECT debit_move_id AS line_id, amount
+                  FROM account_partial_reconcile
+                 WHERE max_date > %(date)s AND company_id IN %(company_ids)s
+             UNION ALL
+                SELECT credit_move_id, -amount
+                  FROM account_partial_reconcile
+                 WHERE max_date > %(date)s AND company_id IN %(company_ids)s
+            ), late_sum AS (
+                SELECT line_id, SUM(amount) AS amount FROM late GROUP BY line_id
+            )
             SELECT line.id,
                    line.company_id,
                    company.currency_id,
@@ -141,12 +155,12 @@ class CollectionAnalysis(models.Model):
                    move.collection_reason_id AS reason_id,
                    COALESCE(move.collection_disputed, FALSE) AS disputed,
                    COALESCE(line.date_maturity, line.date) AS date_due,
-                   GREATEST(%(today)s - COALESCE(line.date_maturity, line.date), 0)
-                       AS days_overdue,
+                   GREATEST(%(days)s, 0) AS days_overdue,
                    %(bucket)s AS bucket,
-                   line.amount_residual AS amount,
-                   CASE WHEN COALESCE(line.date_maturity, line.date) < %(today)s
-                        THEN line.amount_residual ELSE 0 END AS overdue_amount
+                   line.amount_residual + COALESCE(late_sum.amount, 0) AS amount,
+                   CASE WHEN %(days)s > 0
+                        THEN line.amount_residual + COALESCE(late_sum.amount, 0)
+                        ELSE 0 END AS overdue_amount
               FROM account_move_line line
               JOIN account_account account ON account.id = line.account_id
               JOIN account_move move ON move.id = line.move_id
@@ -154,17 +168,43 @@ class CollectionAnalysis(models.Model):
               JOIN res_partner partner ON partner.id = line.partner_id
               JOIN res_partner commercial
                    ON commercial.id = partner.commercial_partner_id
+         LEFT JOIN late_sum ON late_sum.line_id = line.id
          LEFT JOIN (VALUES %(defaults)s) AS defaults(company_id, user_id)
                    ON defaults.company_id = line.company_id
-             WHERE %(open_item)s
-               AND line.amount_residual != 0
+             WHERE %(receivable)s
+               AND line.company_id IN %(company_ids)s
+               AND line.date <= %(date)s
+               AND (NOT line.reconciled OR late_sum.line_id IS NOT NULL)
+               AND line.amount_residual + COALESCE(late_sum.amount, 0) != 0
             """,
             collected=COLLECTED_MOVE_TYPES,
-            today=today,
+            date=date,
+            days=days,
             bucket=bucket,
+            company_ids=tuple(company_ids),
             defaults=SQL(", ").join(
                 SQL("(%s, %s::int)", company_id, user_id)
                 for company_id, user_id in defaults
             ),
-            open_item=self.env["collection.receivable"]._get_open_item_condition(),
+            receivable=self.env["collection.receivable"]._get_receivable_condition(),
         )
+
+    @api.model
+    def _get_ids_at(self, date, company_ids, condition=None):
+        """The move lines open at the end of `date` (meeting `condition`, SQL
+        over the columns above): the records behind a figure of the book."""
+        self._flush_book()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM (%s) AS item WHERE %s",
+                self._get_query(date, company_ids),
+                condition or SQL("TRUE"),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _flush_book(self):
+        for model, fnames in self._depends.items():
+            self.env[model].flush_model(fnames)
+        self.env["account.partial.reconcile"].flush_model()
