@@ -106,16 +106,6 @@ class CollectionAnalysis(models.Model):
         now, plus what was reconciled after. The analysis reads it at today;
         the aged balance and the dashboard at their dates: one definition of
         the book for all three."""
-        companies = self.env["res.company"].sudo().search([])
-        Default = self.env["ir.default"].sudo()
-        defaults = [
-            (
-                company.id,
-                Default._get("res.partner", "collection_user_id", company_id=company.id)
-                or None,
-            )
-            for company in companies
-        ]
         days = SQL("%s - COALESCE(line.date_maturity, line.date)", date)
         whens = SQL(" ").join(
             SQL("WHEN %s <= %s THEN %s", days, high, key)
@@ -123,7 +113,8 @@ class CollectionAnalysis(models.Model):
             if high is not None
         )
         bucket = SQL("CASE %s ELSE %s END", whens, ANALYSIS_BUCKETS[-1][0])
-        company_ids = list(company_ids) if company_ids else companies.ids
+        company_ids = company_ids or self.env["res.company"].sudo().search([]).ids
+        collector, defaults = self._get_collector_sql("commercial", "line")
         return SQL(
             """
             WITH late AS (
@@ -146,10 +137,7 @@ class CollectionAnalysis(models.Model):
                    CASE WHEN move.move_type IN %(collected)s THEN 'invoice'
                         WHEN move.move_type = 'out_refund' THEN 'credit_note'
                         ELSE 'payment' END AS move_type,
-                   COALESCE(
-                       (commercial.collection_user_id ->> line.company_id::text)::int,
-                       defaults.user_id
-                   ) AS collector_id,
+                   %(collector)s AS collector_id,
                    move.invoice_user_id AS salesperson_id,
                    move.collection_level_id AS level_id,
                    move.collection_reason_id AS reason_id,
@@ -169,8 +157,7 @@ class CollectionAnalysis(models.Model):
               JOIN res_partner commercial
                    ON commercial.id = partner.commercial_partner_id
          LEFT JOIN late_sum ON late_sum.line_id = line.id
-         LEFT JOIN (VALUES %(defaults)s) AS defaults(company_id, user_id)
-                   ON defaults.company_id = line.company_id
+         %(defaults)s
              WHERE %(receivable)s
                AND line.company_id IN %(company_ids)s
                AND line.date <= %(date)s
@@ -182,11 +169,38 @@ class CollectionAnalysis(models.Model):
             days=days,
             bucket=bucket,
             company_ids=tuple(company_ids),
-            defaults=SQL(", ").join(
+            collector=collector,
+            defaults=defaults,
+            receivable=self.env["collection.receivable"]._get_receivable_condition(),
+        )
+
+    @api.model
+    def _get_collector_sql(self, commercial, line):
+        """SQL: the collector of the customer `commercial` (an alias of
+        res_partner) in the company of `line`, else that company's default
+        collector; and the join it needs."""
+        Default = self.env["ir.default"].sudo()
+        defaults = [
+            (
+                company.id,
+                Default._get("res.partner", "collection_user_id", company_id=company.id)
+                or None,
+            )
+            for company in self.env["res.company"].sudo().search([])
+        ]
+        company = SQL.identifier(line, "company_id")
+        return SQL(
+            "COALESCE((%s ->> %s::text)::int, defaults.user_id)",
+            SQL.identifier(commercial, "collection_user_id"),
+            company,
+        ), SQL(
+            "LEFT JOIN (VALUES %s) AS defaults(company_id, user_id) "
+            "ON defaults.company_id = %s",
+            SQL(", ").join(
                 SQL("(%s, %s::int)", company_id, user_id)
                 for company_id, user_id in defaults
             ),
-            receivable=self.env["collection.receivable"]._get_receivable_condition(),
+            company,
         )
 
     @api.model

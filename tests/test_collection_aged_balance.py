@@ -102,7 +102,10 @@ class TestAgedBalance(CollectionCommon):
             with self.subTest(sheet=sheet):
                 self.assertEqual(
                     {name: list(values) for name, values in rows.items()},
-                    {**expected, "Total": [sum(v) for v in zip(*expected.values())]},
+                    {
+                        **expected,
+                        "Total": [sum(v) for v in zip(*expected.values(), strict=True)],
+                    },
                 )
         _count, rows = self.read_back(wizard, "By collector")
         self.assertEqual(

@@ -90,6 +90,38 @@ class TestCollectionPromise(CollectionCommon):
         self.assertEqual(self.customer.collection_promise_amount, 1500.0)
         self.assertEqual(self.customer.collection_promise_collected, 1500.0)
 
+    def test_the_dashboards_kept_rate(self):
+        """Promises due in the period, kept or broken, by collector: the
+        dashboard's kept rate and the promises behind it."""
+        kept = self.log_call(
+            moves=self.invoice_1, promise_type="promise", date="2026-03-20"
+        )
+        broken = self.log_call(
+            moves=self.invoice_2, promise_type="promise", date="2026-03-20"
+        )
+        self.pay(self.invoice_1, 600, "2026-03-18")
+        self.evaluate("2026-03-26")
+        self.assertEqual((kept.state, broken.state), ("kept", "broken"))
+        with freeze_time("2026-04-01"):
+            dashboard = (
+                self.env["collection.dashboard"]
+                .with_user(self.collector)
+                .create({"date_from": "2026-03-01", "date_to": "2026-03-31"})
+            )
+        self.assertEqual((dashboard.promises_kept, dashboard.promises_broken), (1, 1))
+        self.assertTrue(dashboard.has_promises)
+        self.assertEqual(dashboard.kept_rate, 50.0)
+        line = dashboard.collector_line_ids.filtered(
+            lambda line: line.user_id == self.collector
+        )
+        self.assertEqual(line.kept_rate, 50.0)
+        for figure, promise in (("promises_kept", kept), ("promises_broken", broken)):
+            for record in (dashboard, line):
+                action = record.with_context(figure=figure).action_open_figure()
+                self.assertEqual(
+                    self.env["collection.promise"].search(action["domain"]), promise
+                )
+
     def test_plan_beyond_the_mandate_then_broken(self):
         promise = self.log_call(
             promise_type="plan",
