@@ -82,7 +82,11 @@ ROWS = [
     ),
     ("customers", "Status of 80 customers", "{queries_20} queries for 20"),
     ("invoices", "Status of 80 invoices", "{queries_20} queries for 20"),
-    ("aged_balance", "Aged balance XLSX", "{customers} customers"),
+    (
+        "aged_balance",
+        "Aged balance XLSX, three sheets",
+        "{customers} customers, {kb} KB",
+    ),
     ("promise_cron", "Promise evaluation cron", "{promises} promises, {broken} broken"),
     ("digest_cron", "Mandate digest cron", ""),
     (
@@ -98,6 +102,11 @@ ROWS = [
         "analysis_pivot",
         "Receivables analysis pivot",
         "{cells} collector x bucket cells, {customers} customers",
+    ),
+    (
+        "dashboard",
+        "Dashboard, a company and a quarter",
+        "{lines} lines, DSO {dso}, countback {countback}",
     ),
 ]
 
