@@ -62,7 +62,9 @@ class CollectionDashboardFigures(models.AbstractModel):
         current = figures.get("current_end", 0.0)
         dso = kpi.dso_standard(end, sales, days)
         best = kpi.best_possible_dso(current, sales, days)
-        cei = kpi.cei(figures.get("receivables_start", 0.0), sales, months, end, current)
+        cei = kpi.cei(
+            figures.get("receivables_start", 0.0), sales, months, end, current
+        )
         kept = kpi.kept_rate(
             figures.get("promises_kept", 0), figures.get("promises_broken", 0)
         )
@@ -92,8 +94,9 @@ class CollectionDashboard(models.TransientModel):
     date_from = fields.Date(
         string="From",
         required=True,
-        default=lambda self: self._default_date_to().replace(day=1)
-        - relativedelta(months=2),
+        default=lambda self: (
+            self._default_date_to().replace(day=1) - relativedelta(months=2)
+        ),
     )
     date_to = fields.Date(
         string="To", required=True, default=lambda self: self._default_date_to()
@@ -177,7 +180,9 @@ class CollectionDashboard(models.TransientModel):
             return
         if any(set(vals) - PARAMETERS for vals in vals_list):
             raise UserError(
-                _("The dashboard's figures are computed: choose a company and a period.")
+                _(
+                    "The dashboard's figures are computed: choose a company and a period."
+                )
             )
 
     @api.model
@@ -207,7 +212,9 @@ class CollectionDashboard(models.TransientModel):
         days = (self.date_to - self.date_from).days + 1
         months = (
             (self.date_to.year - self.date_from.year) * 12
-            + self.date_to.month - self.date_from.month + 1
+            + self.date_to.month
+            - self.date_from.month
+            + 1
         )
         return days, months
 
@@ -244,9 +251,15 @@ class CollectionDashboard(models.TransientModel):
             )
         )
         result = {}
-        for no_collector, no_seller, no_bucket, collector, seller, bucket, *amounts in (
-            self.env.cr.fetchall()
-        ):
+        for (
+            no_collector,
+            no_seller,
+            no_bucket,
+            collector,
+            seller,
+            bucket,
+            *amounts,
+        ) in self.env.cr.fetchall():
             key = self._group_key(
                 no_collector, no_seller, no_bucket, collector, seller, bucket
             )
@@ -323,10 +336,18 @@ class CollectionDashboard(models.TransientModel):
             )
         )
         result = {}
-        for no_collector, no_seller, collector, seller, month, sales, in_period in (
-            self.env.cr.fetchall()
-        ):
-            key = self._group_key(no_collector, no_seller, True, collector, seller, None)
+        for (
+            no_collector,
+            no_seller,
+            collector,
+            seller,
+            month,
+            sales,
+            in_period,
+        ) in self.env.cr.fetchall():
+            key = self._group_key(
+                no_collector, no_seller, True, collector, seller, None
+            )
             period, months = result.setdefault(
                 key, [0.0, [0.0] * (len(month_ends) - 1)]
             )
@@ -410,7 +431,10 @@ class CollectionDashboard(models.TransientModel):
         levels = {}
         Dunning = self.env["collection.dunning"].sudo()
         domain = self._get_dunning_domain()
-        for kind, field in (("collector", "user_id"), ("salesperson", "salesperson_id")):
+        for kind, field in (
+            ("collector", "user_id"),
+            ("salesperson", "salesperson_id"),
+        ):
             for user, count in Dunning._read_group(domain, [field], ["__count"]):
                 result.setdefault((kind, user.id or None), {})["dunning_count"] = count
         for level, count, amount in Dunning._read_group(
@@ -469,9 +493,7 @@ class CollectionDashboard(models.TransientModel):
                     "promises_broken": 0,
                     **activity.get(key, {}),
                 }
-                monthly = zip(
-                    sales.get(key, [0.0, []])[1], month_days, strict=False
-                )
+                monthly = zip(sales.get(key, [0.0, []])[1], month_days, strict=False)
                 figures[key] = {
                     **amounts,
                     **self._get_kpis(amounts, days, months, list(monthly)),
@@ -744,7 +766,9 @@ class CollectionDashboard(models.TransientModel):
                 sheet.write(row, 0, line.name)
                 for column, (field, number_format) in enumerate(columns, start=1):
                     if value(line, field) is not None:
-                        sheet.write_number(row, column, value(line, field), number_format)
+                        sheet.write_number(
+                            row, column, value(line, field), number_format
+                        )
         for lines, name, headers, fields_ in (
             (
                 self.bucket_line_ids,
@@ -769,7 +793,10 @@ class CollectionDashboard(models.TransientModel):
                 sheet.write(row, 0, line.name)
                 for column, field in enumerate(fields_, start=1):
                     sheet.write_number(
-                        row, column, line[field], money if field != "dunning_count" else None
+                        row,
+                        column,
+                        line[field],
+                        money if field != "dunning_count" else None,
                     )
         workbook.close()
         return output.getvalue()
@@ -854,7 +881,9 @@ class CollectionDashboardLine(models.TransientModel):
         """SQL over the analysis's columns: the row's items."""
         if self.kind == "bucket":
             return SQL("bucket = %s", self.bucket)
-        column = {"collector": "collector_id", "salesperson": "salesperson_id"}[self.kind]
+        column = {"collector": "collector_id", "salesperson": "salesperson_id"}[
+            self.kind
+        ]
         if not self.user_id:
             return SQL("%s IS NULL", SQL.identifier(column))
         return SQL("%s = %s", SQL.identifier(column), self.user_id.id)

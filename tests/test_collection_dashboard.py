@@ -151,13 +151,13 @@ class TestCollectionDashboard(CollectionCommon):
         def figure(name, record=dashboard):
             return records(record.with_context(figure=name).action_open_figure())
 
-        self.assertEqual(figure("receivables_end"), lines(self.april, self.may, self.june))
+        self.assertEqual(
+            figure("receivables_end"), lines(self.april, self.may, self.june)
+        )
         self.assertEqual(figure("receivables_start"), lines(self.old))
         self.assertEqual(figure("current_end"), lines(self.june))
         self.assertEqual(figure("overdue_end"), lines(self.april, self.may))
-        self.assertEqual(
-            figure("credit_sales"), self.april | self.may | self.june
-        )
+        self.assertEqual(figure("credit_sales"), self.april | self.may | self.june)
         payments = figure("collected")
         self.assertEqual(sum(payments.mapped("credit")), 188000.0)
         mine = dashboard.collector_line_ids.filtered("user_id")
@@ -225,7 +225,10 @@ class TestCollectionDashboard(CollectionCommon):
 
         dashboard = self.dashboard()
         book = openpyxl.load_workbook(io.BytesIO(dashboard._generate_xlsx()))
-        company = {row[0]: row[1] for row in book["Company"].iter_rows(min_row=3, values_only=True)}
+        company = {
+            row[0]: row[1]
+            for row in book["Company"].iter_rows(min_row=3, values_only=True)
+        }
         self.assertEqual(company["Receivables at End"], 212000.0)
         self.assertEqual(company["Credit Sales"], 250000.0)
         self.assertEqual(company["DSO Countback"], 74.71)
@@ -271,8 +274,9 @@ class TestCollectionDashboard(CollectionCommon):
             self.dashboard(date_to="2026-07-02")
         # the figures are the module's: no user writes them
         for user in (self.collector, self.manager):
-            with self.subTest(user=user.login), self.assertRaisesRegex(
-                UserError, "computed"
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesRegex(UserError, "computed"),
             ):
                 self.dashboard(user=user).write({"dso": 1.0, "receivables_end": 1.0})
         with self.assertRaises(AccessError):
@@ -282,7 +286,11 @@ class TestCollectionDashboard(CollectionCommon):
             dashboard.with_user(self.manager).read(["receivables_end"])
         # salespeople and plain users have no dashboard of the whole book
         plain = self.env["res.users"].create(
-            {"name": "Plain", "login": "plain", "groups_id": [(6, 0, [self.env.ref("base.group_user").id])]}
+            {
+                "name": "Plain",
+                "login": "plain",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
         )
         for user in (self.salesperson, plain):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
