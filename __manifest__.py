@@ -39,7 +39,7 @@
         "views/collection_promise_views.xml",
         "views/collection_insurance_views.xml",
         "views/collection_analysis_views.xml",
-        "views/collection_dashboard_views.xml",
+        "wizards/collection_dashboard_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

@@ -40,4 +40,3 @@ from . import mail_message
 from . import mail_activity
 from . import ir_default
 from . import collection_analysis
-from . import collection_dashboard

@@ -1,4 +1,5 @@
 import io
+import itertools
 
 from dateutil.relativedelta import relativedelta
 
@@ -7,9 +8,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from . import collection_kpi as kpi
-from .collection_analysis import ANALYSIS_BUCKETS
-from .collection_receivable import COLLECTED_MOVE_TYPES
+from ..models import collection_kpi as kpi
+from ..models.collection_analysis import ANALYSIS_BUCKETS
+from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 
 # the months of sales the countback may walk back, beyond the period's
 COUNTBACK_MONTHS = 24
@@ -181,7 +182,8 @@ class CollectionDashboard(models.TransientModel):
         if any(set(vals) - PARAMETERS for vals in vals_list):
             raise UserError(
                 _(
-                    "The dashboard's figures are computed: choose a company and a period."
+                    "The dashboard's figures are computed: "
+                    "choose a company and a period."
                 )
             )
 
@@ -355,44 +357,51 @@ class CollectionDashboard(models.TransientModel):
             months[month] = float(sales or 0.0)
         return result
 
+    def _get_collected_sql(self):
+        """SQL: the payments matched with the company's invoices in the
+        period (credit notes are not cash): payment line, amount in company
+        currency, the invoice's collector and salesperson."""
+        collector, defaults = self.env["collection.analysis"]._get_collector_sql(
+            "commercial", "line"
+        )
+        return SQL(
+            """
+            SELECT partial.credit_move_id AS payment_id, partial.amount,
+                   %(collector)s AS collector_id,
+                   move.invoice_user_id AS salesperson_id
+              FROM account_partial_reconcile partial
+              JOIN account_move_line line ON line.id = partial.debit_move_id
+              JOIN account_move move ON move.id = line.move_id
+              JOIN account_move_line payment ON payment.id = partial.credit_move_id
+              JOIN account_move payment_move ON payment_move.id = payment.move_id
+              JOIN res_partner partner ON partner.id = line.partner_id
+              JOIN res_partner commercial
+                   ON commercial.id = partner.commercial_partner_id
+              %(defaults)s
+             WHERE partial.company_id = %(company)s
+               AND partial.max_date BETWEEN %(date_from)s AND %(date_to)s
+               AND move.move_type IN %(collected)s
+               AND payment_move.move_type NOT IN ('out_refund', 'in_refund')
+            """,
+            collector=collector,
+            defaults=defaults,
+            company=self.company_id.id,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            collected=COLLECTED_MOVE_TYPES,
+        )
+
     def _query_collected(self):
-        """{(kind, key): collected}: the payments matched with invoices in the
-        period (credit notes are not cash), in company currency."""
-        Analysis = self.env["collection.analysis"]
-        collector, defaults = Analysis._get_collector_sql("commercial", "line")
+        """{(kind, key): collected} by company, collector and salesperson."""
         self.env.cr.execute(
             SQL(
                 """
                 SELECT GROUPING(collector_id), GROUPING(salesperson_id),
                        collector_id, salesperson_id, SUM(amount)
-                  FROM (
-                        SELECT partial.amount,
-                               %(collector)s AS collector_id,
-                               move.invoice_user_id AS salesperson_id
-                          FROM account_partial_reconcile partial
-                          JOIN account_move_line line ON line.id = partial.debit_move_id
-                          JOIN account_move move ON move.id = line.move_id
-                          JOIN account_move_line payment
-                               ON payment.id = partial.credit_move_id
-                          JOIN account_move payment_move
-                               ON payment_move.id = payment.move_id
-                          JOIN res_partner partner ON partner.id = line.partner_id
-                          JOIN res_partner commercial
-                               ON commercial.id = partner.commercial_partner_id
-                          %(defaults)s
-                         WHERE partial.company_id = %(company)s
-                           AND partial.max_date BETWEEN %(date_from)s AND %(date_to)s
-                           AND move.move_type IN %(collected)s
-                           AND payment_move.move_type NOT IN ('out_refund', 'in_refund')
-                  ) AS collected
+                  FROM (%s) AS collected
               GROUP BY GROUPING SETS ((), (collector_id), (salesperson_id))
                 """,
-                collector=collector,
-                defaults=defaults,
-                company=self.company_id.id,
-                date_from=self.date_from,
-                date_to=self.date_to,
-                collected=COLLECTED_MOVE_TYPES,
+                self._get_collected_sql(),
             )
         )
         return {
@@ -468,7 +477,7 @@ class CollectionDashboard(models.TransientModel):
             days, months = dashboard._get_period()
             month_ends = dashboard._get_month_ends()
             month_days = [
-                (end - start).days for end, start in zip(month_ends, month_ends[1:])
+                (end - start).days for end, start in itertools.pairwise(month_ends)
             ]
             start_day = dashboard.date_from - relativedelta(days=1)
             end = dashboard._query_book(dashboard.date_to)
@@ -629,41 +638,13 @@ class CollectionDashboard(models.TransientModel):
 
     def _get_collected_ids(self, condition):
         """The payment lines collected in the period (for the invoices
-        meeting `condition`, over the analysis's columns collector_id and
+        meeting `condition`, over the columns collector_id and
         salesperson_id)."""
-        collector, defaults = self.env["collection.analysis"]._get_collector_sql(
-            "commercial", "line"
-        )
         self.env.cr.execute(
             SQL(
-                """
-                SELECT DISTINCT payment_id FROM (
-                    SELECT partial.credit_move_id AS payment_id,
-                           %(collector)s AS collector_id,
-                           move.invoice_user_id AS salesperson_id
-                      FROM account_partial_reconcile partial
-                      JOIN account_move_line line ON line.id = partial.debit_move_id
-                      JOIN account_move move ON move.id = line.move_id
-                      JOIN account_move_line payment
-                           ON payment.id = partial.credit_move_id
-                      JOIN account_move payment_move ON payment_move.id = payment.move_id
-                      JOIN res_partner partner ON partner.id = line.partner_id
-                      JOIN res_partner commercial
-                           ON commercial.id = partner.commercial_partner_id
-                      %(defaults)s
-                     WHERE partial.company_id = %(company)s
-                       AND partial.max_date BETWEEN %(date_from)s AND %(date_to)s
-                       AND move.move_type IN %(collected)s
-                       AND payment_move.move_type NOT IN ('out_refund', 'in_refund')
-                ) AS item WHERE %(condition)s
-                """,
-                collector=collector,
-                defaults=defaults,
-                company=self.company_id.id,
-                date_from=self.date_from,
-                date_to=self.date_to,
-                collected=COLLECTED_MOVE_TYPES,
-                condition=condition,
+                "SELECT DISTINCT payment_id FROM (%s) AS item WHERE %s",
+                self._get_collected_sql(),
+                condition,
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
