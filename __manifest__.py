@@ -22,6 +22,7 @@
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
         "data/product_data.xml",
+        "data/collection_commission_data.xml",
         "reports/collection_dunning_reports.xml",
         "reports/collection_dunning_templates.xml",
         "reports/res_partner_reports.xml",
@@ -31,6 +32,7 @@
         "reports/collection_mandate_usage_templates.xml",
         "reports/res_partner_templates.xml",
         "reports/collection_insurance_reports.xml",
+        "reports/collection_commission_reports.xml",
         "views/collection_reason_views.xml",
         "views/collection_policy_views.xml",
         "wizards/collection_dunning_cancel_wizard_views.xml",
@@ -51,6 +53,7 @@
         "wizards/collection_aged_balance_views.xml",
         "wizards/collection_insurance_declare_wizard_views.xml",
         "views/credit_collection_menus.xml",
+        "views/collection_commission_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["credit_collection/static/tests/tours/*.js"],

@@ -40,3 +40,7 @@ from . import mail_message
 from . import mail_activity
 from . import ir_default
 from . import collection_analysis
+from . import collection_commission
+from . import collection_commission_entry
+from . import collection_commission_settlement
+from . import account_move_commission

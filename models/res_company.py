@@ -1,10 +1,29 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    commission_rate = fields.Float(
+        string="Default Commission Rate (%)",
+        digits=(16, 2),
+        help="The commission rate of a salesperson without a rate of their own.",
+    )
+    commission_journal_ids = fields.Many2many(
+        comodel_name="account.journal",
+        relation="account_journal_res_company_commission_rel",
+        column1="res_company_id",
+        column2="account_journal_id",
+        string="Commission Journals",
+        domain="[('company_id', '=', id), ('type', 'in', ('bank', 'cash'))]",
+        help="The payments in these journals earn commission; empty: every "
+        "bank and cash journal.",
+    )
+    commission_include_receipts = fields.Boolean(
+        string="Commission on Sales Receipts",
+        help="Sales receipts earn commission as invoices do.",
+    )
     collection_min_amount = fields.Monetary(
         string="Minimum Overdue Amount",
         currency_field="currency_id",
@@ -61,6 +80,11 @@ class ResCompany(models.Model):
                 company.collection_interest_mode
                 or modes.get(company.country_id.code, "eu")
             )
+
+    @api.constrains("commission_rate")
+    def _check_commission_rate(self):
+        if any(not 0 <= company.commission_rate <= 100 for company in self):
+            raise ValidationError(_("A commission rate is between 0 and 100 %."))
 
     def _collection_check_payment_term(self, term):
         """Refuse terms longer than the company's standard to a user's write:

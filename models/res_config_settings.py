@@ -28,6 +28,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_payment_days",
         readonly=False,
     )
+    commission_rate = fields.Float(related="company_id.commission_rate", readonly=False)
+    commission_journal_ids = fields.Many2many(
+        related="company_id.commission_journal_ids", readonly=False
+    )
+    commission_include_receipts = fields.Boolean(
+        related="company_id.commission_include_receipts", readonly=False
+    )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

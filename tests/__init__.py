@@ -1,6 +1,7 @@
 from . import test_collection_aged_balance
 from . import test_collection_charge_invoice
 from . import test_collection_charges
+from . import test_collection_commission
 from . import test_collection_dashboard
 from . import test_collection_demo
 from . import test_collection_dispute

@@ -1016,6 +1016,17 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.insurance.indemnity.wizard": ("rwcu", "rwcu", "", ""),
         # a view over the book: a salesperson reads their own invoices' (a rule)
         "collection.analysis": ("r", "r", "r", ""),
+        # a user's own dashboard (a rule), its figures computed, never written
+        "collection.dashboard": ("rwc", "rwc", "", ""),
+        "collection.dashboard.line": ("r", "r", "", ""),
+        # commission: configured by managers, written by the module when
+        # payments are matched; a salesperson reads their own (a rule)
+        "collection.commission.rate": ("r", "rwcu", "", ""),
+        "collection.commission.scale": ("r", "rwcu", "", ""),
+        "collection.commission.entry": ("r", "r", "r", ""),
+        "collection.commission.settlement": ("r", "r", "r", ""),
+        "collection.commission.settlement.line": ("r", "r", "r", ""),
+        "collection.commission.settle.wizard": ("", "rwc", "", ""),
     }
     OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

@@ -1,0 +1,145 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+from .collection_guard import with_context_defaults
+
+# Written by posting and by the payments matched: never by a user.
+COMMISSION_MOVE_FIELDS = {
+    "commission_user_id",
+    "commission_rate",
+    "commission_entry_ids",
+}
+COMMISSION_STATES = [
+    ("none", "No Commission"),
+    ("pending", "Pending"),
+    ("partial", "Partly Earned"),
+    ("earned", "Earned"),
+    ("settled", "Settled"),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    commission_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Commission Salesperson",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The salesperson when the invoice was posted: who earns its "
+        "commission, whoever becomes its salesperson later.",
+    )
+    commission_rate = fields.Float(
+        string="Commission Rate (%)", digits=(16, 2), readonly=True, copy=False
+    )
+    commission_entry_ids = fields.One2many(
+        comodel_name="collection.commission.entry",
+        inverse_name="move_id",
+        string="Commission Entries",
+        readonly=True,
+    )
+    commission_base = fields.Monetary(
+        string="Commission Base Collected",
+        compute="_compute_commission",
+        store=True,
+        currency_field="company_currency_id",
+        help="What was collected so far, prorated to the untaxed amount.",
+    )
+    commission_earned = fields.Monetary(
+        compute="_compute_commission",
+        store=True,
+        currency_field="company_currency_id",
+    )
+    commission_settled = fields.Monetary(
+        compute="_compute_commission",
+        store=True,
+        currency_field="company_currency_id",
+    )
+    commission_state = fields.Selection(
+        selection=COMMISSION_STATES,
+        compute="_compute_commission",
+        store=True,
+        index=True,
+    )
+
+    @api.depends(
+        "commission_user_id",
+        "amount_residual",
+        "commission_entry_ids.state",
+        "commission_entry_ids.commission",
+        "commission_entry_ids.settlement_id.state",
+    )
+    def _compute_commission(self):
+        for move in self:
+            entries = move.commission_entry_ids.filtered(
+                lambda entry: entry.state == "earned"
+            )
+            settled = entries.filtered(
+                lambda entry: entry.settlement_id.state in ("confirmed", "paid")
+            )
+            move.commission_base = sum(entries.mapped("base"))
+            move.commission_earned = sum(entries.mapped("commission"))
+            move.commission_settled = sum(settled.mapped("commission"))
+            if not move.commission_user_id:
+                move.commission_state = "none"
+            elif not entries:
+                move.commission_state = "pending"
+            elif move.amount_residual:
+                move.commission_state = "partial"
+            elif settled == entries:
+                move.commission_state = "settled"
+            else:
+                move.commission_state = "earned"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            COMMISSION_MOVE_FIELDS.intersection(with_context_defaults(self, vals))
+            for vals in vals_list
+        ):
+            self._raise_commission_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and COMMISSION_MOVE_FIELDS.intersection(vals):
+            self._raise_commission_access()
+        return super().write(vals)
+
+    def _raise_commission_access(self):
+        raise AccessError(
+            _(
+                "An invoice's commission (salesperson, rate, entries) is written "
+                "when it is posted and paid, not edited."
+            )
+        )
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._commission_assign()
+        return posted
+
+    def _commission_assign(self):
+        """The salesperson and rate of the customer invoices posted for the
+        first time: one write per salesperson and rate."""
+        moves = self.filtered(
+            lambda move: not move.commission_user_id
+            and move.invoice_user_id
+            and (
+                move.move_type == "out_invoice"
+                or (
+                    move.move_type == "out_receipt"
+                    and move.company_id.commission_include_receipts
+                )
+            )
+        )
+        Scale = self.env["collection.commission.scale"]
+        groups = {}
+        for company in moves.company_id:
+            company_moves = moves.filtered(lambda move: move.company_id == company)
+            rates = Scale._get_rates(company, company_moves.invoice_user_id)
+            for move in company_moves:
+                key = (move.invoice_user_id.id, rates[move.invoice_user_id.id])
+                groups[key] = groups.get(key, self.browse()) | move
+        for (user_id, rate), group in groups.items():
+            group.sudo().write({"commission_user_id": user_id, "commission_rate": rate})

@@ -1,0 +1,275 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from .collection_commission import commission_amount, commission_factor
+
+ENTRY_KINDS = [("payment", "Payment"), ("clawback", "Claw-back")]
+
+
+class CollectionCommissionEntry(models.Model):
+    """What a salesperson earned on one payment of one invoice: the collected
+    amount (company currency) prorated to the invoice's untaxed amount, the
+    rate, the factor of the days late at payment and the commission. Written
+    by the module when a payment is matched or unmatched, never by a user; a
+    claw-back entry takes back a settled entry whose payment was undone."""
+
+    _name = "collection.commission.entry"
+    _inherit = ["collection.guard.mixin"]
+    _description = "Commission Entry"
+    _order = "payment_date desc, id desc"
+    _rec_name = "move_id"
+
+    company_id = fields.Many2one(comodel_name="res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(
+        comodel_name="res.users", string="Salesperson", required=True, index=True
+    )
+    move_id = fields.Many2one(
+        comodel_name="account.move", string="Invoice", required=True, index=True
+    )
+    partner_id = fields.Many2one(comodel_name="res.partner", string="Customer")
+    partial_id = fields.Many2one(
+        comodel_name="account.partial.reconcile", index="btree_not_null"
+    )
+    payment_line_id = fields.Many2one(
+        comodel_name="account.move.line", string="Payment"
+    )
+    kind = fields.Selection(selection=ENTRY_KINDS, required=True, default="payment")
+    payment_date = fields.Date(required=True, index=True)
+    due_date = fields.Date()
+    days_late = fields.Integer()
+    collected = fields.Monetary(help="The payment matched, taxes included.")
+    base = fields.Monetary(
+        string="Collected Untaxed",
+        help="The payment prorated to the invoice's untaxed amount.",
+    )
+    rate = fields.Float(string="Rate (%)", digits=(16, 2))
+    factor = fields.Float(string="Factor (%)", digits=(16, 2))
+    commission = fields.Monetary()
+    state = fields.Selection(
+        selection=[("earned", "Earned"), ("cancelled", "Undone")],
+        default="earned",
+        required=True,
+        index=True,
+    )
+    reversed_entry_id = fields.Many2one(
+        comodel_name="collection.commission.entry", string="Takes Back"
+    )
+    settlement_id = fields.Many2one(
+        comodel_name="collection.commission.settlement", index="btree_not_null"
+    )
+
+    def _compute_display_name(self):
+        for entry in self:
+            entry.display_name = f"{entry.move_id.name} · {entry.payment_date}"
+
+    # ------------------------------------------------------------
+    # RECORDING
+    # ------------------------------------------------------------
+
+    @api.model
+    def _record(self, partials):
+        """The entries of the payments matched by `partials`: those between a
+        commissioned invoice (debit) and a payment in a journal that counts
+        (credit; a credit note is not cash); a payment returning a credit
+        note to the customer claws back what its invoice earned, at the
+        invoice's rate and average factor. One query for the batch."""
+        if not partials:
+            return self.browse()
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        partials.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partial.id, partial.amount, partial.company_id,
+                       invoice.id, invoice.commission_user_id, invoice.commission_rate,
+                       invoice.commercial_partner_id,
+                       invoice.amount_untaxed_signed, invoice.amount_total_signed,
+                       debit.date_maturity, credit.id, credit.date, FALSE
+                  FROM account_partial_reconcile partial
+                  JOIN account_move_line debit ON debit.id = partial.debit_move_id
+                  JOIN account_move invoice ON invoice.id = debit.move_id
+                  JOIN account_move_line credit ON credit.id = partial.credit_move_id
+                  JOIN account_journal journal ON journal.id = credit.journal_id
+                  JOIN account_move payment ON payment.id = credit.move_id
+                 WHERE partial.id IN %(ids)s
+                   AND invoice.commission_user_id IS NOT NULL
+                   AND payment.move_type = 'entry'
+                   AND %(journal_counts)s
+             UNION ALL
+                -- a credit note paid back to the customer
+                SELECT partial.id, -partial.amount, partial.company_id,
+                       invoice.id, invoice.commission_user_id, invoice.commission_rate,
+                       invoice.commercial_partner_id,
+                       refund.amount_untaxed_signed, refund.amount_total_signed,
+                       NULL, debit.id, debit.date, TRUE
+                  FROM account_partial_reconcile partial
+                  JOIN account_move_line credit ON credit.id = partial.credit_move_id
+                  JOIN account_move refund ON refund.id = credit.move_id
+                  JOIN account_move invoice ON invoice.id = refund.reversed_entry_id
+                  JOIN account_move_line debit ON debit.id = partial.debit_move_id
+                  JOIN account_journal journal ON journal.id = debit.journal_id
+                  JOIN account_move payment ON payment.id = debit.move_id
+                 WHERE partial.id IN %(ids)s
+                   AND refund.move_type = 'out_refund'
+                   AND invoice.commission_user_id IS NOT NULL
+                   AND payment.move_type = 'entry'
+                   AND %(journal_counts)s
+                """,
+                ids=tuple(partials.ids),
+                journal_counts=self._get_journal_condition(),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self.browse()
+        companies = self.env["res.company"].browse({row[2] for row in rows})
+        Scale = self.env["collection.commission.scale"]
+        scales = {company.id: Scale._get_scale(company) for company in companies}
+        refunded = self._get_average_factors(
+            [row[3] for row in rows if row[12]]
+        )
+        values = []
+        for (
+            partial_id,
+            amount,
+            company_id,
+            move_id,
+            user_id,
+            rate,
+            partner_id,
+            untaxed,
+            total,
+            due_date,
+            payment_line_id,
+            payment_date,
+            is_refund,
+        ) in rows:
+            base = float(amount) * float(untaxed) / float(total) if total else 0.0
+            if is_refund:
+                days_late = 0
+                factor = refunded.get(move_id, 0.0)
+            else:
+                days_late = (payment_date - due_date).days if due_date else 0
+                factor = commission_factor(days_late, scales[company_id])
+            values.append(
+                {
+                    "company_id": company_id,
+                    "user_id": user_id,
+                    "move_id": move_id,
+                    "partner_id": partner_id,
+                    "partial_id": partial_id,
+                    "payment_line_id": payment_line_id,
+                    "kind": "clawback" if is_refund else "payment",
+                    "payment_date": payment_date,
+                    "due_date": due_date,
+                    "days_late": days_late,
+                    "collected": float(amount),
+                    "base": round(base, 2),
+                    "rate": rate or 0.0,
+                    "factor": factor,
+                    "commission": commission_amount(base, rate or 0.0, factor),
+                }
+            )
+        return self.sudo().create(values)
+
+    @api.model
+    def _get_journal_condition(self):
+        """SQL over `journal`, the payment's: the company's commission
+        journals, else every bank and cash journal."""
+        return SQL(
+            """
+            CASE WHEN EXISTS (
+                     SELECT 1 FROM account_journal_res_company_commission_rel rel
+                      WHERE rel.res_company_id = journal.company_id)
+                 THEN EXISTS (
+                     SELECT 1 FROM account_journal_res_company_commission_rel rel
+                      WHERE rel.res_company_id = journal.company_id
+                        AND rel.account_journal_id = journal.id)
+                 ELSE journal.type IN ('bank', 'cash') END
+            """
+        )
+
+    @api.model
+    def _get_average_factors(self, move_ids):
+        """{invoice id: the factor its earned commission was paid at, on
+        average}: what a refunded credit note takes back."""
+        if not move_ids:
+            return {}
+        result = {}
+        for move, base, commission, rate in self.sudo()._read_group(
+            [
+                ("move_id", "in", move_ids),
+                ("kind", "=", "payment"),
+                ("state", "=", "earned"),
+            ],
+            ["move_id"],
+            ["base:sum", "commission:sum", "rate:max"],
+        ):
+            if base and rate:
+                result[move.id] = commission / (base * rate / 100.0) * 100.0
+        return result
+
+    @api.model
+    def _undo(self, partials):
+        """The payments of `partials` are unmatched: their entries not yet
+        settled are undone; a settled one is taken back by a claw-back entry
+        the next settlement pays negative."""
+        entries = self.sudo().search(
+            [("partial_id", "in", partials.ids), ("state", "=", "earned")]
+        )
+        if not entries:
+            return
+        settled = entries.filtered("settlement_id")
+        (entries - settled).write({"state": "cancelled"})
+        today = self.env["collection.receivable"]._get_today()
+        self.sudo().create(
+            [
+                {
+                    "company_id": entry.company_id.id,
+                    "user_id": entry.user_id.id,
+                    "move_id": entry.move_id.id,
+                    "partner_id": entry.partner_id.id,
+                    "payment_line_id": entry.payment_line_id.id,
+                    "kind": "clawback",
+                    "payment_date": today,
+                    "due_date": entry.due_date,
+                    "days_late": entry.days_late,
+                    "collected": -entry.collected,
+                    "base": -entry.base,
+                    "rate": entry.rate,
+                    "factor": entry.factor,
+                    "commission": -entry.commission,
+                    "reversed_entry_id": entry.id,
+                }
+                for entry in settled
+            ]
+        )
+        settled.write({"partial_id": False})
+
+    def _group_by_user(self):
+        result = defaultdict(lambda: self.browse())
+        for entry in self:
+            result[entry.user_id] |= entry
+        return result
+
+    def action_open_invoice(self):
+        self.ensure_one()
+        return self.move_id._get_records_action(name=_("Invoice"))
+
+
+class AccountPartialReconcile(models.Model):
+    _inherit = "account.partial.reconcile"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partials = super().create(vals_list)
+        self.env["collection.commission.entry"]._record(partials)
+        return partials
+
+    def unlink(self):
+        self.env["collection.commission.entry"]._undo(self)
+        return super().unlink()

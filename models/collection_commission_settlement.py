@@ -1,0 +1,367 @@
+import io
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+
+class CollectionCommissionSettlement(models.Model):
+    """A salesperson's commission for a period of payment dates: a line per
+    payment collected, claw-backs of payments undone after being settled.
+    Draft, confirmed (its lines frozen), paid; a draft may be cancelled,
+    which frees its payments for another settlement."""
+
+    _name = "collection.commission.settlement"
+    _inherit = ["mail.thread", "collection.guard.mixin"]
+    _description = "Commission Settlement"
+    _order = "date_to desc, id desc"
+
+    name = fields.Char(readonly=True, copy=False, default="/")
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, readonly=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Salesperson",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("confirmed", "Confirmed"),
+            ("paid", "Paid"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    line_ids = fields.One2many(
+        comodel_name="collection.commission.settlement.line",
+        inverse_name="settlement_id",
+        readonly=True,
+    )
+    amount_total = fields.Monetary(
+        string="Commission", compute="_compute_amount_total", store=True
+    )
+    salesperson_dso = fields.Float(
+        string="Salesperson's DSO",
+        digits=(16, 2),
+        readonly=True,
+        help="Days sales outstanding of the salesperson's invoices over the "
+        "period, when it was settled.",
+    )
+    salesperson_overdue = fields.Monetary(
+        string="Overdue Portfolio",
+        readonly=True,
+        help="The salesperson's invoices overdue at the end of the period.",
+    )
+
+    @api.depends("line_ids.commission")
+    def _compute_amount_total(self):
+        for settlement in self:
+            settlement.amount_total = sum(settlement.line_ids.mapped("commission"))
+
+    def _compute_display_name(self):
+        for settlement in self:
+            settlement.display_name = f"{settlement.name} · {settlement.user_id.name}"
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            _("A commission settlement is never deleted: cancel a draft instead.")
+        )
+
+    # ------------------------------------------------------------
+    # SETTLING
+    # ------------------------------------------------------------
+
+    @api.model
+    def _settle(self, company, date_from, date_to, users):
+        """One settlement per salesperson of `users` with payments collected
+        from `date_from` to `date_to` (and claw-backs up to `date_to`) not
+        settled yet. The entries are locked, then claimed in one UPDATE that
+        re-checks they are free: a payment is never settled twice, even by
+        two settlements computed at once."""
+        if date_to < date_from:
+            raise ValidationError(_("The period ends before it starts."))
+        Entry = self.env["collection.commission.entry"].sudo()
+        Entry.flush_model()
+        self.env["collection.commission.settlement.line"].flush_model()
+        domain = [
+            ("company_id", "=", company.id),
+            ("user_id", "in", users.ids),
+            ("state", "=", "earned"),
+            ("settlement_id", "=", False),
+            ("payment_date", "<=", date_to),
+            "|",
+            ("kind", "=", "clawback"),
+            ("payment_date", ">=", date_from),
+        ]
+        query = Entry._search(domain)
+        self.env.cr.execute(
+            SQL("%s FOR UPDATE", query.select(SQL.identifier(Entry._table, "id")))
+        )
+        entries = Entry.browse(row[0] for row in self.env.cr.fetchall())
+        settlements = self.browse()
+        for user, user_entries in sorted(
+            entries._group_by_user().items(), key=lambda item: item[0].name or ""
+        ):
+            settlement = (
+                self.sudo()
+                .with_context(mail_create_nolog=True)
+                .create(
+                    {
+                        "company_id": company.id,
+                        "user_id": user.id,
+                        "date_from": date_from,
+                        "date_to": date_to,
+                    }
+                )
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE collection_commission_entry
+                       SET settlement_id = %s
+                     WHERE id IN %s AND settlement_id IS NULL AND state = 'earned'
+                 RETURNING id
+                    """,
+                    settlement.id,
+                    tuple(user_entries.ids),
+                )
+            )
+            claimed = Entry.browse(row[0] for row in self.env.cr.fetchall())
+            Entry.invalidate_model(["settlement_id"])
+            self.env["collection.commission.settlement.line"].sudo().create(
+                [settlement._prepare_line(entry) for entry in claimed]
+            )
+            settlement._snapshot_portfolio()
+            settlements |= settlement
+        return settlements
+
+    def _prepare_line(self, entry):
+        return {
+            "settlement_id": self.id,
+            "entry_id": entry.id,
+            "move_id": entry.move_id.id,
+            "partner_id": entry.partner_id.id,
+            "kind": entry.kind,
+            "payment_date": entry.payment_date,
+            "days_late": entry.days_late,
+            "base": entry.base,
+            "rate": entry.rate,
+            "factor": entry.factor,
+            "commission": entry.commission,
+        }
+
+    def _snapshot_portfolio(self):
+        """The salesperson's DSO over the period and overdue invoices at its
+        end, from the dashboard's figures: the incentive beside the
+        commission."""
+        for settlement in self:
+            dashboard = (
+                self.env["collection.dashboard"]
+                .sudo()
+                .with_company(settlement.company_id)
+                .create(
+                    {
+                        "company_id": settlement.company_id.id,
+                        "date_from": settlement.date_from,
+                        "date_to": min(
+                            settlement.date_to,
+                            self.env["collection.receivable"]._get_today(),
+                        ),
+                    }
+                )
+            )
+            line = dashboard.salesperson_line_ids.filtered(
+                lambda line, user=settlement.user_id: line.user_id == user
+            )
+            settlement.sudo().write(
+                {
+                    "salesperson_dso": line.dso if line.has_sales else 0.0,
+                    "salesperson_overdue": line.overdue_end,
+                }
+            )
+            dashboard.unlink()
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def _check_manager(self):
+        if not self.env.user.has_group("credit_collection.group_collection_manager"):
+            raise UserError(_("Only a collection manager settles commissions."))
+
+    def action_confirm(self):
+        self._check_manager()
+        if any(settlement.state != "draft" for settlement in self):
+            raise UserError(_("Only a draft settlement is confirmed."))
+        self.sudo().write({"state": "confirmed"})
+
+    def action_mark_paid(self):
+        self._check_manager()
+        if any(settlement.state != "confirmed" for settlement in self):
+            raise UserError(_("Only a confirmed settlement is paid."))
+        self.sudo().write({"state": "paid"})
+
+    def action_cancel(self):
+        """A draft is cancelled: its payments go back to be settled again."""
+        self._check_manager()
+        if any(settlement.state != "draft" for settlement in self):
+            raise UserError(
+                _("A confirmed or paid settlement is not cancelled: it was paid out.")
+            )
+        lines = self.sudo().line_ids
+        lines.entry_id.write({"settlement_id": False})
+        lines.write({"cancelled": True})
+        self.sudo().write({"state": "cancel"})
+
+    def action_print_statement(self):
+        return self.env.ref(
+            "credit_collection.action_report_commission_statement"
+        ).report_action(self)
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        return self.env["ir.attachment"]._collection_download_xlsx(
+            _("Commission %(name)s.xlsx", name=self.name), self._generate_xlsx()
+        )
+
+    def _generate_xlsx(self):
+        """The settlement as a workbook (bytes): a line per payment."""
+        import xlsxwriter
+
+        self.ensure_one()
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        percent = workbook.add_format({"num_format": "0.00"})
+        day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = workbook.add_worksheet(_("Commission"))
+        sheet.write(
+            0,
+            0,
+            _(
+                "%(name)s: %(user)s, payments from %(from)s to %(to)s, in %(currency)s",
+                name=self.name,
+                user=self.user_id.name,
+                currency=self.currency_id.name,
+                **{
+                    "from": format_date(self.env, self.date_from),
+                    "to": format_date(self.env, self.date_to),
+                },
+            ),
+            bold,
+        )
+        Line = self.env["collection.commission.settlement.line"]
+        columns = [
+            "move_id",
+            "partner_id",
+            "kind",
+            "payment_date",
+            "days_late",
+            "base",
+            "rate",
+            "factor",
+            "commission",
+        ]
+        sheet.write_row(
+            2,
+            0,
+            [Line._fields[name].get_description(self.env)["string"] for name in columns],
+            header,
+        )
+        kinds = dict(Line._fields["kind"]._description_selection(self.env))
+        row = 2
+        for row, line in enumerate(self.line_ids, start=3):
+            sheet.write(row, 0, line.move_id.name)
+            sheet.write(row, 1, line.partner_id.name or "")
+            sheet.write(row, 2, kinds[line.kind])
+            sheet.write_datetime(
+                row, 3, fields.Datetime.to_datetime(line.payment_date), day
+            )
+            sheet.write_number(row, 4, line.days_late)
+            sheet.write_number(row, 5, line.base, money)
+            sheet.write_number(row, 6, line.rate, percent)
+            sheet.write_number(row, 7, line.factor, percent)
+            sheet.write_number(row, 8, line.commission, money)
+        sheet.write(row + 1, 0, _("Total"), bold)
+        sheet.write_number(row + 1, 8, self.amount_total, money)
+        sheet.set_column(0, 1, 24)
+        sheet.set_column(2, 8, 13)
+        sheet.freeze_panes(3, 1)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        settlements = super().create(vals_list)
+        for settlement in settlements:
+            settlement.sudo().name = (
+                self.env["ir.sequence"]
+                .with_company(settlement.company_id)
+                .next_by_code("collection.commission.settlement")
+                or "/"
+            )
+        return settlements
+
+
+class CollectionCommissionSettlementLine(models.Model):
+    """A payment (or a claw-back) in a settlement, frozen as settled."""
+
+    _name = "collection.commission.settlement.line"
+    _inherit = ["collection.guard.mixin"]
+    _description = "Commission Settlement Line"
+    _order = "settlement_id, payment_date, id"
+
+    settlement_id = fields.Many2one(
+        comodel_name="collection.commission.settlement",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(related="settlement_id.company_id", store=True)
+    currency_id = fields.Many2one(related="settlement_id.currency_id")
+    user_id = fields.Many2one(
+        related="settlement_id.user_id", store=True, string="Salesperson"
+    )
+    entry_id = fields.Many2one(
+        comodel_name="collection.commission.entry", required=True, index=True
+    )
+    move_id = fields.Many2one(comodel_name="account.move", string="Invoice")
+    partner_id = fields.Many2one(comodel_name="res.partner", string="Customer")
+    kind = fields.Selection(
+        selection=[("payment", "Payment"), ("clawback", "Claw-back")]
+    )
+    payment_date = fields.Date()
+    days_late = fields.Integer()
+    base = fields.Monetary(string="Collected Untaxed")
+    rate = fields.Float(string="Rate (%)", digits=(16, 2))
+    factor = fields.Float(string="Factor (%)", digits=(16, 2))
+    commission = fields.Monetary()
+
+    cancelled = fields.Boolean(readonly=True)
+
+    def init(self):
+        # a payment is in one settlement that is not cancelled, whatever
+        # runs at once
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS
+                   collection_commission_settlement_line_entry_uniq
+                ON collection_commission_settlement_line (entry_id)
+             WHERE NOT COALESCE(cancelled, FALSE)
+            """
+        )

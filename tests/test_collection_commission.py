@@ -1,0 +1,402 @@
+import io
+
+import psycopg2
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
+
+from .common import CollectionCommon
+
+
+@freeze_time("2026-05-05")
+@tagged("post_install", "-at_install")
+class TestCollectionCommission(CollectionCommon):
+    """shared/RULES.md's example: untaxed 1,000.00, total 1,210.00, due
+    31 March 2026, a rate of 5 %; 605.00 paid on 20 March earns 25.00, 605.00
+    paid on 20 April (20 days late, 75 %) 18.75: 43.75."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["collection.commission.rate"].create(
+            {"user_id": cls.salesperson.id, "rate": 5.0}
+        )
+        cls.env.company.commission_rate = 2.0
+        cls.vat = cls.env["account.tax"].create(
+            {"name": "VAT 21 %", "amount": 21.0, "type_tax_use": "sale"}
+        )
+        cls.plain = new_test_user(cls.env, login="plain", groups="base.group_user")
+
+    @classmethod
+    def invoice(cls, due="2026-03-31", partner=None, currency=None, untaxed=1000.0):
+        """A posted invoice of `untaxed` + 21 % VAT due on `due`."""
+        partner = partner or cls.customer
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": "2026-03-01",
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_user_id": partner.user_id.id,
+                "currency_id": (currency or cls.env.company.currency_id).id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Flour, pallet of 40 bags",
+                            "quantity": 1,
+                            "price_unit": untaxed,
+                            "tax_ids": [Command.set(cls.vat.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def settle(self, date_from, date_to, users=None):
+        wizard = (
+            self.env["collection.commission.settle.wizard"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "user_ids": [Command.set((users or self.salesperson).ids)],
+                }
+            )
+        )
+        action = wizard.action_settle()
+        return self.env["collection.commission.settlement"].search(action["domain"])
+
+    def test_the_worked_example_to_the_cent(self):
+        invoice = self.invoice()
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "commission_user_id": self.salesperson.id,
+                    "commission_rate": 5.0,
+                    "commission_state": "pending",
+                }
+            ],
+        )
+        self.pay(invoice, 605.0, "2026-03-20")
+        self.assertEqual(invoice.commission_state, "partial")
+        self.pay(invoice, 605.0, "2026-04-20")
+        entries = invoice.commission_entry_ids.sorted("payment_date")
+        self.assertRecordValues(
+            entries,
+            [
+                {
+                    "payment_date": fields.Date.to_date("2026-03-20"),
+                    "days_late": -11,
+                    "collected": 605.0,
+                    "base": 500.0,
+                    "factor": 100.0,
+                    "commission": 25.0,
+                },
+                {
+                    "payment_date": fields.Date.to_date("2026-04-20"),
+                    "days_late": 20,
+                    "collected": 605.0,
+                    "base": 500.0,
+                    "factor": 75.0,
+                    "commission": 18.75,
+                },
+            ],
+        )
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "commission_base": 1000.0,
+                    "commission_earned": 43.75,
+                    "commission_settled": 0.0,
+                    "commission_state": "earned",
+                }
+            ],
+        )
+
+    def test_two_settlement_periods_and_never_twice(self):
+        invoice = self.invoice()
+        self.pay(invoice, 605.0, "2026-03-20")
+        self.pay(invoice, 605.0, "2026-04-20")
+        march = self.settle("2026-03-01", "2026-03-31")
+        self.assertEqual(len(march), 1)
+        self.assertEqual(march.line_ids.mapped("commission"), [25.0])
+        self.assertEqual(march.amount_total, 25.0)
+        self.assertTrue(march.name.startswith("COM/"))
+        # the same month again: nothing left to settle
+        with self.assertRaisesRegex(UserError, "Nothing to settle"):
+            self.settle("2026-03-01", "2026-03-31")
+        # two settlements computed at once: the second claims nothing
+        Settlement = self.env["collection.commission.settlement"].with_user(
+            self.manager
+        )
+        self.assertFalse(
+            Settlement._settle(
+                self.env.company,
+                fields.Date.to_date("2026-03-01"),
+                fields.Date.to_date("2026-03-31"),
+                self.salesperson,
+            )
+        )
+        # and the database refuses a second line for the payment
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
+            with self.env.cr.savepoint():
+                self.env["collection.commission.settlement.line"].sudo().create(
+                    {
+                        "settlement_id": march.id,
+                        "entry_id": march.line_ids.entry_id.id,
+                        "commission": 25.0,
+                    }
+                )
+        march.with_user(self.manager).action_confirm()
+        self.assertEqual(invoice.commission_settled, 25.0)
+        self.assertEqual(invoice.commission_state, "earned")
+        april = self.settle("2026-04-01", "2026-04-30")
+        self.assertEqual(april.line_ids.mapped("commission"), [18.75])
+        april.with_user(self.manager).action_confirm()
+        april.with_user(self.manager).action_mark_paid()
+        self.assertEqual(april.state, "paid")
+        self.assertEqual(invoice.commission_settled, 43.75)
+        self.assertEqual(invoice.commission_state, "settled")
+
+    def test_seventy_days_late_earns_nothing(self):
+        invoice = self.invoice(due="2026-02-20")
+        self.pay(invoice, 1210.0, "2026-05-01")
+        self.assertRecordValues(
+            invoice.commission_entry_ids,
+            [{"days_late": 70, "base": 1000.0, "factor": 0.0, "commission": 0.0}],
+        )
+
+    def test_the_companys_scale_and_default_rate(self):
+        # the other salesperson has no rate: the company's 2 %
+        invoice = self.invoice(partner=self.other_customer)
+        self.assertEqual(invoice.commission_rate, 2.0)
+        Scale = self.env["collection.commission.scale"].with_user(self.manager)
+        Scale.create({"days_late": 10, "factor": 90.0})
+        Scale.create({"later": True, "factor": 20.0})
+        self.pay(invoice, 1210.0, "2026-04-20")
+        # 20 days late: beyond the 10 days, the later step's 20 %
+        self.assertEqual(invoice.commission_entry_ids.factor, 20.0)
+        self.assertEqual(invoice.commission_earned, 4.0)
+
+    def test_a_payment_undone_before_and_after_settlement(self):
+        invoice = self.invoice()
+        payment = self.pay(invoice, 605.0, "2026-03-20")
+        # undone before any settlement: the entry is undone, nothing to settle
+        payment.move_id.line_ids.remove_move_reconcile()
+        self.assertEqual(invoice.commission_entry_ids.state, "cancelled")
+        self.assertEqual(invoice.commission_earned, 0.0)
+        with self.assertRaisesRegex(UserError, "Nothing to settle"):
+            self.settle("2026-03-01", "2026-03-31")
+        # paid again, settled, then undone: clawed back in the next one
+        payment = self.pay(invoice, 605.0, "2026-03-25")
+        march = self.settle("2026-03-01", "2026-03-31")
+        march.with_user(self.manager).action_confirm()
+        payment.move_id.line_ids.remove_move_reconcile()
+        clawback = invoice.commission_entry_ids.filtered(
+            lambda entry: entry.kind == "clawback"
+        )
+        self.assertRecordValues(
+            clawback,
+            [
+                {
+                    "payment_date": fields.Date.to_date("2026-05-05"),
+                    "base": -500.0,
+                    "commission": -25.0,
+                    "settlement_id": False,
+                }
+            ],
+        )
+        self.assertEqual(march.amount_total, 25.0, "a settled line stays as settled")
+        may = self.settle("2026-05-01", "2026-05-31")
+        self.assertRecordValues(
+            may.line_ids, [{"kind": "clawback", "commission": -25.0}]
+        )
+        self.assertEqual(may.amount_total, -25.0)
+
+    def test_credit_notes(self):
+        # half credited on the open invoice, the other half paid: commission
+        # on the payment only
+        invoice = self.invoice()
+        refund = invoice._reverse_moves(
+            [{"invoice_date": "2026-03-10", "invoice_date_due": "2026-03-10"}]
+        )
+        refund.invoice_line_ids.price_unit = 500.0
+        refund.action_post()
+        # posted against its invoice, it reduces what is open
+        self.assertEqual(invoice.amount_residual, 605.0)
+        self.pay(invoice, 605.0, "2026-03-20")
+        self.assertEqual(invoice.commission_entry_ids.mapped("commission"), [25.0])
+        self.assertEqual(invoice.commission_earned, 25.0)
+        # paid in full, then credited and paid back: taken back
+        paid = self.invoice(partner=self.customer)
+        self.pay(paid, 1210.0, "2026-03-20")
+        self.assertEqual(paid.commission_earned, 50.0)
+        credit = paid._reverse_moves([{"invoice_date": "2026-04-01"}])
+        credit.action_post()
+        self.pay(credit, 1210.0, "2026-04-02")
+        self.assertEqual(
+            sorted(paid.commission_entry_ids.mapped("commission")), [-50.0, 50.0]
+        )
+        self.assertEqual(paid.commission_earned, 0.0)
+
+    def test_foreign_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 0.5)])
+        invoice = self.invoice(currency=eur)
+        # 1,210.00 EUR at 0.5 EUR a USD: 2,420.00 USD collected, 2,000.00 untaxed
+        self.pay(invoice, 1210.0, "2026-03-20")
+        self.assertRecordValues(
+            invoice.commission_entry_ids,
+            [{"collected": 2420.0, "base": 2000.0, "commission": 100.0}],
+        )
+
+    def test_the_salesperson_at_posting_keeps_it(self):
+        invoice = self.invoice()
+        invoice.invoice_user_id = self.other_salesperson
+        self.pay(invoice, 1210.0, "2026-03-20")
+        self.assertEqual(invoice.commission_entry_ids.user_id, self.salesperson)
+        self.assertEqual(invoice.commission_earned, 50.0)
+
+    def test_statement_pdf_and_xlsx(self):
+        import openpyxl
+
+        invoice = self.invoice()
+        self.pay(invoice, 605.0, "2026-03-20")
+        self.pay(invoice, 605.0, "2026-04-20")
+        settlement = self.settle("2026-03-01", "2026-04-30")
+        self.assertEqual(settlement.amount_total, 43.75)
+        # the salesperson's portfolio beside the commission: nothing overdue,
+        # 1,210.00 sold from March to April, nothing open at the end
+        self.assertEqual(settlement.salesperson_overdue, 0.0)
+        self.assertEqual(settlement.salesperson_dso, 0.0)
+        pdf, _format = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "credit_collection.action_report_commission_statement", settlement.ids
+            )
+        )
+        self.assertEqual(pdf[:4], b"%PDF")
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "credit_collection.action_report_commission_statement", settlement.ids
+        )[0].decode()
+        self.assertIn(invoice.name, html)
+        self.assertIn("18.75", html)
+        book = openpyxl.load_workbook(io.BytesIO(settlement._generate_xlsx()))
+        rows = list(book.active.iter_rows(min_row=4, values_only=True))
+        self.assertEqual([row[8] for row in rows], [25.0, 18.75, 43.75])
+        self.assertEqual([row[4] for row in rows[:2]], [-11, 20])
+
+    def test_the_wizard_as_the_web_client_opens_it(self):
+        invoice = self.invoice()
+        self.pay(invoice, 605.0, "2026-04-20")
+        action = self.env.ref("credit_collection.collection_commission_settle_wizard_action")
+        form = Form(
+            self.env[action.res_model]
+            .with_user(self.manager)
+            .with_context(**safe_eval(action.context or "{}"))
+        )
+        # the last month by default: April
+        self.assertEqual(str(form.date_from), "2026-04-01")
+        self.assertEqual(str(form.date_to), "2026-04-30")
+        settlements = self.env["collection.commission.settlement"].search(
+            form.save().action_settle()["domain"]
+        )
+        self.assertEqual(settlements.user_id, self.salesperson)
+        self.assertEqual(settlements.amount_total, 18.75)
+
+    def test_bad_input(self):
+        with self.assertRaisesRegex(ValidationError, "ends before it starts"):
+            self.settle("2026-04-30", "2026-04-01")
+        Rate = self.env["collection.commission.rate"].with_user(self.manager)
+        for user, rate in ((self.other_salesperson, -1.0), (self.collector, 100.5)):
+            with self.subTest(rate=rate), self.assertRaisesRegex(
+                ValidationError, "between 0 and 100"
+            ):
+                Rate.create({"user_id": user.id, "rate": rate})
+        with self.assertRaisesRegex(ValidationError, "between 0 and 100"):
+            self.env.company.commission_rate = 101.0
+        with self.assertRaisesRegex(ValidationError, "between 0 and 100"):
+            self.env["collection.commission.scale"].create({"factor": 120.0})
+
+    def test_who_may_do_what(self):
+        invoice = self.invoice()
+        other = self.invoice(partner=self.other_customer)
+        self.pay(invoice, 1210.0, "2026-03-20")
+        self.pay(other, 1210.0, "2026-03-20")
+        settlement = self.settle(
+            "2026-03-01", "2026-03-31", self.salesperson | self.other_salesperson
+        )
+        mine = settlement.filtered(lambda s: s.user_id == self.salesperson)
+        Entry = self.env["collection.commission.entry"]
+        # a salesperson reads their own commission only
+        self.assertEqual(
+            Entry.with_user(self.salesperson).search([]).move_id, invoice
+        )
+        self.assertEqual(
+            self.env["collection.commission.settlement"]
+            .with_user(self.salesperson)
+            .search([]),
+            mine,
+        )
+        self.assertEqual(Entry.with_user(self.collector).search_count([]), 2)
+        with self.assertRaises(AccessError):
+            Entry.with_user(self.plain).search([])
+        entry = invoice.commission_entry_ids
+        for user in (self.collector, self.manager, self.salesperson, self.plain):
+            with self.subTest(user=user.login):
+                # the commission figures are the module's
+                with self.assertRaises(AccessError):
+                    entry.with_user(user).write({"commission": 1000.0})
+                with self.assertRaises(AccessError):
+                    invoice.with_user(user).write(
+                        {"commission_user_id": user.id, "commission_rate": 50.0}
+                    )
+                with self.assertRaises(AccessError):
+                    mine.line_ids.with_user(user).write({"commission": 1000.0})
+                with self.assertRaises(AccessError):
+                    mine.with_user(user).write({"state": "paid", "amount_total": 1.0})
+                with self.assertRaises(AccessError):
+                    Entry.with_user(user).create(
+                        {
+                            "company_id": self.env.company.id,
+                            "user_id": user.id,
+                            "move_id": invoice.id,
+                            "payment_date": "2026-03-20",
+                            "commission": 1000.0,
+                        }
+                    )
+                with self.assertRaises(UserError):  # an AccessError too
+                    mine.with_user(user).unlink()
+        # rates and settlements are the managers'
+        for user in (self.collector, self.salesperson, self.plain):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    self.env["collection.commission.rate"].with_user(user).create(
+                        {"user_id": user.id, "rate": 50.0}
+                    )
+                with self.assertRaises(AccessError):
+                    self.env["collection.commission.settle.wizard"].with_user(
+                        user
+                    ).create({})
+                with self.assertRaises(UserError):
+                    mine.with_user(user).action_confirm()
+        self.assertEqual(mine.state, "draft")
+        # a confirmed settlement is not cancelled
+        mine.with_user(self.manager).action_confirm()
+        with self.assertRaisesRegex(UserError, "not cancelled"):
+            mine.with_user(self.manager).action_cancel()
+        # a cancelled draft frees its payments
+        theirs = settlement - mine
+        theirs.with_user(self.manager).action_cancel()
+        again = self.settle("2026-03-01", "2026-03-31", self.other_salesperson)
+        self.assertEqual(again.amount_total, theirs.amount_total)
