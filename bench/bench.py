@@ -108,6 +108,16 @@ ROWS = [
         "Dashboard, a company and a quarter",
         "{lines} lines, DSO {dso}, countback {countback}",
     ),
+    (
+        "commission_record",
+        "Commission of every payment",
+        "{entries} entries from {partials} reconciliations",
+    ),
+    (
+        "commission_settle",
+        "A month's commission, 100 salespeople",
+        "{settlements} settlements, {lines} lines",
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ measurement runs in a process of its own so that its peak memory is its own.
 import json
 import sys
 
+from dateutil.relativedelta import relativedelta
 from lib import Measure, environment
 from lxml import etree
 
@@ -295,6 +296,62 @@ def analysis_pivot(env):
     return measure, {"cells": len(cells), "customers": len(customers)}
 
 
+def _commission_setup(env, record=False):
+    """100 salespeople sharing the book's posted invoices (the book was made
+    before commission existed: salesperson and rate written in SQL), their
+    past entries removed; recorded anew when `record`."""
+    users = env["res.users"].create(
+        [
+            {"name": f"Bench Seller {index}", "login": f"bench_seller_{index}"}
+            for index in range(100)
+        ]
+    )
+    env.cr.execute("DELETE FROM collection_commission_entry")
+    env.cr.execute(
+        """
+        UPDATE account_move
+           SET commission_user_id = (%s::int[])[1 + id %% 100], commission_rate = 5
+         WHERE move_type = 'out_invoice' AND state = 'posted'
+        """,
+        [users.ids],
+    )
+    env.invalidate_all()
+    partials = env["account.partial.reconcile"].search([])
+    if record:
+        env["collection.commission.entry"]._record(partials)
+    return users, partials
+
+
+def commission_record(env):
+    """The commission of every payment of the book, recorded at once."""
+    _users, partials = _commission_setup(env)
+    with Measure(env.cr) as measure:
+        entries = env["collection.commission.entry"]._record(partials)
+        env.flush_all()
+    return measure, {"partials": len(partials), "entries": len(entries)}
+
+
+def commission_settle(env):
+    """A month's settlement (the busiest) for the 100 salespeople."""
+    users, _partials = _commission_setup(env, record=True)
+    # the month with the most payments
+    env.cr.execute(
+        "SELECT date_trunc('month', payment_date)::date FROM collection_commission_entry"
+        " GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    month = env.cr.fetchone()[0]
+    Settlement = env["collection.commission.settlement"]
+    with Measure(env.cr) as measure:
+        settlements = Settlement._settle(
+            env.company, month, month + relativedelta(months=1, days=-1), users
+        )
+        env.flush_all()
+    return measure, {
+        "settlements": len(settlements),
+        "lines": len(settlements.line_ids),
+    }
+
+
 def main(config, database, what, *args):
     with environment(config, database) as env:
         env = env(context=dict(env.context, tracking_disable=False))
@@ -318,6 +375,8 @@ def main(config, database, what, *args):
                 "insurance_list": insurance_list,
                 "analysis_pivot": analysis_pivot,
                 "dashboard": dashboard,
+                "commission_record": commission_record,
+                "commission_settle": commission_settle,
             }[what](env)
         env.cr.rollback()
     result = {"what": what, **info}

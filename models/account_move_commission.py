@@ -123,20 +123,24 @@ class AccountMove(models.Model):
         """The salesperson and rate of the customer invoices posted for the
         first time: one write per salesperson and rate."""
         moves = self.filtered(
-            lambda move: not move.commission_user_id
-            and move.invoice_user_id
-            and (
-                move.move_type == "out_invoice"
-                or (
-                    move.move_type == "out_receipt"
-                    and move.company_id.commission_include_receipts
+            lambda move: (
+                not move.commission_user_id
+                and move.invoice_user_id
+                and (
+                    move.move_type == "out_invoice"
+                    or (
+                        move.move_type == "out_receipt"
+                        and move.company_id.commission_include_receipts
+                    )
                 )
             )
         )
         Scale = self.env["collection.commission.scale"]
         groups = {}
         for company in moves.company_id:
-            company_moves = moves.filtered(lambda move: move.company_id == company)
+            company_moves = moves.filtered(
+                lambda move, company=company: move.company_id == company
+            )
             rates = Scale._get_rates(company, company_moves.invoice_user_id)
             for move in company_moves:
                 key = (move.invoice_user_id.id, rates[move.invoice_user_id.id])

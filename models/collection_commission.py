@@ -88,10 +88,7 @@ class CollectionCommissionScale(models.Model):
         steps = self.sudo().search([("company_id", "=", company.id)])
         if not steps:
             return DEFAULT_SCALE
-        return [
-            (None if step.later else step.days_late, step.factor)
-            for step in steps
-        ]
+        return [(None if step.later else step.days_late, step.factor) for step in steps]
 
     @api.model
     def _get_rates(self, company, users):

@@ -39,14 +39,14 @@ class CollectionCommissionEntry(models.Model):
     kind = fields.Selection(selection=ENTRY_KINDS, required=True, default="payment")
     payment_date = fields.Date(required=True, index=True)
     due_date = fields.Date()
-    days_late = fields.Integer()
+    days_late = fields.Integer(aggregator="avg")
     collected = fields.Monetary(help="The payment matched, taxes included.")
     base = fields.Monetary(
         string="Collected Untaxed",
         help="The payment prorated to the invoice's untaxed amount.",
     )
-    rate = fields.Float(string="Rate (%)", digits=(16, 2))
-    factor = fields.Float(string="Factor (%)", digits=(16, 2))
+    rate = fields.Float(string="Rate (%)", digits=(16, 2), aggregator=False)
+    factor = fields.Float(string="Factor (%)", digits=(16, 2), aggregator=False)
     commission = fields.Monetary()
     state = fields.Selection(
         selection=[("earned", "Earned"), ("cancelled", "Undone")],
@@ -129,9 +129,7 @@ class CollectionCommissionEntry(models.Model):
         companies = self.env["res.company"].browse({row[2] for row in rows})
         Scale = self.env["collection.commission.scale"]
         scales = {company.id: Scale._get_scale(company) for company in companies}
-        refunded = self._get_average_factors(
-            [row[3] for row in rows if row[12]]
-        )
+        refunded = self._get_average_factors([row[3] for row in rows if row[12]])
         values = []
         for (
             partial_id,

@@ -144,8 +144,8 @@ class CollectionCommissionSettlement(models.Model):
             self.env["collection.commission.settlement.line"].sudo().create(
                 [settlement._prepare_line(entry) for entry in claimed]
             )
-            settlement._snapshot_portfolio()
             settlements |= settlement
+        settlements._snapshot_portfolio()
         return settlements
 
     def _prepare_line(self, entry):
@@ -164,34 +164,36 @@ class CollectionCommissionSettlement(models.Model):
         }
 
     def _snapshot_portfolio(self):
-        """The salesperson's DSO over the period and overdue invoices at its
-        end, from the dashboard's figures: the incentive beside the
-        commission."""
+        """The salespeople's DSO over the period and overdue invoices at its
+        end, from the dashboard's figures (one dashboard per company and
+        period, whatever the number of salespeople): the incentive beside
+        the commission."""
+        today = self.env["collection.receivable"]._get_today()
+        periods = {}
         for settlement in self:
+            key = (settlement.company_id, settlement.date_from, settlement.date_to)
+            periods[key] = periods.get(key, self.browse()) | settlement
+        for (company, date_from, date_to), settlements in periods.items():
             dashboard = (
                 self.env["collection.dashboard"]
                 .sudo()
-                .with_company(settlement.company_id)
                 .create(
                     {
-                        "company_id": settlement.company_id.id,
-                        "date_from": settlement.date_from,
-                        "date_to": min(
-                            settlement.date_to,
-                            self.env["collection.receivable"]._get_today(),
-                        ),
+                        "company_id": company.id,
+                        "date_from": min(date_from, today),
+                        "date_to": min(date_to, today),
                     }
                 )
             )
-            line = dashboard.salesperson_line_ids.filtered(
-                lambda line, user=settlement.user_id: line.user_id == user
-            )
-            settlement.sudo().write(
-                {
-                    "salesperson_dso": line.dso if line.has_sales else 0.0,
-                    "salesperson_overdue": line.overdue_end,
-                }
-            )
+            lines = {line.user_id: line for line in dashboard.salesperson_line_ids}
+            for settlement in settlements:
+                line = lines.get(settlement.user_id)
+                settlement.sudo().write(
+                    {
+                        "salesperson_dso": line.dso if line and line.has_sales else 0.0,
+                        "salesperson_overdue": line.overdue_end if line else 0.0,
+                    }
+                )
             dashboard.unlink()
 
     # ------------------------------------------------------------
@@ -280,7 +282,10 @@ class CollectionCommissionSettlement(models.Model):
         sheet.write_row(
             2,
             0,
-            [Line._fields[name].get_description(self.env)["string"] for name in columns],
+            [
+                Line._fields[name].get_description(self.env)["string"]
+                for name in columns
+            ],
             header,
         )
         kinds = dict(Line._fields["kind"]._description_selection(self.env))
@@ -346,10 +351,10 @@ class CollectionCommissionSettlementLine(models.Model):
         selection=[("payment", "Payment"), ("clawback", "Claw-back")]
     )
     payment_date = fields.Date()
-    days_late = fields.Integer()
+    days_late = fields.Integer(aggregator="avg")
     base = fields.Monetary(string="Collected Untaxed")
-    rate = fields.Float(string="Rate (%)", digits=(16, 2))
-    factor = fields.Float(string="Factor (%)", digits=(16, 2))
+    rate = fields.Float(string="Rate (%)", digits=(16, 2), aggregator=False)
+    factor = fields.Float(string="Factor (%)", digits=(16, 2), aggregator=False)
     commission = fields.Monetary()
 
     cancelled = fields.Boolean(readonly=True)

@@ -140,6 +140,41 @@ class ResCompany(models.Model):
         ).reconcile()
 
     @api.model
+    def _collection_create_demo_commission(self):
+        """Last month's payments, on time and late, and its settlement (a
+        draft) for both salespeople."""
+        company = self.env.company
+        product = self.env.ref("credit_collection.product_flour_bag")
+        month_start = fields.Date.context_today(self).replace(day=1) - relativedelta(
+            months=1
+        )
+        # (customer, day of last month it paid, days late, untaxed amount)
+        for xmlid, day, late, amount in (
+            ("partner_boulangerie_martin", 3, -4, 2400),
+            ("partner_pharmacie_centre", 12, 20, 1500),
+            ("partner_imprimerie_rousseau", 18, 45, 3600),
+            ("partner_brasserie_de_smet", 22, -1, 2000),
+            ("partner_chocolaterie_dupont", 26, 70, 900),
+        ):
+            paid = month_start + relativedelta(days=day - 1)
+            move = self._collection_create_demo_invoice(
+                self.env.ref(f"credit_collection.{xmlid}"),
+                product,
+                paid - relativedelta(days=late),
+                amount,
+            )
+            self._collection_pay_demo_invoice(move, move.amount_total, paid)
+        users = self.env.ref("credit_collection.user_salesperson_fr") | self.env.ref(
+            "credit_collection.user_salesperson_be"
+        )
+        self.env["collection.commission.settlement"]._settle(
+            company,
+            month_start,
+            month_start + relativedelta(months=1, days=-1),
+            users,
+        )
+
+    @api.model
     def _collection_create_demo_invoice(
         self, partner, product, due, amount, currency=None, move_type="out_invoice"
     ):

@@ -148,15 +148,18 @@ class TestCollectionCommission(CollectionCommon):
             )
         )
         # and the database refuses a second line for the payment
-        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
-            with self.env.cr.savepoint():
-                self.env["collection.commission.settlement.line"].sudo().create(
-                    {
-                        "settlement_id": march.id,
-                        "entry_id": march.line_ids.entry_id.id,
-                        "commission": 25.0,
-                    }
-                )
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self.env["collection.commission.settlement.line"].sudo().create(
+                {
+                    "settlement_id": march.id,
+                    "entry_id": march.line_ids.entry_id.id,
+                    "commission": 25.0,
+                }
+            )
         march.with_user(self.manager).action_confirm()
         self.assertEqual(invoice.commission_settled, 25.0)
         self.assertEqual(invoice.commission_state, "earned")
@@ -286,9 +289,13 @@ class TestCollectionCommission(CollectionCommon):
             )
         )
         self.assertEqual(pdf[:4], b"%PDF")
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "credit_collection.action_report_commission_statement", settlement.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "credit_collection.action_report_commission_statement", settlement.ids
+            )[0]
+            .decode()
+        )
         self.assertIn(invoice.name, html)
         self.assertIn("18.75", html)
         book = openpyxl.load_workbook(io.BytesIO(settlement._generate_xlsx()))
@@ -299,7 +306,9 @@ class TestCollectionCommission(CollectionCommon):
     def test_the_wizard_as_the_web_client_opens_it(self):
         invoice = self.invoice()
         self.pay(invoice, 605.0, "2026-04-20")
-        action = self.env.ref("credit_collection.collection_commission_settle_wizard_action")
+        action = self.env.ref(
+            "credit_collection.collection_commission_settle_wizard_action"
+        )
         form = Form(
             self.env[action.res_model]
             .with_user(self.manager)
@@ -319,8 +328,9 @@ class TestCollectionCommission(CollectionCommon):
             self.settle("2026-04-30", "2026-04-01")
         Rate = self.env["collection.commission.rate"].with_user(self.manager)
         for user, rate in ((self.other_salesperson, -1.0), (self.collector, 100.5)):
-            with self.subTest(rate=rate), self.assertRaisesRegex(
-                ValidationError, "between 0 and 100"
+            with (
+                self.subTest(rate=rate),
+                self.assertRaisesRegex(ValidationError, "between 0 and 100"),
             ):
                 Rate.create({"user_id": user.id, "rate": rate})
         with self.assertRaisesRegex(ValidationError, "between 0 and 100"):
@@ -339,9 +349,7 @@ class TestCollectionCommission(CollectionCommon):
         mine = settlement.filtered(lambda s: s.user_id == self.salesperson)
         Entry = self.env["collection.commission.entry"]
         # a salesperson reads their own commission only
-        self.assertEqual(
-            Entry.with_user(self.salesperson).search([]).move_id, invoice
-        )
+        self.assertEqual(Entry.with_user(self.salesperson).search([]).move_id, invoice)
         self.assertEqual(
             self.env["collection.commission.settlement"]
             .with_user(self.salesperson)

@@ -20,14 +20,16 @@ class CollectionCommissionSettleWizard(models.TransientModel):
     date_from = fields.Date(
         string="Payments From",
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1)
-        - relativedelta(months=1),
+        default=lambda self: (
+            fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
+        ),
     )
     date_to = fields.Date(
         string="Payments To",
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1)
-        - relativedelta(days=1),
+        default=lambda self: (
+            fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
+        ),
     )
     user_ids = fields.Many2many(
         comodel_name="res.users",
