@@ -336,7 +336,8 @@ def commission_settle(env):
     users, _partials = _commission_setup(env, record=True)
     # the month with the most payments
     env.cr.execute(
-        "SELECT date_trunc('month', payment_date)::date FROM collection_commission_entry"
+        "SELECT date_trunc('month', payment_date)::date"
+        "  FROM collection_commission_entry"
         " GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1"
     )
     month = env.cr.fetchone()[0]
