@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
@@ -331,3 +333,37 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         self.assertEqual(declaration.line_ids.filtered("declared").move_id, this_week)
         self.assertEqual(this_week.insurance_state, "notified")
         self.assertEqual(later.insurance_state, "covered")
+
+    def test_settle_last_months_commission(self):
+        """A collection manager settles last month: a payment on time (5 % of
+        1,000.00: 50.00) and one 20 days late (75 %: 37.50)."""
+        self.env["collection.commission.rate"].create(
+            {"user_id": self.salesperson.id, "rate": 5.0}
+        )
+        month = self.today.replace(day=1) - relativedelta(months=1)
+        early = self.create_invoice(self.customer, 1000, month + timedelta(days=4))
+        self.pay(early, 1000, month + timedelta(days=2))
+        late = self.create_invoice(self.customer, 1000, month)
+        self.pay(late, 1000, month + timedelta(days=20))
+        self.start_tour(
+            "/odoo/action-credit_collection.collection_commission_settle_wizard_action",
+            "credit_collection_commission_settle",
+            login=self.manager.login,
+        )
+        settlement = self.env["collection.commission.settlement"].search(
+            [("user_id", "=", self.salesperson.id)]
+        )
+        self.assertEqual(settlement.state, "confirmed")
+        self.assertEqual(settlement.amount_total, 87.5)
+        self.assertEqual((early | late).mapped("commission_state"), ["settled"] * 2)
+
+    def test_the_dashboard_opens_its_records(self):
+        invoice = self.create_invoice(
+            self.customer, 1500, self.today - timedelta(days=10)
+        )
+        self.start_tour(
+            "/odoo/action-credit_collection.collection_dashboard_action",
+            "credit_collection_dashboard",
+            login=self.collector.login,
+        )
+        self.assertEqual(invoice.amount_residual, 1500.0)

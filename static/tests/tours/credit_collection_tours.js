@@ -207,3 +207,31 @@ tours.add("credit_collection_insurance_declare", {
         { trigger: ".o_form_view div[name=line_ids] .o_data_row" },
     ],
 });
+
+tours.add("credit_collection_commission_settle", {
+    steps: () => [
+        // last month by default, every salesperson with payments to settle
+        { trigger: ".modal div[name=date_from] input" },
+        { trigger: ".modal button[name=action_settle]", run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains(87.50) td[name=name]", run: "click" },
+        { trigger: ".o_form_view div[name=amount_total]:contains(87.50)" },
+        { trigger: ".o_form_view div[name=line_ids] .o_data_row:contains(37.50)" },
+        { trigger: ".o_form_view div[name=salesperson_dso]" },
+        { trigger: ".o_form_view button[name=action_confirm]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Confirmed)" },
+        { trigger: ".o_form_view button[name=action_mark_paid]" },
+    ],
+});
+
+tours.add("credit_collection_dashboard", {
+    steps: () => [
+        { trigger: ".o_form_view button:contains(Receivables at End):contains(1,500.00)" },
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(By Salesperson)", run: "click" },
+        {
+            trigger: ".o_form_view div[name=salesperson_line_ids] .o_data_row:contains(1,500.00) button[name=action_open]",
+            run: "click",
+        },
+        { trigger: ".o_list_view .o_group_header:contains(Boulangerie Martin)", run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains(1,500.00)" },
+    ],
+});
