@@ -319,6 +319,7 @@ def _commission_setup(env, record=False):
     partials = env["account.partial.reconcile"].search([])
     if record:
         env["collection.commission.entry"]._record(partials)
+        env.flush_all()
     return users, partials
 
 

@@ -9,6 +9,11 @@ COMMISSION_MOVE_FIELDS = {
     "commission_rate",
     "commission_entry_ids",
 }
+# who reads an invoice's commission: accounting and collection; a
+# salesperson reads their own in My Commission
+ACCOUNTING_GROUPS = (
+    "account.group_account_invoice,credit_collection.group_collection_user"
+)
 COMMISSION_STATES = [
     ("none", "No Commission"),
     ("pending", "Pending"),
@@ -25,42 +30,52 @@ class AccountMove(models.Model):
         comodel_name="res.users",
         string="Commission Salesperson",
         readonly=True,
+        groups=ACCOUNTING_GROUPS,
         copy=False,
         index="btree_not_null",
         help="The salesperson when the invoice was posted: who earns its "
         "commission, whoever becomes its salesperson later.",
     )
     commission_rate = fields.Float(
-        string="Commission Rate (%)", digits=(16, 2), readonly=True, copy=False
+        string="Commission Rate (%)",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        groups=ACCOUNTING_GROUPS,
     )
     commission_entry_ids = fields.One2many(
         comodel_name="collection.commission.entry",
         inverse_name="move_id",
         string="Commission Entries",
         readonly=True,
+        groups=ACCOUNTING_GROUPS,
     )
     commission_base = fields.Monetary(
         string="Commission Base Collected",
         compute="_compute_commission",
         store=True,
         currency_field="company_currency_id",
+        groups=ACCOUNTING_GROUPS,
         help="What was collected so far, prorated to the untaxed amount.",
     )
     commission_earned = fields.Monetary(
         compute="_compute_commission",
         store=True,
         currency_field="company_currency_id",
+        groups=ACCOUNTING_GROUPS,
     )
     commission_settled = fields.Monetary(
         compute="_compute_commission",
         store=True,
         currency_field="company_currency_id",
+        groups=ACCOUNTING_GROUPS,
     )
     commission_state = fields.Selection(
         selection=COMMISSION_STATES,
         compute="_compute_commission",
         store=True,
         index=True,
+        groups=ACCOUNTING_GROUPS,
     )
 
     @api.depends(
@@ -92,6 +107,14 @@ class AccountMove(models.Model):
             else:
                 move.commission_state = "earned"
 
+    @api.model
+    def default_get(self, fields_list):
+        # no default (context or personal) names who earns an invoice's
+        # commission: posting does
+        return super().default_get(
+            [name for name in fields_list if name not in COMMISSION_MOVE_FIELDS]
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su and any(
@@ -99,7 +122,14 @@ class AccountMove(models.Model):
             for vals in vals_list
         ):
             self._raise_commission_access()
-        return super().create(vals_list)
+        # invoices are created as superuser by sales and other flows, with
+        # the caller's context: nothing creates these values but posting
+        return super().create(
+            [
+                {k: v for k, v in vals.items() if k not in COMMISSION_MOVE_FIELDS}
+                for vals in vals_list
+            ]
+        )
 
     def write(self, vals):
         if not self.env.su and COMMISSION_MOVE_FIELDS.intersection(vals):

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from .collection_commission import commission_amount, commission_factor
 
@@ -170,9 +170,16 @@ class CollectionCommissionEntry(models.Model):
                     "rate": rate or 0.0,
                     "factor": factor,
                     "commission": commission_amount(base, rate or 0.0, factor),
+                    "state": "earned",
+                    "settlement_id": False,
                 }
             )
-        return self.sudo().create(values)
+        return self._sudo_clean().create(values)
+
+    def _sudo_clean(self):
+        """Superuser without the caller's context: no `default_*` key of an
+        RPC call fills what the module writes."""
+        return self.sudo().with_context(clean_context(self.env.context))
 
     @api.model
     def _get_journal_condition(self):
@@ -214,17 +221,24 @@ class CollectionCommissionEntry(models.Model):
     @api.model
     def _undo(self, partials):
         """The payments of `partials` are unmatched: their entries not yet
-        settled are undone; a settled one is taken back by a claw-back entry
-        the next settlement pays negative."""
-        entries = self.sudo().search(
+        settled are undone (taken out of a draft settlement); a settled one
+        (confirmed or paid) is taken back by a claw-back entry the next
+        settlement pays negative."""
+        entries = self._sudo_clean().search(
             [("partial_id", "in", partials.ids), ("state", "=", "earned")]
         )
         if not entries:
             return
-        settled = entries.filtered("settlement_id")
-        (entries - settled).write({"state": "cancelled"})
+        settled = entries.filtered(
+            lambda entry: entry.settlement_id.state in ("confirmed", "paid")
+        )
+        undone = entries - settled
+        self.env["collection.commission.settlement.line"]._sudo_clean_lines(
+            undone
+        ).unlink()
+        undone.write({"state": "cancelled", "settlement_id": False})
         today = self.env["collection.receivable"]._get_today()
-        self.sudo().create(
+        self._sudo_clean().create(
             [
                 {
                     "company_id": entry.company_id.id,
@@ -242,6 +256,8 @@ class CollectionCommissionEntry(models.Model):
                     "factor": entry.factor,
                     "commission": -entry.commission,
                     "reversed_entry_id": entry.id,
+                    "state": "earned",
+                    "settlement_id": False,
                 }
                 for entry in settled
             ]

@@ -2,7 +2,7 @@ import io
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 from odoo.tools.misc import format_date
 
 
@@ -117,13 +117,14 @@ class CollectionCommissionSettlement(models.Model):
         ):
             settlement = (
                 self.sudo()
-                .with_context(mail_create_nolog=True)
+                .with_context(clean_context(self.env.context), mail_create_nolog=True)
                 .create(
                     {
                         "company_id": company.id,
                         "user_id": user.id,
                         "date_from": date_from,
                         "date_to": date_to,
+                        "state": "draft",
                     }
                 )
             )
@@ -141,9 +142,9 @@ class CollectionCommissionSettlement(models.Model):
             )
             claimed = Entry.browse(row[0] for row in self.env.cr.fetchall())
             Entry.invalidate_model(["settlement_id"])
-            self.env["collection.commission.settlement.line"].sudo().create(
-                [settlement._prepare_line(entry) for entry in claimed]
-            )
+            self.env["collection.commission.settlement.line"].sudo().with_context(
+                clean_context(self.env.context)
+            ).create([settlement._prepare_line(entry) for entry in claimed])
             settlements |= settlement
         settlements._snapshot_portfolio()
         return settlements
@@ -161,6 +162,7 @@ class CollectionCommissionSettlement(models.Model):
             "rate": entry.rate,
             "factor": entry.factor,
             "commission": entry.commission,
+            "cancelled": False,
         }
 
     def _snapshot_portfolio(self):
@@ -358,6 +360,14 @@ class CollectionCommissionSettlementLine(models.Model):
     commission = fields.Monetary()
 
     cancelled = fields.Boolean(readonly=True)
+
+    @api.model
+    def _sudo_clean_lines(self, entries):
+        """The lines of `entries` in draft settlements, as superuser: what an
+        undone payment takes out of a settlement not paid yet."""
+        return self.sudo().search(
+            [("entry_id", "in", entries.ids), ("settlement_id.state", "=", "draft")]
+        )
 
     def init(self):
         # a payment is in one settlement that is not cancelled, whatever

@@ -33,7 +33,7 @@ class IrDefault(models.Model):
         guarded = fields.sudo().filtered(
             lambda f: (
                 f.model.startswith("collection.")
-                or f.name.startswith(("collection_", "insurance_"))
+                or f.name.startswith(("collection_", "insurance_", "commission_"))
             )
         )
         if guarded:

@@ -226,6 +226,70 @@ class TestCollectionCommission(CollectionCommon):
         )
         self.assertEqual(may.amount_total, -25.0)
 
+    def test_defaults_never_name_who_earns(self):
+        """Sales and other flows create invoices as superuser with the
+        caller's context: no default_* key nor personal default sets the
+        commission; posting does."""
+        move = (
+            self.env["account.move"]
+            .with_context(
+                default_commission_user_id=self.other_salesperson.id,
+                default_commission_rate=900.0,
+            )
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_user_id": self.salesperson.id,
+                    "invoice_date": "2026-03-01",
+                    "invoice_line_ids": [
+                        Command.create({"name": "Flour", "price_unit": 100.0})
+                    ],
+                }
+            )
+        )
+        self.assertFalse(move.commission_user_id)
+        move.action_post()
+        self.assertEqual(
+            (move.commission_user_id, move.commission_rate), (self.salesperson, 5.0)
+        )
+        for user in (self.collector, self.manager, self.salesperson, self.plain):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["ir.default"].with_user(user).set(
+                    "account.move", "commission_rate", 900.0, user_id=True
+                )
+
+    def test_an_undo_with_a_forged_context_is_still_clawed_back(self):
+        invoice = self.invoice()
+        payment = self.pay(invoice, 605.0, "2026-03-20")
+        march = self.settle("2026-03-01", "2026-03-31")
+        march.with_user(self.manager).action_confirm()
+        payment.move_id.line_ids.with_context(
+            default_state="cancelled", default_settlement_id=march.id
+        ).remove_move_reconcile()
+        clawback = invoice.commission_entry_ids.filtered(
+            lambda entry: entry.kind == "clawback"
+        )
+        self.assertRecordValues(
+            clawback,
+            [{"state": "earned", "settlement_id": False, "commission": -25.0}],
+        )
+
+    def test_undone_while_in_a_draft_settlement(self):
+        invoice = self.invoice()
+        payment = self.pay(invoice, 605.0, "2026-03-20")
+        self.pay(invoice, 605.0, "2026-03-25")
+        march = self.settle("2026-03-01", "2026-03-31")
+        self.assertEqual(march.amount_total, 50.0)
+        payment.move_id.line_ids.remove_move_reconcile()
+        # taken out of the draft: no claw-back of what was never paid
+        self.assertEqual(march.amount_total, 25.0)
+        self.assertFalse(
+            invoice.commission_entry_ids.filtered(lambda e: e.kind == "clawback")
+        )
+        self.assertEqual(invoice.commission_earned, 25.0)
+
     def test_credit_notes(self):
         # half credited on the open invoice, the other half paid: commission
         # on the payment only

@@ -279,6 +279,12 @@ class TestCollectionDashboard(CollectionCommon):
                 self.assertRaisesRegex(UserError, "computed"),
             ):
                 self.dashboard(user=user).write({"dso": 1.0, "receivables_end": 1.0})
+        with self.assertRaisesRegex(UserError, "computed"):
+            dashboard.with_user(self.collector).with_context(
+                collection_dashboard_compute=True
+            ).write({"collected": 1e9})
+        with self.assertRaisesRegex(ValidationError, "five years"):
+            self.dashboard(date_from="0001-01-01")
         with self.assertRaises(AccessError):
             dashboard.line_ids[:1].with_user(self.collector).write({"dso": 1.0})
         # another collector does not read this one's dashboard

@@ -15,6 +15,7 @@ from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 # the months of sales the countback may walk back, beyond the period's
 COUNTBACK_MONTHS = 24
 CREDIT_SALES_TYPES = COLLECTED_MOVE_TYPES + ("out_refund",)
+MAX_PERIOD_DAYS = 5 * 366
 # what a user may write on a dashboard: the rest is computed from them
 PARAMETERS = {"company_id", "date_from", "date_to"}
 
@@ -158,6 +159,8 @@ class CollectionDashboard(models.TransientModel):
                 raise ValidationError(_("The period ends before it starts."))
             if dashboard.date_to > today:
                 raise ValidationError(_("The period cannot end after today."))
+            if (dashboard.date_to - dashboard.date_from).days > MAX_PERIOD_DAYS:
+                raise ValidationError(_("A dashboard covers five years at most."))
             # the book is read in SQL: the company must be one of the user's
             if dashboard.company_id not in self.env.user.company_ids:
                 raise ValidationError(_("You do not work for this company."))
@@ -172,12 +175,12 @@ class CollectionDashboard(models.TransientModel):
     def write(self, vals):
         self._check_parameters([vals])
         result = super().write(vals)
-        if not self.env.context.get("collection_dashboard_compute"):
+        if PARAMETERS.intersection(vals):
             self._compute_dashboard()
         return result
 
     def _check_parameters(self, vals_list):
-        if self.env.context.get("collection_dashboard_compute"):
+        if self.env.su:  # the figures, written by _compute_dashboard
             return
         if any(set(vals) - PARAMETERS for vals in vals_list):
             raise UserError(
@@ -509,9 +512,7 @@ class CollectionDashboard(models.TransientModel):
                     "currency_id": dashboard.company_id.currency_id.id,
                 }
             dashboard.line_ids.sudo().unlink()
-            dashboard.with_context(collection_dashboard_compute=True).write(
-                figures.pop((None, None))
-            )
+            dashboard.sudo().write(figures.pop((None, None)))
             lines = [
                 {
                     "kind": kind,
