@@ -139,6 +139,18 @@ class AccountMove(models.Model):
         self._check_insurance_reset()
         return super().button_draft()
 
+    @api.depends("insurance_policy_id", "insurance_state")
+    @api.depends_context("uid")
+    def _compute_show_reset_to_draft_button(self):
+        """The button hides where _check_insurance_reset would refuse."""
+        super()._compute_show_reset_to_draft_button()
+        manager = self.env.user.has_group("credit_collection.group_collection_manager")
+        for move in self.filtered("show_reset_to_draft_button"):
+            if move.insurance_state in ("notified", "claim_filed", "indemnified") or (
+                move.insurance_policy_id and not manager
+            ):
+                move.show_reset_to_draft_button = False
+
     def _check_insurance_reset(self):
         """An invoice declared to the insurer stays as declared: cancel the
         declaration first. An insured one is reset by a collection manager

@@ -587,6 +587,9 @@ class TestCollectionInsurance(CollectionCommon):
 
     def test_an_insured_invoice_keeps_its_clock_and_its_customer(self):
         invoice = self.create_invoice(self.customer, 1000, "2026-03-01")
+        # the button hides where the server refuses
+        self.assertFalse(invoice.with_user(self.collector).show_reset_to_draft_button)
+        self.assertTrue(invoice.with_user(self.manager).show_reset_to_draft_button)
         with self.assertRaises(AccessError):
             invoice.with_user(self.collector).button_draft()
         # a manager corrects the invoice: the insurer's clock does not restart
@@ -605,6 +608,7 @@ class TestCollectionInsurance(CollectionCommon):
     def test_a_declared_invoice_stays_as_declared(self):
         invoice = self.create_invoice(self.customer, 1000, "2026-02-01")
         self.declare("notification", invoice)
+        self.assertFalse(invoice.with_user(self.manager).show_reset_to_draft_button)
         for user in (self.collector, self.manager):
             with (
                 self.subTest(user=user.login),
