@@ -143,13 +143,14 @@ class AccountMove(models.Model):
     @api.depends_context("uid")
     def _compute_show_reset_to_draft_button(self):
         """The button hides where _check_insurance_reset would refuse."""
-        super()._compute_show_reset_to_draft_button()
+        result = super()._compute_show_reset_to_draft_button()
         manager = self.env.user.has_group("credit_collection.group_collection_manager")
         for move in self.filtered("show_reset_to_draft_button"):
             if move.insurance_state in ("notified", "claim_filed", "indemnified") or (
                 move.insurance_policy_id and not manager
             ):
                 move.show_reset_to_draft_button = False
+        return result
 
     def _check_insurance_reset(self):
         """An invoice declared to the insurer stays as declared: cancel the
