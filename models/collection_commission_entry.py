@@ -1,6 +1,4 @@
-from collections import defaultdict
-
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, clean_context
 
 from .collection_commission import commission_amount, commission_factor
@@ -233,8 +231,9 @@ class CollectionCommissionEntry(models.Model):
             lambda entry: entry.settlement_id.state in ("confirmed", "paid")
         )
         undone = entries - settled
-        self.env["collection.commission.settlement.line"]._sudo_clean_lines(
-            undone
+        # out of a draft settlement: it was never paid
+        self.env["collection.commission.settlement.line"].sudo().search(
+            [("entry_id", "in", undone.ids), ("settlement_id.state", "=", "draft")]
         ).unlink()
         undone.write({"state": "cancelled", "settlement_id": False})
         today = self.env["collection.receivable"]._get_today()
@@ -263,16 +262,6 @@ class CollectionCommissionEntry(models.Model):
             ]
         )
         settled.write({"partial_id": False})
-
-    def _group_by_user(self):
-        result = defaultdict(lambda: self.browse())
-        for entry in self:
-            result[entry.user_id] |= entry
-        return result
-
-    def action_open_invoice(self):
-        self.ensure_one()
-        return self.move_id._get_records_action(name=_("Invoice"))
 
 
 class AccountPartialReconcile(models.Model):

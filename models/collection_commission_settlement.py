@@ -5,6 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, clean_context
 from odoo.tools.misc import format_date
 
+from .collection_commission_entry import ENTRY_KINDS
+
 
 class CollectionCommissionSettlement(models.Model):
     """A salesperson's commission for a period of payment dates: a line per
@@ -113,7 +115,7 @@ class CollectionCommissionSettlement(models.Model):
         entries = Entry.browse(row[0] for row in self.env.cr.fetchall())
         settlements = self.browse()
         for user, user_entries in sorted(
-            entries._group_by_user().items(), key=lambda item: item[0].name or ""
+            entries.grouped("user_id").items(), key=lambda item: item[0].name or ""
         ):
             settlement = (
                 self.sudo()
@@ -349,9 +351,7 @@ class CollectionCommissionSettlementLine(models.Model):
     )
     move_id = fields.Many2one(comodel_name="account.move", string="Invoice")
     partner_id = fields.Many2one(comodel_name="res.partner", string="Customer")
-    kind = fields.Selection(
-        selection=[("payment", "Payment"), ("clawback", "Claw-back")]
-    )
+    kind = fields.Selection(selection=ENTRY_KINDS)
     payment_date = fields.Date()
     days_late = fields.Integer(aggregator="avg")
     base = fields.Monetary(string="Collected Untaxed")
@@ -360,14 +360,6 @@ class CollectionCommissionSettlementLine(models.Model):
     commission = fields.Monetary()
 
     cancelled = fields.Boolean(readonly=True)
-
-    @api.model
-    def _sudo_clean_lines(self, entries):
-        """The lines of `entries` in draft settlements, as superuser: what an
-        undone payment takes out of a settlement not paid yet."""
-        return self.sudo().search(
-            [("entry_id", "in", entries.ids), ("settlement_id.state", "=", "draft")]
-        )
 
     def init(self):
         # a payment is in one settlement that is not cancelled, whatever
