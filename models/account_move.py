@@ -19,6 +19,7 @@ MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
 # computed from the dunning history, the charge invoices and the promises:
 # never written by a user.
 WEAPON_FIELDS = {
+    "collection_original_due_dates",
     "collection_extended_until",
     "collection_charges_waived_until",
     "collection_compensation_waived",
@@ -74,6 +75,13 @@ class AccountMove(models.Model):
         tracking=True,
         copy=False,
         help="Never dunned nor counted as to follow.",
+    )
+    collection_original_due_dates = fields.Json(
+        string="Original Due Dates",
+        copy=False,
+        readonly=True,
+        help="The installments' due dates when the invoice was first posted: "
+        "every lateness counts from them, whatever is posted again.",
     )
     collection_extended_until = fields.Date(
         string="Extended Until",
@@ -175,6 +183,7 @@ class AccountMove(models.Model):
         "state",
         "line_ids.amount_residual",
         "line_ids.date_maturity",
+        "line_ids.insurance_due_date",
         "line_ids.reconciled",
     )
     @api.depends_context("uid")
@@ -183,11 +192,11 @@ class AccountMove(models.Model):
         Receivable = self.env["collection.receivable"]
         for move in self:
             due_dates = [
-                line.date_maturity
+                due
                 for line in move.line_ids
                 if Receivable._is_open_installment(line)
-                and line.date_maturity
-                and line.date_maturity < today
+                and (due := Receivable._get_due_date(line))
+                and due < today
             ]
             move.collection_days_overdue = (
                 (today - min(due_dates)).days if due_dates else 0
@@ -230,7 +239,9 @@ class AccountMove(models.Model):
                     [
                         *self.env["collection.receivable"]._get_open_item_domain(),
                         ("amount_residual", ">", 0),
+                        "|",
                         ("date_maturity", "<=", limit),
+                        ("insurance_due_date", "<=", limit),
                     ],
                 )
             ]
@@ -296,8 +307,6 @@ class AccountMove(models.Model):
         )
 
     def write(self, vals):
-        if "invoice_date_due" in vals:
-            self._check_collection_due_date_change()
         if COLLECTION_FIELDS.intersection(vals):
             self._check_collection_write_access()
         if MANAGER_FIELDS.intersection(vals):
@@ -358,22 +367,35 @@ class AccountMove(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    def _check_collection_due_date_change(self):
-        """A posted invoice's due date moves with Grant Extension, within a
-        mandate, or by a collection manager: moving it by hand is an
-        extension nobody approved."""
-        if self.env.su or self.env.user.has_group(
-            "credit_collection.group_collection_manager"
-        ):
+    def _collection_request_due_date_change(self):
+        """A posted invoice's due date written later than the one it was first
+        posted with (core lets accounting write it, or reset and post again)
+        is an extension: recorded as a delay decision by whoever wrote it,
+        applied within their mandate, else waiting for a manager. Until then
+        its lateness counts from the original due date: nobody gains a day by
+        writing the field."""
+        if self.env.su:
             return
-        if self.filtered(
+        today = fields.Date.context_today(self)
+        Receivable = self.env["collection.receivable"]
+        for move in self.filtered(
             lambda m: m.state == "posted" and m.move_type in COLLECTED_MOVE_TYPES
         ):
-            raise AccessError(
-                _(
-                    "The due date of a posted invoice moves with Grant Extension, "
-                    "within your mandate."
-                )
+            lines = move.line_ids.filtered(Receivable._is_open_installment)
+            written = min(lines.mapped("date_maturity"), default=None)
+            original = min(
+                filter(None, lines.mapped("insurance_due_date")), default=None
+            )
+            extended = move.collection_extended_until
+            if (
+                not written
+                or not original
+                or written <= max(original, today)
+                or (extended and written <= extended)
+            ):
+                continue
+            self.env["collection.mandate.usage"]._request_due_date_change(
+                move, written, original
             )
 
     def _raise_collection_weapon_access(self):

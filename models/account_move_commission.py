@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from .collection_guard import with_context_defaults
+from .collection_guard import as_module, with_context_defaults
 
 # Written by posting and by the payments matched: never by a user.
 COMMISSION_MOVE_FIELDS = {
@@ -176,4 +176,6 @@ class AccountMove(models.Model):
                 key = (move.invoice_user_id.id, rates[move.invoice_user_id.id])
                 groups[key] = groups.get(key, self.browse()) | move
         for (user_id, rate), group in groups.items():
-            group.sudo().write({"commission_user_id": user_id, "commission_rate": rate})
+            as_module(group).write(
+                {"commission_user_id": user_id, "commission_rate": rate}
+            )

@@ -120,6 +120,9 @@ class AccountMove(models.Model):
     def write(self, vals):
         if not self.env.su and INSURANCE_MOVE_FIELDS.intersection(vals):
             self._raise_insurance_access()
+        if vals.get("state") in ("draft", "cancel"):
+            # Reset to Draft, Cancel, a direct write or a wizard: one check
+            self.filtered(lambda m: m.state == "posted")._check_collection_unpost()
         undisputed = self.browse()
         if vals.get("collection_disputed") or vals.get("collection_reason_id"):
             undisputed = self.filtered(
@@ -131,18 +134,16 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted._insurance_freeze_due_dates()
+        posted._collection_freeze_due_dates()
+        # posted again with a later due date: an extension, through the mandate
+        posted._collection_request_due_date_change()
         posted._insurance_assign()
         return posted
-
-    def button_draft(self):
-        self._check_insurance_reset()
-        return super().button_draft()
 
     @api.depends("insurance_policy_id", "insurance_state")
     @api.depends_context("uid")
     def _compute_show_reset_to_draft_button(self):
-        """The button hides where _check_insurance_reset would refuse."""
+        """The button hides where _check_collection_unpost would refuse."""
         result = super()._compute_show_reset_to_draft_button()
         manager = self.env.user.has_group("credit_collection.group_collection_manager")
         for move in self.filtered("show_reset_to_draft_button"):
@@ -152,11 +153,13 @@ class AccountMove(models.Model):
                 move.show_reset_to_draft_button = False
         return result
 
-    def _check_insurance_reset(self):
-        """An invoice declared to the insurer stays as declared: cancel the
-        declaration first. An insured one is reset by a collection manager
-        only: a new due date, terms or customer would restart the insurer's
-        clock, an extension nobody approved."""
+    def _check_collection_unpost(self):
+        """Whatever the route out of *posted* (Reset to Draft, Cancel, a write
+        of the state, a wizard): an invoice declared to the insurer stays as
+        declared (cancel the declaration first); one under an open promise
+        stays as promised (cancel the promise first); an insured one is reset
+        by a collection manager only, for a new due date, terms or customer
+        would restart the insurer's clock."""
         if self.env.su:
             return
         declared = self.filtered(
@@ -168,6 +171,20 @@ class AccountMove(models.Model):
                     "%(invoices)s declared to the credit insurer: cancel the "
                     "declaration before resetting it to draft.",
                     invoices=", ".join(declared.mapped("name")),
+                )
+            )
+        promised = self.filtered(
+            lambda m: any(
+                p.state in ("to_approve", "open")
+                for p in m.sudo().collection_promise_ids
+            )
+        )
+        if promised:
+            raise UserError(
+                _(
+                    "%(invoices)s under a promise to pay: cancel the promise before "
+                    "resetting it to draft.",
+                    invoices=", ".join(promised.mapped("name")),
                 )
             )
         if self.filtered("insurance_policy_id") and not self.env.user.has_group(
@@ -216,28 +233,72 @@ class AccountMove(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    def _insurance_freeze_due_dates(self):
-        """Keep each installment's due date as first posted: the insurer
-        counts from it, and a later extension, a moved due date or a repost
-        does not change it."""
+    def _collection_freeze_due_dates(self):
+        """Keep each installment's due date as first posted (docs/rules.md,
+        original due dates): every lateness counts from it, and a later due
+        date written since, or an invoice reset and posted again with new
+        installments, changes nothing until an extension is allowed. The
+        first posting's dates are kept on the invoice; an installment posted
+        again takes the date of the same rank, unless its own is earlier."""
         if not self:
             return
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
+                WITH ranked AS (
+                    SELECT line.id, line.move_id, line.date_maturity,
+                           ROW_NUMBER() OVER (
+                               PARTITION BY line.move_id
+                               ORDER BY line.date_maturity, line.id
+                           ) - 1 AS rank
+                      FROM account_move_line line
+                      JOIN account_account account ON account.id = line.account_id
+                     WHERE account.account_type = 'asset_receivable'
+                       AND line.move_id = ANY(%(ids)s)
+                )
                 UPDATE account_move_line line
-                   SET insurance_due_date = line.date_maturity
-                  FROM account_account account
-                 WHERE account.id = line.account_id
-                   AND account.account_type = 'asset_receivable'
-                   AND line.move_id = ANY(%s)
+                   SET insurance_due_date = LEAST(
+                           ranked.date_maturity,
+                           (dates ->> LEAST(
+                               ranked.rank::int, jsonb_array_length(dates) - 1
+                           ))::date
+                       )
+                  FROM ranked
+                  JOIN account_move move ON move.id = ranked.move_id,
+                       LATERAL (
+                           SELECT move.collection_original_due_dates AS dates
+                       ) first
+                 WHERE line.id = ranked.id
                    AND line.insurance_due_date IS NULL
                 """,
-                self.ids,
+                ids=self.ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move move
+                   SET collection_original_due_dates = dates.dates
+                  FROM (
+                      SELECT line.move_id,
+                             jsonb_agg(line.insurance_due_date
+                                       ORDER BY line.insurance_due_date, line.id)
+                                 AS dates
+                        FROM account_move_line line
+                        JOIN account_account account ON account.id = line.account_id
+                       WHERE account.account_type = 'asset_receivable'
+                         AND line.move_id = ANY(%(ids)s)
+                    GROUP BY line.move_id
+                  ) dates
+                 WHERE move.id = dates.move_id
+                   AND move.collection_original_due_dates IS NULL
+                """,
+                ids=self.ids,
             )
         )
         self.env["account.move.line"].invalidate_model(["insurance_due_date"])
+        self.invalidate_recordset(["collection_original_due_dates"])
 
     def _insurance_assign(self):
         """Decide which of these customer invoices the customer's cover insures:

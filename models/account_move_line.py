@@ -98,9 +98,10 @@ class AccountMoveLine(models.Model):
             self._raise_collection_charge_access()
         if not self.env.su and "insurance_due_date" in vals:
             self.env["account.move"]._raise_insurance_access()
+        result = super().write(vals)
         if "date_maturity" in vals:
-            self.move_id._check_collection_due_date_change()
-        return super().write(vals)
+            self.move_id._collection_request_due_date_change()
+        return result
 
     def _raise_collection_charge_access(self):
         raise AccessError(

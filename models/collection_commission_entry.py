@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.tools import SQL, clean_context
+from odoo.tools import SQL
 
 from .collection_commission import commission_amount, commission_factor
+from .collection_guard import as_module
 
 ENTRY_KINDS = [("payment", "Payment"), ("clawback", "Claw-back")]
 
@@ -82,11 +83,11 @@ class CollectionCommissionEntry(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT partial.id, partial.amount, partial.company_id,
+                SELECT partial.id, partial.amount * %(cash)s, partial.company_id,
                        invoice.id, invoice.commission_user_id, invoice.commission_rate,
                        invoice.commercial_partner_id,
                        invoice.amount_untaxed_signed, invoice.amount_total_signed,
-                       debit.date_maturity, credit.id, credit.date, FALSE
+                       %(due)s, credit.id, credit.date, FALSE
                   FROM account_partial_reconcile partial
                   JOIN account_move_line debit ON debit.id = partial.debit_move_id
                   JOIN account_move invoice ON invoice.id = debit.move_id
@@ -99,7 +100,7 @@ class CollectionCommissionEntry(models.Model):
                    AND %(journal_counts)s
              UNION ALL
                 -- a credit note paid back to the customer
-                SELECT partial.id, -partial.amount, partial.company_id,
+                SELECT partial.id, -partial.amount * %(cash)s, partial.company_id,
                        invoice.id, invoice.commission_user_id, invoice.commission_rate,
                        invoice.commercial_partner_id,
                        refund.amount_untaxed_signed, refund.amount_total_signed,
@@ -119,6 +120,8 @@ class CollectionCommissionEntry(models.Model):
                 """,
                 ids=tuple(partials.ids),
                 journal_counts=self._get_journal_condition(),
+                cash=self.env["collection.receivable"]._get_cash_share_sql(),
+                due=self.env["collection.receivable"]._get_due_date_sql("debit"),
             )
         )
         rows = self.env.cr.fetchall()
@@ -163,7 +166,7 @@ class CollectionCommissionEntry(models.Model):
                     "payment_date": payment_date,
                     "due_date": due_date,
                     "days_late": days_late,
-                    "collected": float(amount),
+                    "collected": round(float(amount), 2),
                     "base": round(base, 2),
                     "rate": rate or 0.0,
                     "factor": factor,
@@ -172,12 +175,7 @@ class CollectionCommissionEntry(models.Model):
                     "settlement_id": False,
                 }
             )
-        return self._sudo_clean().create(values)
-
-    def _sudo_clean(self):
-        """Superuser without the caller's context: no `default_*` key of an
-        RPC call fills what the module writes."""
-        return self.sudo().with_context(clean_context(self.env.context))
+        return as_module(self).create(values)
 
     @api.model
     def _get_journal_condition(self):
@@ -222,7 +220,7 @@ class CollectionCommissionEntry(models.Model):
         settled are undone (taken out of a draft settlement); a settled one
         (confirmed or paid) is taken back by a claw-back entry the next
         settlement pays negative."""
-        entries = self._sudo_clean().search(
+        entries = as_module(self).search(
             [("partial_id", "in", partials.ids), ("state", "=", "earned")]
         )
         if not entries:
@@ -237,7 +235,7 @@ class CollectionCommissionEntry(models.Model):
         ).unlink()
         undone.write({"state": "cancelled", "settlement_id": False})
         today = self.env["collection.receivable"]._get_today()
-        self._sudo_clean().create(
+        as_module(self).create(
             [
                 {
                     "company_id": entry.company_id.id,

@@ -2,10 +2,11 @@ import io
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, clean_context
+from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from .collection_commission_entry import ENTRY_KINDS
+from .collection_guard import as_module
 
 
 class CollectionCommissionSettlement(models.Model):
@@ -118,8 +119,8 @@ class CollectionCommissionSettlement(models.Model):
             entries.grouped("user_id").items(), key=lambda item: item[0].name or ""
         ):
             settlement = (
-                self.sudo()
-                .with_context(clean_context(self.env.context), mail_create_nolog=True)
+                as_module(self)
+                .with_context(mail_create_nolog=True)
                 .create(
                     {
                         "company_id": company.id,
@@ -144,9 +145,9 @@ class CollectionCommissionSettlement(models.Model):
             )
             claimed = Entry.browse(row[0] for row in self.env.cr.fetchall())
             Entry.invalidate_model(["settlement_id"])
-            self.env["collection.commission.settlement.line"].sudo().with_context(
-                clean_context(self.env.context)
-            ).create([settlement._prepare_line(entry) for entry in claimed])
+            as_module(self.env["collection.commission.settlement.line"]).create(
+                [settlement._prepare_line(entry) for entry in claimed]
+            )
             settlements |= settlement
         settlements._snapshot_portfolio()
         return settlements
@@ -178,21 +179,17 @@ class CollectionCommissionSettlement(models.Model):
             key = (settlement.company_id, settlement.date_from, settlement.date_to)
             periods[key] = periods.get(key, self.browse()) | settlement
         for (company, date_from, date_to), settlements in periods.items():
-            dashboard = (
-                self.env["collection.dashboard"]
-                .sudo()
-                .create(
-                    {
-                        "company_id": company.id,
-                        "date_from": min(date_from, today),
-                        "date_to": min(date_to, today),
-                    }
-                )
+            dashboard = as_module(self.env["collection.dashboard"]).create(
+                {
+                    "company_id": company.id,
+                    "date_from": min(date_from, today),
+                    "date_to": min(date_to, today),
+                }
             )
             lines = {line.user_id: line for line in dashboard.salesperson_line_ids}
             for settlement in settlements:
                 line = lines.get(settlement.user_id)
-                settlement.sudo().write(
+                as_module(settlement).write(
                     {
                         "salesperson_dso": line.dso if line and line.has_sales else 0.0,
                         "salesperson_overdue": line.overdue_end if line else 0.0,
@@ -212,13 +209,13 @@ class CollectionCommissionSettlement(models.Model):
         self._check_manager()
         if any(settlement.state != "draft" for settlement in self):
             raise UserError(_("Only a draft settlement is confirmed."))
-        self.sudo().write({"state": "confirmed"})
+        as_module(self).write({"state": "confirmed"})
 
     def action_mark_paid(self):
         self._check_manager()
         if any(settlement.state != "confirmed" for settlement in self):
             raise UserError(_("Only a confirmed settlement is paid."))
-        self.sudo().write({"state": "paid"})
+        as_module(self).write({"state": "paid"})
 
     def action_cancel(self):
         """A draft is cancelled: its payments go back to be settled again."""
@@ -227,10 +224,10 @@ class CollectionCommissionSettlement(models.Model):
             raise UserError(
                 _("A confirmed or paid settlement is not cancelled: it was paid out.")
             )
-        lines = self.sudo().line_ids
+        lines = as_module(self).line_ids
         lines.entry_id.write({"settlement_id": False})
         lines.write({"cancelled": True})
-        self.sudo().write({"state": "cancel"})
+        as_module(self).write({"state": "cancel"})
 
     def action_print_statement(self):
         return self.env.ref(
@@ -318,7 +315,7 @@ class CollectionCommissionSettlement(models.Model):
     def create(self, vals_list):
         settlements = super().create(vals_list)
         for settlement in settlements:
-            settlement.sudo().name = (
+            as_module(settlement).name = (
                 self.env["ir.sequence"]
                 .with_company(settlement.company_id)
                 .next_by_code("collection.commission.settlement")

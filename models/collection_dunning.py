@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 from odoo.tools.misc import format_amount
 
+from .collection_guard import as_module
+
 
 class CollectionDunning(models.Model):
     _name = "collection.dunning"
@@ -81,7 +83,7 @@ class CollectionDunning(models.Model):
         string="Total Due", compute="_compute_amounts", store=True
     )
     mail_message_id = fields.Many2one(
-        comodel_name="mail.message", string="Email", readonly=True
+        comodel_name="mail.message", string="Message Sent", readonly=True
     )
     letter_attachment_id = fields.Many2one(
         comodel_name="ir.attachment",
@@ -200,8 +202,8 @@ class CollectionDunning(models.Model):
         self._action_cancel()
 
     def _action_cancel(self):
-        self.sudo().write({"state": "cancel"})
-        self.line_ids.sudo().write({"state": "cancel"})
+        as_module(self).write({"state": "cancel"})
+        as_module(self.line_ids).write({"state": "cancel"})
 
     def action_log_answer(self):
         """The call dialog on this dunning's invoices: a collector logs a call

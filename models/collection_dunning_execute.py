@@ -10,6 +10,8 @@ from odoo.tools.misc import format_date, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
+from .collection_guard import as_module
+
 
 class CollectionDunning(models.Model):
     """Executing proposed dunnings: re-checked under the company's lock, the
@@ -32,7 +34,7 @@ class CollectionDunning(models.Model):
                     dunning=dunning.name,
                 )
             )
-        dunnings = self.sudo() - self._drop_dunned_meanwhile()
+        dunnings = as_module(self - self._drop_dunned_meanwhile())
         dunnings -= dunnings._drop_held_back()
         if dunnings:
             dunnings._execute_checked()
@@ -84,7 +86,8 @@ class CollectionDunning(models.Model):
                 line.move_id.id in reached
                 and reached[line.move_id.id] >= line.level_id.days_after_due
             )
-        ).dunning_id.sudo()
+        ).dunning_id
+        dropped = as_module(dropped)
         dropped._drop(
             "already_dunned",
             _(
@@ -106,7 +109,7 @@ class CollectionDunning(models.Model):
             dropped |= dunnings.filtered(
                 lambda d, pending=pending: d.partner_id.id in pending
             )
-        dropped.sudo()._drop(
+        as_module(dropped)._drop(
             "pending_request",
             _(
                 "held back at execution: a request for the customer awaits "
@@ -196,7 +199,8 @@ class CollectionDunning(models.Model):
         for policy, dunnings in (
             self.filtered(
                 lambda d: (
-                    d.level_id.hold_deliveries and not d.partner_id.collection_hold
+                    d.level_id.hold_deliveries
+                    and not d.partner_id.with_company(d.company_id).collection_hold
                 )
             )
             .grouped("policy_id")

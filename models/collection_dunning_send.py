@@ -1,6 +1,8 @@
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
+from .collection_guard import as_module
+
 
 class CollectionDunning(models.Model):
     """Sending dunnings: the letters rendered and attached, the emails sent
@@ -15,7 +17,7 @@ class CollectionDunning(models.Model):
         keeps waiting with the reason, and the others go on."""
         domain = [("state", "=", "queued"), ("send_error", "=", False)]
         dunnings = self.search(domain, order="id", limit=batch_size)
-        for dunning in dunnings.sudo():
+        for dunning in as_module(dunnings):
             try:
                 with self.env.cr.savepoint():
                     dunning._attach_letters()
@@ -40,7 +42,7 @@ class CollectionDunning(models.Model):
         error is shown at once."""
         if any(dunning.state != "queued" for dunning in self):
             raise UserError(_("Only a dunning waiting to be sent can be sent now."))
-        dunnings = self.sudo()
+        dunnings = as_module(self)
         dunnings._attach_letters()
         for dunning in dunnings:
             dunning._send()
@@ -53,7 +55,7 @@ class CollectionDunning(models.Model):
         if level.channel == "email":
             self._send_email()
         elif level.channel == "letter":
-            self.message_post(
+            self.mail_message_id = self.message_post(
                 body=_(
                     "%(level)s: letter %(name)s printed for %(amount)s.",
                     level=level.name,

@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 # Written by the ORM or by mail.thread for every record: never business facts.
@@ -13,6 +13,25 @@ TECHNICAL_FIELDS = frozenset(
         "write_uid",
     }
 )
+
+
+# What the module's own writes keep of the caller's context: the language and
+# time zone its messages are written in, the companies it works in.
+MODULE_CONTEXT_KEYS = ("lang", "tz", "allowed_company_ids")
+
+
+def as_module(records):
+    """`records` as the module's own actions write them: superuser, with the
+    caller's context dropped (no `default_*` key filling a field, no tracking
+    or mail flag a caller set), but for its language, time zone and
+    companies. Every write the module makes past a user's rights goes
+    through here."""
+    context = {
+        key: records.env.context[key]
+        for key in MODULE_CONTEXT_KEYS
+        if key in records.env.context
+    }
+    return records.with_env(records.env(context=context, su=True))
 
 
 def with_context_defaults(model, vals):
@@ -48,8 +67,14 @@ class CollectionGuardMixin(models.AbstractModel):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                vals = with_context_defaults(self, vals)
                 self.browse()._collection_check_guard(
-                    with_context_defaults(self, vals), create=True
+                    {
+                        name: value
+                        for name, value in vals.items()
+                        if not self._collection_is_start_value(name, value)
+                    },
+                    create=True,
                 )
         return super().create(vals_list)
 
@@ -57,6 +82,31 @@ class CollectionGuardMixin(models.AbstractModel):
         if not self.env.su:
             self._collection_check_guard(vals)
         return super().write(vals)
+
+    @api.model
+    def _collection_is_start_value(self, name, value):
+        """Whether `value` is what the module itself starts a new record with
+        in field `name`: its own default (not the caller's context nor a
+        personal default), or empty where it has none. The web client sends a
+        new form's starting values on save: they are not an attack."""
+        field = self._fields.get(name)
+        if field is None:
+            return False
+        record = self.browse()
+        start = field.default(record) if field.default else False
+        if field.type in ("one2many", "many2many"):
+            # nothing linked: no command, a clear, or a set of nothing
+            return not start and all(
+                command[0] == 5 or (command[0] == 6 and not command[2])
+                for command in value or ()
+            )
+        if not start and not value:
+            return True
+        if field.type == "date":
+            return fields.Date.to_date(value) == fields.Date.to_date(start)
+        return field.convert_to_cache(value, record) == field.convert_to_cache(
+            start, record
+        )
 
     def _collection_check_guard(self, vals, create=False):
         refused = self._collection_guarded_fields(vals, create=create)

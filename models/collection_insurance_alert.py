@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from .account_move_insurance import RUNNING_STATES, UNDECLARED_STATES
+from .collection_guard import as_module
 from .collection_insurance_policy import DEADLINES
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
@@ -76,7 +77,7 @@ class CollectionInsuranceAlert(models.Model):
                         error=str(error) or error.__class__.__name__,
                     )
                 )
-        company_policies.sudo().write({"last_alert_date": today})
+        as_module(company_policies).write({"last_alert_date": today})
         left = len(policies.company_id) - 1
         self.env["ir.cron"]._notify_progress(done=1, remaining=left)
         return left
@@ -223,7 +224,7 @@ class CollectionInsuranceAlert(models.Model):
                         "_alert": (move_id, kind, deadline, for_manager),
                     }
                 )
-        Activity = self.env["mail.activity"].sudo()
+        Activity = as_module(self.env["mail.activity"])
         try:
             with self.env.cr.savepoint():
                 Activity._collection_create([self._without_key(v) for v in values])
@@ -352,7 +353,9 @@ class CollectionInsuranceAlert(models.Model):
         moves = self.env["account.move"].browse(row[0] for row in new)
         requests = defaultdict(list)
         for move in moves.filtered(
-            lambda m: not m.commercial_partner_id.collection_hold
+            lambda m: (
+                not m.commercial_partner_id.with_company(m.company_id).collection_hold
+            )
         ):
             policy = move.insurance_policy_id
             requests[policy].append(

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
 from .account_move_insurance import RUNNING_STATES, UNDECLARED_STATES
+from .collection_guard import as_module
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
 DECLARATION_TYPES = [
@@ -185,7 +186,7 @@ class CollectionInsuranceDeclaration(models.Model):
                     )
                 )
         declaration = (
-            self.sudo()
+            as_module(self)
             .with_company(company)
             .create(
                 {
@@ -366,7 +367,7 @@ class CollectionInsuranceDeclaration(models.Model):
                             invoices=", ".join(late.mapped("name")),
                         )
                     )
-            declaration.sudo().state = "sent"
+            as_module(declaration).state = "sent"
 
     def _collection_usage_decided(self):
         """An extension request waits for the manager's approval: approved, it
@@ -374,7 +375,7 @@ class CollectionInsuranceDeclaration(models.Model):
         for declaration in self.filtered(lambda d: d.state == "to_approve"):
             states = set(declaration.usage_ids.mapped("state"))
             if "refused" in states:
-                declaration.sudo().write(
+                as_module(declaration).write(
                     {"state": "cancel", "cancel_reason": _("Refused by the approver.")}
                 )
             elif states and states <= {"applied", "approved"}:
@@ -405,7 +406,7 @@ class CollectionInsuranceDeclaration(models.Model):
                     )
                 )
             sent = declaration.state == "sent"
-            declaration.sudo().write({"state": "cancel", "cancel_reason": reason})
+            as_module(declaration).write({"state": "cancel", "cancel_reason": reason})
             declaration.message_post(body=_("Cancelled: %(reason)s", reason=reason))
             if not sent:
                 continue
@@ -446,11 +447,11 @@ class CollectionInsuranceDeclaration(models.Model):
         left = amount
         for line in lines[:-1]:
             share = self.currency_id.round(amount * line.amount_open_company / total)
-            line.sudo().indemnity_amount = share
+            as_module(line).indemnity_amount = share
             left -= share
-        lines[-1:].sudo().indemnity_amount = left
-        self.sudo().write({"indemnity_amount": amount, "indemnity_date": date})
-        lines.move_id.sudo().write({"insurance_state": "indemnified"})
+        as_module(lines[-1:]).indemnity_amount = left
+        as_module(self).write({"indemnity_amount": amount, "indemnity_date": date})
+        as_module(lines.move_id).write({"insurance_state": "indemnified"})
         self.message_post(
             body=_(
                 "Indemnity of %(amount)s received on %(date)s.",

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+from .collection_guard import as_module
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # What a request is about, for the `_get_<weapon>_facts` hooks.
@@ -45,7 +46,7 @@ class CollectionMandateUsage(models.Model):
         values = self._prepare_request_values(
             weapon, partner, value, moves, payload, reason, source, company
         )
-        usage = self.sudo().with_context(mail_create_nolog=True).create(values)
+        usage = as_module(self).with_context(mail_create_nolog=True).create(values)
         if values["within_mandate"]:
             usage._apply()
         else:
@@ -60,7 +61,7 @@ class CollectionMandateUsage(models.Model):
         dunnings it proposed from the receivable book, the stop-delivery
         dates it reached."""
         usages = (
-            self.sudo()
+            as_module(self)
             .with_context(mail_create_nolog=True)
             .create(
                 [
@@ -138,7 +139,7 @@ class CollectionMandateUsage(models.Model):
         caller can understate it: days for a delay or terms, company-currency
         amounts for a waiver or a plan, broken promises for a new promise.
         Each weapon has its `_get_<weapon>_facts` hook."""
-        facts = Facts(partner, moves, date, term, order, source)
+        facts = Facts(partner.with_env(self.env), moves, date, term, order, source)
         return getattr(self, f"_get_{weapon}_facts", self._get_permission_facts)(facts)
 
     @api.model
@@ -158,9 +159,17 @@ class CollectionMandateUsage(models.Model):
                     date=format_date(self.env, oldest),
                 )
             )
-        payload = {"date": fields.Date.to_string(facts.date)}
-        limit, policy = facts.moves._get_insurance_extension_limit()
-        if limit and facts.date > limit:
+        return (
+            (facts.date - oldest).days,
+            self._get_delay_payload(facts.moves, facts.date),
+            facts.source,
+        )
+
+    @api.model
+    def _get_delay_payload(self, moves, date):
+        payload = {"date": fields.Date.to_string(date)}
+        limit, policy = moves._get_insurance_extension_limit()
+        if limit and date > limit:
             # beyond the insurer's maximum extension period: whatever the mandate
             payload["insurance_warning"] = _(
                 "Beyond the maximum extension period of the credit insurance "
@@ -169,7 +178,37 @@ class CollectionMandateUsage(models.Model):
                 policy=policy.name,
                 date=format_date(self.env, limit),
             )
-        return (facts.date - oldest).days, payload, facts.source
+        return payload
+
+    @api.model
+    def _request_due_date_change(self, move, date, original):
+        """The delay decision of a later due date written on a posted invoice
+        (by hand, or by resetting it and posting it again), in the name of
+        whoever wrote it, whatever their groups: applied within their
+        mandate, else put to a manager."""
+        company = move.company_id
+        requests = self.with_company(company)
+        values = requests._prepare_request_values(
+            "delay",
+            move.commercial_partner_id,
+            (date - original).days,
+            move,
+            requests._get_delay_payload(move, date),
+            _(
+                "Due date of %(invoice)s changed from %(original)s to %(date)s.",
+                invoice=move.name,
+                original=format_date(self.env, original),
+                date=format_date(self.env, date),
+            ),
+            None,
+            company,
+        )
+        usage = as_module(requests).with_context(mail_create_nolog=True).create(values)
+        if values["within_mandate"]:
+            usage._apply()
+        else:
+            usage._ask_approval()
+        return usage
 
     @api.model
     def _get_waiver_facts(self, facts):

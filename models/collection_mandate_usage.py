@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .collection_guard import as_module
+
 # The measures a collector takes within a mandate, or asks an approver for.
 WEAPONS = [
     ("delay", "Payment extension"),
@@ -192,7 +194,7 @@ class CollectionMandateUsage(models.Model):
             sources._collection_usage_decided()
 
     def _action_decide(self, state):
-        self.sudo().write(
+        as_module(self).write(
             {
                 "state": state,
                 "approver_id": self.env.uid,
@@ -385,10 +387,10 @@ class CollectionMandateUsage(models.Model):
 
     def _apply_hold(self):
         """One write per reason and author: a policy holds many customers."""
-        for (reason, user), usages in self.grouped(
-            lambda u: (u.reason, u.user_id)
+        for (company, reason, user), usages in self.grouped(
+            lambda u: (u.company_id, u.reason, u.user_id)
         ).items():
-            usages.partner_id.write(
+            usages.partner_id.with_company(company).write(
                 {
                     "collection_hold": True,
                     "collection_hold_reason": reason,
@@ -398,11 +400,12 @@ class CollectionMandateUsage(models.Model):
             )
 
     def _apply_release(self):
-        self.partner_id.write(
-            {
-                "collection_hold": False,
-                "collection_hold_reason": False,
-                "collection_hold_date": False,
-                "collection_hold_user_id": False,
-            }
-        )
+        for company, usages in self.grouped("company_id").items():
+            usages.partner_id.with_company(company).write(
+                {
+                    "collection_hold": False,
+                    "collection_hold_reason": False,
+                    "collection_hold_date": False,
+                    "collection_hold_user_id": False,
+                }
+            )

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
+from .collection_guard import as_module
+
 # Invoices of the record's customer that a promise may cover.
 PROMISABLE_INVOICES_DOMAIN = (
     "[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
@@ -261,9 +263,9 @@ class CollectionPromise(models.Model):
                 weapons.append("credit")
             if promise._get_broken_count():
                 weapons.append("promise")
-            promise.sudo().state = "to_approve"
+            as_module(promise).state = "to_approve"
             for weapon in weapons:
-                promise.sudo().usage_ids |= Usage._request(
+                as_module(promise).usage_ids |= Usage._request(
                     weapon,
                     partner,
                     moves,
@@ -278,7 +280,7 @@ class CollectionPromise(models.Model):
             raise UserError(
                 _("Only a draft, pending or open promise can be cancelled.")
             )
-        self.sudo().write({"state": "cancel"})
+        as_module(self).write({"state": "cancel"})
 
     def action_send_confirmation(self):
         """Email the confirmation letter to the customer's invoicing contact:
@@ -401,10 +403,10 @@ class CollectionPromise(models.Model):
         for promise in self.filtered(lambda p: p.state == "to_approve"):
             states = set(promise.usage_ids.mapped("state"))
             if "refused" in states:
-                promise.sudo().state = "cancel"
+                as_module(promise).state = "cancel"
             elif states and states <= {"applied", "approved"}:
                 promise._check_single_promise()
-                promise.sudo().state = "open"
+                as_module(promise).state = "open"
                 promise.message_post(
                     body=_(
                         "Promise %(name)s: %(amount)s by %(date)s.",

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from .collection_guard import as_module
+
 
 class CollectionPromise(models.Model):
     """Evaluating promises: what was paid on their invoices since they were
@@ -55,7 +57,7 @@ class CollectionPromise(models.Model):
             grace = timedelta(days=promise.company_id.collection_promise_grace_days)
             amount_paid = paid.get(promise.id, 0.0)
             if promise.currency_id.compare_amounts(amount_paid, promise.amount) >= 0:
-                promise.sudo().state = "kept"
+                as_module(promise).state = "kept"
                 continue
             due = sum(
                 line.amount for line in promise.line_ids if line.date + grace < today
@@ -64,7 +66,7 @@ class CollectionPromise(models.Model):
                 promise._break()
 
     def _break(self):
-        self.sudo().state = "broken"
+        as_module(self).state = "broken"
         message = _(
             "Promise %(name)s broken: %(paid)s paid of %(amount)s. Dunning resumes.",
             name=self.name,

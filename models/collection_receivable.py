@@ -75,9 +75,60 @@ class CollectionReceivable(models.AbstractModel):
             and line.amount_residual > 0
         )
 
+    @api.model
+    def _get_cash_share_sql(self, move="payment"):
+        """SQL: the share of a payment's entry that is cash (its bank or
+        outstanding account's lines) in what it takes off the receivable: a
+        write-off or a difference booked with the payment collects nothing
+        (docs/rules.md, commission). 1 for an entry without receivable."""
+        return SQL(
+            """(
+            SELECT CASE WHEN COALESCE(ABS(SUM(cash_line.balance) FILTER (
+                                 WHERE cash_account.account_type = 'asset_receivable'
+                             )), 0) = 0 THEN 1
+                        ELSE LEAST(1, COALESCE(ABS(SUM(cash_line.balance) FILTER (
+                                 WHERE cash_line.account_id IN (
+                                     SELECT journal.default_account_id
+                                       FROM account_journal journal
+                                      WHERE journal.id = cash_line.journal_id
+                                      UNION ALL
+                                     SELECT pay.outstanding_account_id
+                                       FROM account_payment pay
+                                      WHERE pay.move_id = cash_line.move_id
+                                 )
+                             )), 0) / ABS(SUM(cash_line.balance) FILTER (
+                                 WHERE cash_account.account_type = 'asset_receivable'
+                             )))
+                   END
+              FROM account_move_line cash_line
+              JOIN account_account cash_account
+                   ON cash_account.id = cash_line.account_id
+             WHERE cash_line.move_id = %s
+            )""",
+            SQL.identifier(move, "id"),
+        )
+
     # ------------------------------------------------------------
     # INSTALLMENTS AND DUE DATES
     # ------------------------------------------------------------
+
+    @api.model
+    def _get_due_date_sql(self, line="line"):
+        """SQL: the due date an installment's lateness counts from: the one it
+        was first posted with (docs/rules.md, original due dates), or an
+        earlier one written since. A later due date written on a posted
+        invoice is an extension, which the mandate decides."""
+        return SQL(
+            "LEAST(%s, %s)",
+            SQL.identifier(line, "date_maturity"),
+            SQL.identifier(line, "insurance_due_date"),
+        )
+
+    @api.model
+    def _get_due_date(self, line):
+        """Python twin of `_get_due_date_sql`, for a line already in memory."""
+        dates = [d for d in (line.date_maturity, line.insurance_due_date) if d]
+        return min(dates, default=None)
 
     @api.model
     def _get_installments(self, moves):
@@ -91,7 +142,7 @@ class CollectionReceivable(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT line.move_id, line.id, line.date_maturity, line.amount_currency,
+                SELECT line.move_id, line.id, %(due)s, line.amount_currency,
                        partial.debit_amount_currency, counterpart.date,
                        counterpart_move.move_type IN ('out_refund', 'in_refund')
                   FROM account_move_line line
@@ -102,12 +153,13 @@ class CollectionReceivable(models.AbstractModel):
                        ON counterpart.id = partial.credit_move_id
              LEFT JOIN account_move counterpart_move
                        ON counterpart_move.id = counterpart.move_id
-                 WHERE line.move_id = ANY(%s)
+                 WHERE line.move_id = ANY(%(ids)s)
                    AND account.account_type = 'asset_receivable'
                    AND line.amount_currency > 0
-              ORDER BY line.move_id, line.date_maturity, line.id
+              ORDER BY line.move_id, %(due)s, line.id
                 """,
-                moves.ids,
+                due=self._get_due_date_sql(),
+                ids=moves.ids,
             )
         )
         lines = {}
@@ -141,17 +193,17 @@ class CollectionReceivable(models.AbstractModel):
             SQL(
                 """
                 SELECT line.move_id,
-                       COALESCE(MIN(line.date_maturity)
-                                    FILTER (WHERE line.amount_residual > 0),
-                                MIN(line.date_maturity))
+                       COALESCE(MIN(%(due)s) FILTER (WHERE line.amount_residual > 0),
+                                MIN(%(due)s))
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
-                 WHERE line.move_id = ANY(%s)
+                 WHERE line.move_id = ANY(%(ids)s)
                    AND account.account_type = 'asset_receivable'
                    AND line.balance > 0
               GROUP BY line.move_id
                 """,
-                moves.ids,
+                due=self._get_due_date_sql(),
+                ids=moves.ids,
             )
         )
         return dict(self.env.cr.fetchall())
@@ -245,7 +297,7 @@ class CollectionReceivable(models.AbstractModel):
                        move.invoice_user_id AS salesperson_id,
                        move.currency_id,
                        move.amount_total,
-                       MIN(line.date_maturity) AS due_date,
+                       MIN(%(due)s) AS due_date,
                        SUM(line.amount_residual) AS open_company,
                        SUM(line.amount_residual_currency) AS open_currency
                   FROM account_move_line line
@@ -256,12 +308,13 @@ class CollectionReceivable(models.AbstractModel):
                  WHERE line.company_id = %(company_id)s
                    AND %(open_item)s
                    AND line.amount_residual > 0
-                   AND line.date_maturity <= %(due_until)s
+                   AND %(due)s <= %(due_until)s
                    AND move.move_type IN %(move_types)s
               GROUP BY move.id, partner.id, company.id
                 """,
                 policy=self._get_policy_sql(),
                 run_id=run.id if run else 0,
+                due=self._get_due_date_sql(),
                 company_id=company.id,
                 open_item=self._get_open_item_condition(),
                 due_until=due_until,
@@ -284,6 +337,7 @@ class CollectionReceivable(models.AbstractModel):
                 "amount_residual",
                 "reconciled",
                 "date_maturity",
+                "insurance_due_date",
                 "partner_id",
                 "parent_state",
                 "account_id",
@@ -299,7 +353,7 @@ class CollectionReceivable(models.AbstractModel):
                 "AND partner.commercial_partner_id = ANY(%s)",
                 list(commercial_partner_ids),
             )
-        past_due = SQL("line.date_maturity < %s", today)
+        past_due = SQL("%s < %s", self._get_due_date_sql(), today)
         overdue = SQL("%s AND line.amount_residual > 0", past_due)
         return SQL(
             """
@@ -309,7 +363,7 @@ class CollectionReceivable(models.AbstractModel):
                        AS overdue_amount,
                    COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s)
                        AS overdue_count,
-                   COALESCE(%(today)s - MIN(line.date_maturity)
+                   COALESCE(%(today)s - MIN(%(due)s)
                        FILTER (WHERE %(overdue)s), 0) AS oldest_overdue_days,
                    COALESCE(SUM(line.amount_residual)
                        FILTER (WHERE move.collection_disputed), 0) AS disputed_amount
@@ -323,6 +377,7 @@ class CollectionReceivable(models.AbstractModel):
           GROUP BY partner.commercial_partner_id
             """,
             today=today,
+            due=self._get_due_date_sql(),
             past_due=past_due,
             overdue=overdue,
             open_item=self._get_open_item_condition(),

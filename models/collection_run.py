@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .collection_guard import as_module
+
 # dunnings executed in one transaction; a larger run goes to the scheduled action
 EXECUTION_BATCH = 500
 # first key of the advisory lock a company's dunning executions share
@@ -101,7 +103,7 @@ class CollectionRun(models.Model):
                     lambda d: (
                         d.state == "draft"
                         and d.level_id.hold_deliveries
-                        and not d.partner_id.collection_hold
+                        and not d.partner_id.with_company(d.company_id).collection_hold
                     )
                 ).partner_id
             )
@@ -177,7 +179,7 @@ class CollectionRun(models.Model):
         self._reset_proposal()
         for run in self:
             run._create_proposal()
-        self.sudo().write({"state": "proposed", "error_message": False})
+        as_module(self).write({"state": "proposed", "error_message": False})
 
     def _reset_proposal(self):
         """Delete the proposal of runs not executed: drafts nobody received."""
@@ -213,10 +215,10 @@ class CollectionRun(models.Model):
             run._lock_execution()
             dunnings = run.dunning_ids.filtered(lambda d: d.state == "draft")
             if len(dunnings) > batch_size:
-                run.sudo().state = "executing"
+                as_module(run).state = "executing"
             else:
                 dunnings._execute()
-                run.sudo().state = "done"
+                as_module(run).state = "done"
         if "executing" in self.mapped("state"):
             self.env.ref("credit_collection.ir_cron_collection_execute")._trigger()
 
@@ -282,7 +284,7 @@ class CollectionRun(models.Model):
         """Show why the scheduled action failed on a run, put it back where a
         user can act, and tell its author."""
         message = str(error) or error.__class__.__name__
-        for run in self.sudo():
+        for run in as_module(self):
             run.write(
                 {
                     "state": "proposed" if run.state == "executing" else run.state,
@@ -324,7 +326,8 @@ class CollectionRun(models.Model):
         left). Running it twice a day sends nothing twice: an invoice is never
         dunned twice at the same level. A company that fails keeps its run
         with the reason, and the others go on. Returns the companies left."""
-        today = fields.Date.context_today(self)
+        # the day the runs are stamped with, whatever the cron user's time zone
+        today = self.env["collection.receivable"]._get_today()
         policies = self.env["collection.policy"].search(
             [("level_ids.automatic", "=", True)]
         )
@@ -336,6 +339,7 @@ class CollectionRun(models.Model):
         run = self.with_company(company).create(
             {
                 "company_id": company.id,
+                "date": today,
                 "automatic": True,
                 "policy_ids": [
                     fields.Command.set(

@@ -12,11 +12,11 @@ HOLD_FIELDS = {
     "collection_hold_date",
     "collection_hold_user_id",
 }
-# Who may read why and since when a customer is on hold.
-HOLD_READERS = (
-    "credit_collection.group_collection_user,sales_team.group_sale_salesman,"
-    "account.group_account_invoice"
-)
+# Who may read why, since when and by whom any customer is on hold.
+HOLD_READERS = "credit_collection.group_collection_user,account.group_account_invoice"
+# Who may read it for the customers whose collection status they read (a
+# salesperson: their own customers).
+HOLD_NOTE_READERS = f"{HOLD_READERS},sales_team.group_sale_salesman"
 # Who may give a customer its salesperson: a salesperson reads the receivables
 # of their own customers, so they may not make a customer their own.
 SALESPERSON_ASSIGNERS = (
@@ -67,24 +67,35 @@ class ResPartner(models.Model):
         compute="_compute_collection_dunning_count",
         help="The dunnings sent to the customer that you may read.",
     )
+    # A hold is one company's: its insurer's or its collector's decision
+    # blocks that company's orders and deliveries only.
     collection_hold = fields.Boolean(
         string="On Credit Hold",
+        company_dependent=True,
         tracking=True,
         copy=False,
-        help="Sale orders cannot be confirmed nor deliveries validated, but by a "
-        "collection manager, whose override is logged.",
+        help="Sale orders cannot be confirmed nor deliveries validated in this "
+        "company, but by a collection manager, whose override is logged.",
     )
     collection_hold_reason = fields.Char(
-        string="Hold Reason", copy=False, groups=HOLD_READERS
+        string="Hold Reason", company_dependent=True, copy=False, groups=HOLD_READERS
     )
     collection_hold_date = fields.Date(
-        string="On Hold Since", copy=False, groups=HOLD_READERS
+        string="On Hold Since", company_dependent=True, copy=False, groups=HOLD_READERS
     )
     collection_hold_user_id = fields.Many2one(
         comodel_name="res.users",
         string="Put on Hold By",
+        company_dependent=True,
         copy=False,
         groups=HOLD_READERS,
+    )
+    collection_hold_note = fields.Char(
+        string="Why on Hold",
+        compute="_compute_collection_hold_note",
+        groups=HOLD_NOTE_READERS,
+        help="The hold's reason, date and author, for those who may read this "
+        "customer's collection status.",
     )
     collection_promise_count = fields.Integer(
         string="Promises", compute="_compute_collection_promise_stats"
@@ -261,6 +272,27 @@ class ResPartner(models.Model):
     def _compute_collection_currency_id(self):
         self.collection_currency_id = self.env.company.currency_id
 
+    @api.depends_context("uid", "company")
+    @api.depends("collection_hold")
+    def _compute_collection_hold_note(self):
+        for partner in self:
+            partner.collection_hold_note = partner._get_collection_hold_note()
+
+    def _get_collection_hold_note(self):
+        """The hold's reason, date and author, in the reader's language, when
+        the reader may read this customer's collection status; else False."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        if not commercial.collection_hold or not commercial.collection_status_access:
+            return False
+        hold = commercial.sudo()
+        return _(
+            "%(reason)s (since %(date)s, by %(user)s)",
+            reason=hold.collection_hold_reason or _("no reason given"),
+            date=format_date(self.env, hold.collection_hold_date),
+            user=hold.collection_hold_user_id.name or _("the module"),
+        )
+
     # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
@@ -428,22 +460,30 @@ class ResPartner(models.Model):
             raise UserError(error)
 
     def _get_collection_hold_error(self, what):
-        """Why `what` is refused for a customer on hold, or False; a collection
-        manager goes ahead, and the override is logged."""
-        for partner in self.commercial_partner_id.filtered("collection_hold").sudo():
+        """Why `what` is refused for a customer on hold in the current company,
+        or False; a collection manager goes ahead, and the override is logged.
+        The hold's reason is told to those who may read it only."""
+        for partner in self.commercial_partner_id.filtered("collection_hold"):
             if self.env.user.has_group("credit_collection.group_collection_manager"):
                 self.env["collection.mandate.usage"]._request(
                     "override", partner, reason=what
                 )
                 continue
+            note = partner._get_collection_hold_note()
+            if note:
+                return _(
+                    "%(partner)s is on credit hold (%(note)s): %(what)s is "
+                    "blocked. Ask %(who)s or a collection manager.",
+                    partner=partner.display_name,
+                    note=note,
+                    what=what,
+                    who=partner.sudo().collection_user_id.name or _("the collector"),
+                )
             return _(
-                "%(partner)s is on credit hold since %(date)s (%(reason)s): "
-                "%(what)s is blocked. Ask %(who)s or a collection manager.",
+                "%(partner)s is on credit hold: %(what)s is blocked. Ask the "
+                "collection team.",
                 partner=partner.display_name,
-                date=format_date(self.env, partner.collection_hold_date),
-                reason=partner.collection_hold_reason or _("no reason given"),
                 what=what,
-                who=partner.collection_user_id.name or _("the collector"),
             )
         return False
 

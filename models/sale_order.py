@@ -33,11 +33,18 @@ class SaleOrder(models.Model):
         if not self.env.su and customers:
             partners = self.env["res.partner"].browse(customers)
             for order in self.filtered(lambda o: o.state == "sale"):
-                error = partners._get_collection_hold_error(
+                error = partners.with_company(
+                    order.company_id
+                )._get_collection_hold_error(
                     _("moving %(order)s to this customer", order=order.name)
                 )
                 if error:
                     raise UserError(error)
+        if vals.get("state") == "sale":
+            # confirmed by any route: the button, a direct write, an online
+            # payment (as superuser, for the customer)
+            for order in self.filtered(lambda o: o.state != "sale"):
+                order._check_collection_hold_on_confirm(vals)
         if not self.env.su and vals.get("payment_term_id"):
             for order in self:
                 partner = self.env["res.partner"].browse(
@@ -63,15 +70,18 @@ class SaleOrder(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    def _confirmation_error_message(self):
-        """A customer on credit hold has no order confirmed, but by a
-        collection manager, whose override is logged."""
-        error = super()._confirmation_error_message()
+    def _check_collection_hold_on_confirm(self, vals):
+        """A customer on credit hold in the order's company has no order
+        confirmed, but by a collection manager, whose override is logged."""
+        self.ensure_one()
+        partners = self.env["res.partner"].browse(
+            vals.get(name) or self[name].id for name in CUSTOMER_FIELDS
+        )
+        error = partners.with_company(self.company_id)._get_collection_hold_error(
+            _("confirming %(order)s", order=self.name)
+        )
         if error:
-            return error
-        return (
-            self.partner_id | self.partner_invoice_id | self.partner_shipping_id
-        )._get_collection_hold_error(_("confirming %(order)s", order=self.name))
+            raise UserError(error)
 
     @api.model
     def _check_collection_payment_term(self, term_id, partner):

@@ -11,6 +11,8 @@ from . import test_collection_promise
 from . import test_collection_receivable
 from . import test_collection_run
 from . import test_collection_security
+from . import test_collection_doors
+from . import test_collection_invariants
 from . import test_collection_status
 from . import test_collection_tours
 from . import test_collection_crm

@@ -859,20 +859,19 @@ class TestCollectionSecurity(CollectionCommon):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 letter.with_user(self.collector).write(values)
 
-    def test_due_dates_move_with_the_weapon_only(self):
+    def test_a_written_due_date_gains_no_day(self):
+        """Core lets accounting write a posted line's due date (outside the
+        inalterable hash): the write goes through, lateness still counts
+        from the original due date (test_collection_doors: the extension it
+        records)."""
         line = self.old_invoice.line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
         )
-        self.assert_refused_to_all(
-            lambda role: self.as_role(role, line).write(
-                {"date_maturity": "2027-12-31"}
-            ),
-            roles=("collector", "salesperson", "plain"),
-        )
-        with self.assertRaises(AccessError):
-            self.old_invoice.with_user(self.collector).invoice_date_due = "2027-12-31"
-        self.assertEqual(str(line.date_maturity), "2026-01-20")
+        line.with_user(self.collector).write({"date_maturity": "2027-12-31"})
+        self.assertEqual(str(line.date_maturity), "2027-12-31")
+        self.old_invoice.invalidate_recordset()
         self.assertEqual(self.old_invoice.collection_days_overdue, 54)
+        self.assertFalse(self.old_invoice.collection_extended_until)
         # nor does an address's time zone move "today"
         self.env.company.partner_id.with_user(self.collector).tz = "Pacific/Kiritimati"
         with self.assertRaises(AccessError):

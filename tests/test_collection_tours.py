@@ -114,18 +114,36 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             }
         )
         self.env.company.collection_policy_id = policy
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
+        # created from the menu's New, as the web client saves a new form
         self.start_tour(
-            f"/odoo/action-credit_collection.collection_run_action/{run.id}",
+            "/odoo/action-account.action_move_out_invoice_type",
             "credit_collection_run",
             login=self.collector.login,
         )
+        run = self.env["collection.run"].search(
+            [("create_uid", "=", self.collector.id)]
+        )
         self.assertEqual(run.state, "done")
+        self.assertEqual(run.policy_ids, policy)
         self.assertEqual(invoice.collection_level_id.name, "First reminder")
+
+    def test_record_a_promise_from_new(self):
+        invoice = self.create_invoice(
+            self.customer, 800, self.today - timedelta(days=12)
+        )
+        self.start_tour(
+            "/odoo/action-account.action_move_out_invoice_type",
+            "credit_collection_promise_from_new",
+            login=self.collector.login,
+        )
+        promise = self.env["collection.promise"].search(
+            [("create_uid", "=", self.collector.id)]
+        )
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.move_ids, invoice)
+        self.assertEqual(promise.date, self.today)
+        self.assertEqual(promise.amount, 400.0)
+        self.assertEqual(promise.date_due, self.today + timedelta(days=10))
 
     def test_grant_extensions_within_and_beyond_the_mandate(self):
         invoice = self.create_invoice(

@@ -55,7 +55,7 @@ ensure_system_packages() {
 }
 
 ensure_python_packages() {
-    if ! python3 -c 'import xlsxwriter, freezegun, pytest_odoo, phonenumbers, odoo_test_helper, websocket' 2>/dev/null; then
+    if ! python3 -c 'import xlsxwriter, freezegun, hypothesis, pytest_odoo, phonenumbers, odoo_test_helper, websocket' 2>/dev/null; then
         say "installing Python packages from requirements.txt"
         python3 -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
     fi
@@ -163,4 +163,23 @@ copy_db() {
 # The modules credit_collection depends on, comma-separated.
 module_depends() {
     python3 -c "import ast; print(','.join(ast.literal_eval(open('$ROOT/__manifest__.py').read())['depends']))"
+}
+
+# The cached template database with the module's dependencies installed,
+# built once per dependency list and Odoo version: its name on stdout.
+template_db() {
+    local depends serial template log
+    depends=$(module_depends)
+    serial=$(cd / && python3 -c 'import odoo.release as r; print(r.serie, r.version)')
+    template=cc_template_$(printf '%s %s' "$depends" "$serial" | md5sum | cut -c1-10)
+    if ! db_exists "$template"; then
+        say "building the template database $template with $depends (a few minutes, cached)"
+        log=$STATE/$template.log
+        odoo -c "$CONF" -d "$template-building" -i "$depends" --stop-after-init \
+            --logfile="$log" >&2 \
+            || { drop_db "$template-building" >&2; die "building the template failed: see $log"; }
+        copy_db "$template-building" "$template" >&2
+        drop_db "$template-building" >&2
+    fi
+    echo "$template"
 }

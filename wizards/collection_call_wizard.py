@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.collection_guard import as_module
 from ..models.collection_promise import CHANNELS, PROMISABLE_INVOICES_DOMAIN
 from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 from .common import active_customers_or_invoices
@@ -215,8 +216,8 @@ class CollectionCallWizard(models.TransientModel):
         ).action_feedback(feedback=body)
         if self.promise_type == "none":
             return self.env["collection.promise"]
-        promise = (
-            self.env["collection.promise"].sudo().create(self._prepare_promise_values())
+        promise = as_module(self.env["collection.promise"]).create(
+            self._prepare_promise_values()
         )
         collector = partner.with_company(promise.company_id).collection_user_id
         promise.activity_schedule(

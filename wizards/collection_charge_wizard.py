@@ -4,6 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from ..models.collection_guard import as_module
 from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 from .common import active_customers_or_invoices
 
@@ -93,7 +94,7 @@ class CollectionChargeWizard(models.TransientModel):
                 )
             )
         # charge lines are written by this wizard only (see account.move.line)
-        return self.env["account.move"].sudo().create(values).sudo(False)
+        return as_module(self.env["account.move"]).create(values).sudo(False)
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

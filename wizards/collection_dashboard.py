@@ -10,6 +10,7 @@ from odoo.tools.misc import format_date
 
 from ..models import collection_kpi as kpi
 from ..models.collection_analysis import ANALYSIS_BUCKETS
+from ..models.collection_guard import as_module
 from ..models.collection_receivable import COLLECTED_MOVE_TYPES
 
 # the months of sales the countback may walk back, beyond the period's
@@ -474,7 +475,7 @@ class CollectionDashboard(models.TransientModel):
         start, the credit sales by countback month, the payments collected,
         the dunnings and promises; then the KPIs of each. A few SQL
         aggregates, whatever the size of the book."""
-        Line = self.env["collection.dashboard.line"].sudo()
+        Line = as_module(self.env["collection.dashboard.line"])
         self.env["collection.analysis"]._flush_book()
         for dashboard in self:
             days, months = dashboard._get_period()
@@ -512,7 +513,7 @@ class CollectionDashboard(models.TransientModel):
                     "currency_id": dashboard.company_id.currency_id.id,
                 }
             dashboard.line_ids.sudo().unlink()
-            dashboard.sudo().write(figures.pop((None, None)))
+            as_module(dashboard).write(figures.pop((None, None)))
             lines = [
                 {
                     "kind": kind,

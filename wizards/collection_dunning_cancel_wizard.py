@@ -60,8 +60,12 @@ class CollectionDunningCancelWizard(models.TransientModel):
         for wizard in self:
             dunnings = wizard.dunning_ids
             wizard.held_partner_ids = dunnings.filtered(
-                lambda d: d.state != "draft" and d.level_id.hold_deliveries
-            ).partner_id.filtered("collection_hold")
+                lambda d: (
+                    d.state != "draft"
+                    and d.level_id.hold_deliveries
+                    and d.partner_id.with_company(d.company_id).collection_hold
+                )
+            ).partner_id
             wizard.activity_count = len(dunnings.activity_ids)
 
     # ------------------------------------------------------------

@@ -47,6 +47,11 @@ tours.add("credit_collection_log_call_with_promise", {
 
 tours.add("credit_collection_run", {
     steps: () => [
+        // from the Invoicing app's menu, as a collector starts a run
+        { trigger: ".o_menu_sections .dropdown-toggle:contains(Collection)", run: "click" },
+        { trigger: ".o-dropdown-item:contains(Dunning Runs)", run: "click" },
+        { trigger: ".o_list_button_add", run: "click" },
+        { trigger: ".o_form_view div[name=policy_ids] .o_tag:contains(Business customers)" },
         { trigger: ".o_form_view button[name=action_propose]", run: "click" },
         { trigger: ".o_form_view div[name=dunning_ids] .o_data_row:contains(Boulangerie Martin)" },
         { trigger: ".o_form_view button[name=action_execute]", run: "click" },
@@ -233,5 +238,27 @@ tours.add("credit_collection_dashboard", {
         },
         { trigger: ".o_list_view .o_group_header:contains(Boulangerie Martin)", run: "click" },
         { trigger: ".o_list_view .o_data_row:contains(1,500.00)" },
+    ],
+});
+
+tours.add("credit_collection_promise_from_new", {
+    steps: () => [
+        { trigger: ".o_menu_sections .dropdown-toggle:contains(Collection)", run: "click" },
+        { trigger: ".o-dropdown-item:contains(Promises)", run: "click" },
+        { trigger: ".o_list_button_add", run: "click" },
+        { trigger: ".o_form_view div[name=partner_id] input", run: "edit Boulangerie" },
+        { trigger: ".o-autocomplete--dropdown-item:contains(Boulangerie Martin)", run: "click" },
+        { trigger: ".o_form_view div[name=move_ids] input", run: "edit INV" },
+        { trigger: ".o-autocomplete--dropdown-item:contains(INV)", run: "click" },
+        { trigger: ".o_form_view div[name=line_ids] .o_field_x2many_list_row_add a", run: "click" },
+        {
+            trigger: ".o_form_view div[name=line_ids] .o_data_row div[name=date] input",
+            run: `edit ${luxon.DateTime.now().plus({ days: 10 }).toFormat("MM/dd/yyyy")}`,
+        },
+        { trigger: ".o_form_view div[name=line_ids] .o_data_row div[name=amount] input", run: "edit 400" },
+        { trigger: ".o_form_view .oe_title", run: "click" },
+        { trigger: ".o_form_view button[name=action_confirm]", run: "click" },
+        // within the collector's mandate: it opens at once
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Open)" },
     ],
 });
