@@ -37,7 +37,9 @@ WEAPON_FIELDS = {
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "collection.guard.mixin"]
+    _collection_guard_all = False
 
     # ------------------------------------------------------------
     # FIELDS
@@ -292,6 +294,31 @@ class AccountMove(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    def _get_collection_action_fields(self):
+        return {
+            **super()._get_collection_action_fields(),
+            **dict.fromkeys(
+                WEAPON_FIELDS,
+                _(
+                    "Extensions and waivers are granted with their actions, within "
+                    "a mandate; dunning levels, promises and charges are written by "
+                    "their own actions."
+                ),
+            ),
+        }
+
+    def _get_collection_restricted_fields(self):
+        return super()._get_collection_restricted_fields() | (
+            COLLECTION_FIELDS | MANAGER_FIELDS
+        )
+
+    def _collection_guarded_fields(self, vals, create=False):
+        refused = super()._collection_guarded_fields(vals, create=create)
+        if "collection_disputed" in vals:
+            # stamped by _prepare_collection_values from the dispute itself
+            refused -= {"collection_dispute_date", "collection_dispute_user_id"}
+        return refused
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -300,8 +327,6 @@ class AccountMove(models.Model):
                 self._check_collection_write_access()
             if any(vals.get(fname) for fname in MANAGER_FIELDS):
                 self._check_collection_manager_access()
-            if any(vals.get(fname) for fname in WEAPON_FIELDS) and not self.env.su:
-                self._raise_collection_weapon_access()
         return super().create(
             [self._prepare_collection_values(vals) for vals in vals_list]
         )
@@ -311,8 +336,6 @@ class AccountMove(models.Model):
             self._check_collection_write_access()
         if MANAGER_FIELDS.intersection(vals):
             self._check_collection_manager_access()
-        if WEAPON_FIELDS.intersection(vals) and not self.env.su:
-            self._raise_collection_weapon_access()
         if "invoice_user_id" in vals:
             self._check_collection_salesperson_change()
         return super().write(self._prepare_collection_values(vals))
@@ -382,7 +405,7 @@ class AccountMove(models.Model):
             lambda m: m.state == "posted" and m.move_type in COLLECTED_MOVE_TYPES
         ):
             lines = move.line_ids.filtered(Receivable._is_open_installment)
-            written = min(lines.mapped("date_maturity"), default=None)
+            written = min(filter(None, lines.mapped("date_maturity")), default=None)
             original = min(
                 filter(None, lines.mapped("insurance_due_date")), default=None
             )
@@ -397,15 +420,6 @@ class AccountMove(models.Model):
             self.env["collection.mandate.usage"]._request_due_date_change(
                 move, written, original
             )
-
-    def _raise_collection_weapon_access(self):
-        raise AccessError(
-            _(
-                "Extensions and waivers are granted with their actions, within a "
-                "mandate; dunning levels, promises and charges are written by "
-                "their own actions."
-            )
-        )
 
     def _check_collection_manager_access(self):
         if not self.env.su and not self.env.user.has_group(

@@ -158,7 +158,8 @@ class AccountMove(models.Model):
                     )
 
     def _collection_get_charges(self, date):
-        """Late-payment charges of each invoice at `date`, as of shared/RULES.md.
+        """Late-payment charges of each invoice at `date`
+        (docs/interest-and-compensation.md).
 
         {move id: {"open": open amount at `date`, "interest": interest not yet
         invoiced (invoice currency), "compensation": fixed compensation (B2B)

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
-from .collection_guard import as_module, with_context_defaults
+from .collection_guard import as_module
 
 # Written by posting and by the payments matched: never by a user.
 COMMISSION_MOVE_FIELDS = {
@@ -115,13 +114,20 @@ class AccountMove(models.Model):
             [name for name in fields_list if name not in COMMISSION_MOVE_FIELDS]
         )
 
+    def _get_collection_action_fields(self):
+        return {
+            **super()._get_collection_action_fields(),
+            **dict.fromkeys(
+                COMMISSION_MOVE_FIELDS,
+                _(
+                    "An invoice's commission (salesperson, rate, entries) is "
+                    "written when it is posted and paid, not edited."
+                ),
+            ),
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(
-            COMMISSION_MOVE_FIELDS.intersection(with_context_defaults(self, vals))
-            for vals in vals_list
-        ):
-            self._raise_commission_access()
         # invoices are created as superuser by sales and other flows, with
         # the caller's context: nothing creates these values but posting
         return super().create(
@@ -131,23 +137,20 @@ class AccountMove(models.Model):
             ]
         )
 
-    def write(self, vals):
-        if not self.env.su and COMMISSION_MOVE_FIELDS.intersection(vals):
-            self._raise_commission_access()
-        return super().write(vals)
-
-    def _raise_commission_access(self):
-        raise AccessError(
-            _(
-                "An invoice's commission (salesperson, rate, entries) is written "
-                "when it is posted and paid, not edited."
-            )
-        )
-
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._commission_assign()
+        self.env["collection.commission.entry"]._record_credit_notes(posted)
         return posted
+
+    def write(self, vals):
+        if vals.get("state") in ("draft", "cancel"):
+            self.env["collection.commission.entry"]._undo_credit_notes(
+                self.filtered(
+                    lambda m: m.state == "posted" and m.move_type == "out_refund"
+                )
+            )
+        return super().write(vals)
 
     def _commission_assign(self):
         """The salesperson and rate of the customer invoices posted for the

@@ -4,7 +4,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .collection_guard import with_context_defaults
 from .collection_receivable import COLLECTED_MOVE_TYPES
 from .res_partner_insurance import COVERED_STATES
 
@@ -108,18 +107,13 @@ class AccountMove(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su and any(
-            INSURANCE_MOVE_FIELDS.intersection(with_context_defaults(self, vals))
-            for vals in vals_list
-        ):
-            self._raise_insurance_access()
-        return super().create(vals_list)
+    def _get_collection_action_fields(self):
+        return {
+            **super()._get_collection_action_fields(),
+            **dict.fromkeys(INSURANCE_MOVE_FIELDS, self._get_insurance_access_error()),
+        }
 
     def write(self, vals):
-        if not self.env.su and INSURANCE_MOVE_FIELDS.intersection(vals):
-            self._raise_insurance_access()
         if vals.get("state") in ("draft", "cancel"):
             # Reset to Draft, Cancel, a direct write or a wizard: one check
             self.filtered(lambda m: m.state == "posted")._check_collection_unpost()
@@ -198,12 +192,10 @@ class AccountMove(models.Model):
                 )
             )
 
-    def _raise_insurance_access(self):
-        raise AccessError(
-            _(
-                "Credit insurance cover, deadlines and states follow the customer's "
-                "cover and the declarations to the insurer: they are not edited."
-            )
+    def _get_insurance_access_error(self):
+        return _(
+            "Credit insurance cover, deadlines and states follow the customer's "
+            "cover and the declarations to the insurer: they are not edited."
         )
 
     # ------------------------------------------------------------
@@ -234,7 +226,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
 
     def _collection_freeze_due_dates(self):
-        """Keep each installment's due date as first posted (docs/rules.md,
+        """Keep each installment's due date as first posted (docs/README.md,
         original due dates): every lateness counts from it, and a later due
         date written since, or an invoice reset and posted again with new
         installments, changes nothing until an extension is allowed. The
@@ -383,7 +375,7 @@ class AccountMove(models.Model):
     def _insurance_refresh(self, today=None):
         """Deadlines and state of these insured invoices not yet declared, in
         one statement: from the original due date of the oldest unpaid
-        installment (shared/RULES.md). Returns the ids that lapsed now."""
+        installment (docs/credit-insurance.md). Returns the ids that lapsed now."""
         return self._insurance_refresh_where(SQL("move.id = ANY(%s)", self.ids), today)
 
     @api.model

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
-from .collection_guard import with_context_defaults
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # Written by the Invoice Late-payment Charges wizard only: they say what was
@@ -16,7 +15,9 @@ CHARGE_FIELDS = {
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["account.move.line", "collection.guard.mixin"]
+    _collection_guard_all = False
 
     collection_charged_move_id = fields.Many2one(
         comodel_name="account.move",
@@ -78,36 +79,24 @@ class AccountMoveLine(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su and any(
-            with_context_defaults(self, vals).get(name)
-            for vals in vals_list
-            for name in CHARGE_FIELDS
-        ):
-            self._raise_collection_charge_access()
-        if not self.env.su and any(
-            "insurance_due_date" in with_context_defaults(self, vals)
-            for vals in vals_list
-        ):
-            self.env["account.move"]._raise_insurance_access()
-        return super().create(vals_list)
+    def _get_collection_action_fields(self):
+        return {
+            **super()._get_collection_action_fields(),
+            **dict.fromkeys(
+                CHARGE_FIELDS,
+                _(
+                    "Late-payment charges are invoiced with Invoice Late-payment "
+                    "Charges and waived with Waive Charges, within a mandate: a "
+                    "charge line cannot be typed."
+                ),
+            ),
+            "insurance_due_date": self.env[
+                "account.move"
+            ]._get_insurance_access_error(),
+        }
 
     def write(self, vals):
-        if not self.env.su and CHARGE_FIELDS.intersection(vals):
-            self._raise_collection_charge_access()
-        if not self.env.su and "insurance_due_date" in vals:
-            self.env["account.move"]._raise_insurance_access()
         result = super().write(vals)
         if "date_maturity" in vals:
             self.move_id._collection_request_due_date_change()
         return result
-
-    def _raise_collection_charge_access(self):
-        raise AccessError(
-            _(
-                "Late-payment charges are invoiced with Invoice Late-payment Charges "
-                "and waived with Waive Charges, within a mandate: a charge line "
-                "cannot be typed."
-            )
-        )

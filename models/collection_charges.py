@@ -1,4 +1,5 @@
-"""Late-payment charges of shared/RULES.md, as pure functions of dates and
+"""Late-payment charges of docs/interest-and-compensation.md and
+docs/belgian-consumers.md, as pure functions of dates and
 amounts: the models feed them with what one SQL query read for a recordset."""
 
 from datetime import timedelta

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_round
 
-# shared/RULES.md's default scale: (days late at most, factor %); None: later
+# docs/commission.md's default scale: (days late at most, factor %); None: later
 DEFAULT_SCALE = [(0, 100.0), (30, 75.0), (60, 50.0), (None, 0.0)]
 
 
@@ -84,7 +84,7 @@ class CollectionCommissionScale(models.Model):
     @api.model
     def _get_scale(self, company):
         """[(days late at most, factor)] of the company, sorted, None (later)
-        last: shared/RULES.md's default when the company has no scale."""
+        last: docs/commission.md's default when the company has no scale."""
         steps = self.sudo().search([("company_id", "=", company.id)])
         if not steps:
             return DEFAULT_SCALE

@@ -56,6 +56,12 @@ class CollectionCommissionEntry(models.Model):
     reversed_entry_id = fields.Many2one(
         comodel_name="collection.commission.entry", string="Takes Back"
     )
+    credit_note_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credit Note",
+        index="btree_not_null",
+        help="The credit note this claw-back takes back for.",
+    )
     settlement_id = fields.Many2one(
         comodel_name="collection.commission.settlement", index="btree_not_null"
     )
@@ -83,11 +89,11 @@ class CollectionCommissionEntry(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT partial.id, partial.amount * %(cash)s, partial.company_id,
+                SELECT partial.id, %(collected)s, partial.company_id,
                        invoice.id, invoice.commission_user_id, invoice.commission_rate,
                        invoice.commercial_partner_id,
                        invoice.amount_untaxed_signed, invoice.amount_total_signed,
-                       %(due)s, credit.id, credit.date, FALSE
+                       %(due)s, credit.id, credit.date, FALSE, NULL::int
                   FROM account_partial_reconcile partial
                   JOIN account_move_line debit ON debit.id = partial.debit_move_id
                   JOIN account_move invoice ON invoice.id = debit.move_id
@@ -100,11 +106,11 @@ class CollectionCommissionEntry(models.Model):
                    AND %(journal_counts)s
              UNION ALL
                 -- a credit note paid back to the customer
-                SELECT partial.id, -partial.amount * %(cash)s, partial.company_id,
+                SELECT partial.id, -%(collected)s, partial.company_id,
                        invoice.id, invoice.commission_user_id, invoice.commission_rate,
                        invoice.commercial_partner_id,
                        refund.amount_untaxed_signed, refund.amount_total_signed,
-                       NULL, debit.id, debit.date, TRUE
+                       NULL, debit.id, debit.date, TRUE, refund.id
                   FROM account_partial_reconcile partial
                   JOIN account_move_line credit ON credit.id = partial.credit_move_id
                   JOIN account_move refund ON refund.id = credit.move_id
@@ -120,11 +126,13 @@ class CollectionCommissionEntry(models.Model):
                 """,
                 ids=tuple(partials.ids),
                 journal_counts=self._get_journal_condition(),
-                cash=self.env["collection.receivable"]._get_cash_share_sql(),
+                collected=self.env["collection.receivable"]._get_collected_sql(
+                    SQL("partial.amount"), "payment"
+                ),
                 due=self.env["collection.receivable"]._get_due_date_sql("debit"),
             )
         )
-        rows = self.env.cr.fetchall()
+        rows = self._clip_paid_back(self.env.cr.fetchall())
         if not rows:
             return self.browse()
         companies = self.env["res.company"].browse({row[2] for row in rows})
@@ -146,6 +154,7 @@ class CollectionCommissionEntry(models.Model):
             payment_line_id,
             payment_date,
             is_refund,
+            refund_id,
         ) in rows:
             base = float(amount) * float(untaxed) / float(total) if total else 0.0
             if is_refund:
@@ -163,6 +172,7 @@ class CollectionCommissionEntry(models.Model):
                     "partial_id": partial_id,
                     "payment_line_id": payment_line_id,
                     "kind": "clawback" if is_refund else "payment",
+                    "credit_note_id": refund_id,
                     "payment_date": payment_date,
                     "due_date": due_date,
                     "days_late": days_late,
@@ -176,6 +186,140 @@ class CollectionCommissionEntry(models.Model):
                 }
             )
         return as_module(self).create(values)
+
+    @api.model
+    def _clip_paid_back(self, rows):
+        """A credit note paid back takes back only what its posting did not
+        (docs/commission.md): what it takes back in all is the larger of
+        what it cancelled beyond the open invoice and what was paid back."""
+        refund_ids = {row[13] for row in rows if row[12]}
+        if not refund_ids:
+            return rows
+        taken = {
+            refund.id: collected
+            for refund, collected in self.sudo()._read_group(
+                [("credit_note_id", "in", list(refund_ids)), ("state", "=", "earned")],
+                ["credit_note_id"],
+                ["collected:sum"],
+            )
+        }
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT credit.move_id, SUM(%(collected)s)
+                  FROM account_partial_reconcile partial
+                  JOIN account_move_line credit ON credit.id = partial.credit_move_id
+                  JOIN account_move_line debit ON debit.id = partial.debit_move_id
+                  JOIN account_journal journal ON journal.id = debit.journal_id
+                  JOIN account_move payment ON payment.id = debit.move_id
+                 WHERE credit.move_id IN %(refunds)s
+                   AND %(journal_counts)s
+              GROUP BY credit.move_id
+                """,
+                collected=self.env["collection.receivable"]._get_collected_sql(
+                    SQL("partial.amount"), "payment"
+                ),
+                refunds=tuple(refund_ids),
+                journal_counts=self._get_journal_condition(),
+            )
+        )
+        # what is left to take back: paid back, less what was taken already
+        left = {
+            refund_id: float(paid_back) + taken.get(refund_id, 0.0)
+            for refund_id, paid_back in self.env.cr.fetchall()
+        }
+        clipped = []
+        for row in rows:
+            if not row[12]:
+                clipped.append(row)
+                continue
+            amount = min(-float(row[1]), max(left.get(row[13], 0.0), 0.0))
+            left[row[13]] = left.get(row[13], 0.0) - amount
+            if amount > 0:
+                clipped.append((row[0], -amount, *row[2:]))
+        return clipped
+
+    @api.model
+    def _record_credit_notes(self, refunds):
+        """Posting a credit note of a commissioned invoice takes back, at the
+        invoice's average factor, the commission on what it cancels beyond
+        what was still open (docs/commission.md): that part was collected."""
+        refunds = refunds.filtered(
+            lambda r: (
+                r.move_type == "out_refund" and r.reversed_entry_id.commission_user_id
+            )
+        )
+        if not refunds:
+            return self.browse()
+        self.env.flush_all()
+        factors = self._get_average_factors(refunds.reversed_entry_id.ids)
+        net = dict(
+            self.sudo()._read_group(
+                [
+                    ("move_id", "in", refunds.reversed_entry_id.ids),
+                    ("state", "=", "earned"),
+                ],
+                ["move_id"],
+                ["collected:sum"],
+            )
+        )
+        values = []
+        for refund in refunds:
+            invoice = refund.reversed_entry_id
+            receivable = invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            applied = sum(
+                partial.amount
+                for partial in receivable.matched_credit_ids
+                if partial.credit_move_id.move_id == refund
+            )
+            excess = (
+                -refund.amount_total_signed - applied - invoice.amount_residual_signed
+            )
+            excess = min(excess, net.get(invoice, 0.0))
+            if refund.company_currency_id.compare_amounts(excess, 0.0) <= 0:
+                continue
+            total = -refund.amount_total_signed
+            base = excess * -refund.amount_untaxed_signed / total if total else 0.0
+            rate, factor = invoice.commission_rate, factors.get(invoice.id, 0.0)
+            values.append(
+                {
+                    "company_id": refund.company_id.id,
+                    "user_id": invoice.commission_user_id.id,
+                    "move_id": invoice.id,
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "credit_note_id": refund.id,
+                    "payment_line_id": refund.line_ids.filtered(
+                        lambda line: line.account_type == "asset_receivable"
+                    )[:1].id,
+                    "kind": "clawback",
+                    "payment_date": refund.date,
+                    "days_late": 0,
+                    "collected": -round(excess, 2),
+                    "base": -round(base, 2),
+                    "rate": rate,
+                    "factor": factor,
+                    "commission": commission_amount(-base, rate, factor),
+                    "state": "earned",
+                    "settlement_id": False,
+                }
+            )
+        return as_module(self).create(values)
+
+    @api.model
+    def _undo_credit_notes(self, refunds):
+        """A credit note leaving *posted* gives back what its posting took."""
+        self._undo_entries(
+            as_module(self).search(
+                [
+                    ("credit_note_id", "in", refunds.ids),
+                    ("partial_id", "=", False),
+                    ("state", "=", "earned"),
+                    ("reversed_entry_id", "=", False),
+                ]
+            )
+        )
 
     @api.model
     def _get_journal_condition(self):
@@ -220,9 +364,17 @@ class CollectionCommissionEntry(models.Model):
         settled are undone (taken out of a draft settlement); a settled one
         (confirmed or paid) is taken back by a claw-back entry the next
         settlement pays negative."""
-        entries = as_module(self).search(
-            [("partial_id", "in", partials.ids), ("state", "=", "earned")]
+        self._undo_entries(
+            as_module(self).search(
+                [("partial_id", "in", partials.ids), ("state", "=", "earned")]
+            )
         )
+
+    @api.model
+    def _undo_entries(self, entries):
+        """Entries whose cause is gone: not yet settled, undone (and taken out
+        of a draft settlement); settled, taken back by an entry of the
+        opposite sign for the next settlement."""
         if not entries:
             return
         settled = entries.filtered(
@@ -253,6 +405,7 @@ class CollectionCommissionEntry(models.Model):
                     "factor": entry.factor,
                     "commission": -entry.commission,
                     "reversed_entry_id": entry.id,
+                    "credit_note_id": entry.credit_note_id.id,
                     "state": "earned",
                     "settlement_id": False,
                 }

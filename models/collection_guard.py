@@ -51,36 +51,62 @@ class CollectionGuardMixin(models.AbstractModel):
     the module's own actions only, never by a user's `create` or `write`,
     whatever the screen or the RPC call.
 
-    The actions check what they must, then write as superuser (`sudo()`),
-    which no RPC client can do: a write that is not superuser's is refused
-    when `_collection_guarded_fields` names one of its fields."""
+    Each model names them once, through `_get_collection_action_fields` (as
+    core's `_get_integrity_hash_fields`), extended by each file that adds
+    such fields; the actions check what they must, then write through
+    `as_module`, which no RPC client can do. `create` accepts a guarded
+    field with the value the module itself would start the record with."""
 
     _name = "collection.guard.mixin"
     _description = "Collection: Fields Written by Actions Only"
+    # a collection record's business fields are all the module's; a core
+    # model inheriting the mixin (invoices, customers) names its own
+    _collection_guard_all = True
+
+    def _get_collection_action_fields(self):
+        """{field name: why a user may not write it (or None)}: the fields of
+        this model only the module's own actions write. Each file adding such
+        fields extends it (calling super)."""
+        if self._collection_guard_all:
+            return dict.fromkeys(set(self._fields) - TECHNICAL_FIELDS)
+        return {}
+
+    def _get_collection_restricted_fields(self):
+        """The fields of this model some users write and others not (a
+        collector's, a manager's): no personal default may fill them."""
+        return set()
+
+    def _collection_owned_fields(self):
+        """Every field of this model the module guards: no personal default
+        may fill one (a default is written past the checks on `create`)."""
+        return set(self._get_collection_action_fields()) | (
+            self._get_collection_restricted_fields()
+        )
 
     def _collection_guarded_fields(self, vals, create=False):
         """The fields of `vals` a user may not write on these records (on new
-        records when `create`). Every business field by default."""
-        return set(vals) - TECHNICAL_FIELDS
+        records when `create`)."""
+        return set(self._get_collection_action_fields()).intersection(vals)
 
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
                 vals = with_context_defaults(self, vals)
-                self.browse()._collection_check_guard(
+                self.browse()._collection_raise_guard(
                     {
-                        name: value
-                        for name, value in vals.items()
-                        if not self._collection_is_start_value(name, value)
-                    },
-                    create=True,
+                        name
+                        for name in self.browse()._collection_guarded_fields(
+                            vals, create=True
+                        )
+                        if not self._collection_is_start_value(name, vals[name])
+                    }
                 )
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su:
-            self._collection_check_guard(vals)
+            self._collection_raise_guard(self._collection_guarded_fields(vals))
         return super().write(vals)
 
     @api.model
@@ -108,10 +134,14 @@ class CollectionGuardMixin(models.AbstractModel):
             start, record
         )
 
-    def _collection_check_guard(self, vals, create=False):
-        refused = self._collection_guarded_fields(vals, create=create)
+    def _collection_raise_guard(self, refused):
+        """Refuse writing the fields `refused`, saying why."""
         if not refused:
             return
+        reasons = self._get_collection_action_fields()
+        why = {reasons.get(name) for name in refused}
+        if len(why) == 1 and None not in why:
+            raise AccessError(why.pop())
         labels = sorted(
             self._fields[name]._description_string(self.env)
             for name in refused

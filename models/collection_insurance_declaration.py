@@ -136,8 +136,12 @@ class CollectionInsuranceDeclaration(models.Model):
                 )
         return super().create(vals_list)
 
-    def _collection_guarded_fields(self, vals, create=False):
-        return set(vals) - DECLARATION_FREE_FIELDS - {"message_follower_ids"}
+    def _get_collection_action_fields(self):
+        return {
+            name: why
+            for name, why in super()._get_collection_action_fields().items()
+            if name not in DECLARATION_FREE_FIELDS
+        }
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

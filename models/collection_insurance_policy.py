@@ -13,7 +13,7 @@ DEADLINES = [
 class CollectionInsurancePolicy(models.Model):
     """A credit-insurance contract: whom it covers is decided per customer
     (`res.partner.insurance_*`), the deadlines it sets are counted from each
-    insured invoice's original due date (shared/RULES.md)."""
+    insured invoice's original due date (docs/credit-insurance.md)."""
 
     _name = "collection.insurance.policy"
     _description = "Credit Insurance Policy"

@@ -1,4 +1,4 @@
-"""The collection KPIs of shared/RULES.md, as pure functions of amounts: the
+"""The collection KPIs of docs/kpis.md, as pure functions of amounts: the
 analysis feeds them with what its SQL aggregates read. A figure that divides
 by nothing (no credit sales, no collectable amount) is None: not a number to
 show as zero."""

@@ -150,7 +150,10 @@ class CollectionPromise(models.Model):
     def _compute_amount(self):
         for promise in self:
             promise.amount = sum(promise.line_ids.mapped("amount"))
-            promise.date_due = max(promise.line_ids.mapped("date"), default=False)
+            # an installment being typed has no date yet
+            promise.date_due = max(
+                filter(None, promise.line_ids.mapped("date")), default=False
+            )
             promise.is_plan = len(promise.line_ids) >= 2
 
     @api.depends("usage_ids.warning")
@@ -219,8 +222,11 @@ class CollectionPromise(models.Model):
                 )
         return super().create(vals_list)
 
+    def _get_collection_action_fields(self):
+        return dict.fromkeys(PROMISE_ACTION_FIELDS)
+
     def _collection_guarded_fields(self, vals, create=False):
-        refused = PROMISE_ACTION_FIELDS.intersection(vals)
+        refused = super()._collection_guarded_fields(vals, create=create)
         if create:  # named from the sequence by create() itself
             refused.discard("name")
         if any(promise.state != "draft" for promise in self):

@@ -14,7 +14,9 @@ class CollectionPromise(models.Model):
 
     def _get_amounts_paid(self):
         """{promise id: amount paid on its invoices since it was made}, in the
-        invoices' currency (the promise's), one query for the recordset."""
+        invoices' currency (the promise's), one query for the recordset: a
+        promise is kept by payments (cash), not by credit notes nor
+        write-offs."""
         promises = self.filtered("id")
         if not promises:
             return {}
@@ -22,7 +24,7 @@ class CollectionPromise(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT rel.collection_promise_id, SUM(partial.debit_amount_currency)
+                SELECT rel.collection_promise_id, SUM(%(collected)s)
                   FROM account_move_collection_promise_rel rel
                   JOIN collection_promise promise
                        ON promise.id = rel.collection_promise_id
@@ -32,11 +34,16 @@ class CollectionPromise(models.Model):
                        ON partial.debit_move_id = line.id
                   JOIN account_move_line counterpart
                        ON counterpart.id = partial.credit_move_id
+                  JOIN account_move payment_move
+                       ON payment_move.id = counterpart.move_id
                  WHERE rel.collection_promise_id = ANY(%(ids)s)
                    AND %(receivable)s
                    AND counterpart.date >= promise.date
               GROUP BY rel.collection_promise_id
                 """,
+                collected=self.env["collection.receivable"]._get_collected_sql(
+                    SQL("partial.debit_amount_currency")
+                ),
                 ids=promises.ids,
                 receivable=self.env[
                     "collection.receivable"

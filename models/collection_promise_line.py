@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
@@ -23,7 +25,8 @@ class CollectionPromiseLine(models.Model):
         """Payments are matched to installments in date order."""
         for promise in self.promise_id:
             left = promise.amount_paid
-            for line in promise.line_ids.sorted(lambda lin: (lin.date, lin.id)):
+            # in date order (an installment being typed has no date yet: last)
+            for line in sorted(promise.line_ids, key=lambda lin: lin.date or date.max):
                 line.amount_paid = min(left, line.amount)
                 left -= line.amount_paid
 

@@ -80,7 +80,7 @@ class CollectionReceivable(models.AbstractModel):
         """SQL: the share of a payment's entry that is cash (its bank or
         outstanding account's lines) in what it takes off the receivable: a
         write-off or a difference booked with the payment collects nothing
-        (docs/rules.md, commission). 1 for an entry without receivable."""
+        (docs/commission.md). 1 for an entry without receivable."""
         return SQL(
             """(
             SELECT CASE WHEN COALESCE(ABS(SUM(cash_line.balance) FILTER (
@@ -108,6 +108,19 @@ class CollectionReceivable(models.AbstractModel):
             SQL.identifier(move, "id"),
         )
 
+    @api.model
+    def _get_collected_sql(self, amount, payment_move="payment_move"):
+        """SQL: what a reconciliation of `amount` with the entry `payment_move`
+        collected, the one meaning of "collected" (docs/commission.md): the
+        cash share of a payment's entry; a credit note collects nothing (it
+        lowers what is due), nor does a write-off or an exchange difference."""
+        return SQL(
+            "CASE WHEN %s = 'entry' THEN %s * %s ELSE 0 END",
+            SQL.identifier(payment_move, "move_type"),
+            amount,
+            self._get_cash_share_sql(payment_move),
+        )
+
     # ------------------------------------------------------------
     # INSTALLMENTS AND DUE DATES
     # ------------------------------------------------------------
@@ -115,7 +128,7 @@ class CollectionReceivable(models.AbstractModel):
     @api.model
     def _get_due_date_sql(self, line="line"):
         """SQL: the due date an installment's lateness counts from: the one it
-        was first posted with (docs/rules.md, original due dates), or an
+        was first posted with (docs/README.md, original due dates), or an
         earlier one written since. A later due date written on a posted
         invoice is an extension, which the mandate decides."""
         return SQL(

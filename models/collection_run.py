@@ -130,8 +130,13 @@ class CollectionRun(models.Model):
                 )
         return super().create(vals_list)
 
+    def _get_collection_action_fields(self):
+        return dict.fromkeys(RUN_ACTION_FIELDS)
+
     def _collection_guarded_fields(self, vals, create=False):
-        refused = RUN_ACTION_FIELDS.intersection(vals) - ({"name"} if create else set())
+        refused = super()._collection_guarded_fields(vals, create=create)
+        if create:  # named from the sequence by create() itself
+            refused.discard("name")
         inputs = RUN_INPUT_FIELDS.intersection(vals)
         if inputs and any(run.state not in ("draft", "proposed") for run in self):
             refused |= inputs

@@ -30,11 +30,18 @@ class IrDefault(models.Model):
 
     @api.model
     def _check_collection_default(self, fields):
+        """Refuse defaults on a collection record's fields and on the fields
+        other models name as the module's (written by its actions, or by
+        some users only)."""
+
+        def owned(model):
+            Model = self.env.get(model)
+            if Model is None or not hasattr(Model, "_collection_owned_fields"):
+                return set()
+            return Model._collection_owned_fields()
+
         guarded = fields.sudo().filtered(
-            lambda f: (
-                f.model.startswith("collection.")
-                or f.name.startswith(("collection_", "insurance_", "commission_"))
-            )
+            lambda f: f.model.startswith("collection.") or f.name in owned(f.model)
         )
         if guarded:
             raise AccessError(

@@ -3,7 +3,6 @@ from odoo.exceptions import UserError
 
 from .ir_attachment import SENT_DOCUMENT_MODELS
 
-
 # What a sent message said, to whom, by whom and with what: never rewritten.
 SENT_MESSAGE_FIELDS = {
     "body",

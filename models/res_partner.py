@@ -29,7 +29,9 @@ STRUCTURE_FIELDS = {"user_id", "parent_id", "is_company"}
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "collection.guard.mixin"]
+    _collection_guard_all = False
 
     # ------------------------------------------------------------
     # FIELDS
@@ -297,22 +299,33 @@ class ResPartner(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    def _get_collection_action_fields(self):
+        return {
+            **super()._get_collection_action_fields(),
+            **dict.fromkeys(
+                HOLD_FIELDS,
+                _("A credit hold is put and lifted with the Hold and Release actions."),
+            ),
+        }
+
+    def _get_collection_restricted_fields(self):
+        return super()._get_collection_restricted_fields() | {
+            "collection_user_id",
+            "collection_policy_id",
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
                 vals = with_context_defaults(self, vals)
-                if HOLD_FIELDS.intersection(k for k, v in vals.items() if v):
-                    self._raise_hold_access()
                 self.browse()._check_collection_payment_term(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"collection_user_id", "collection_policy_id"}.intersection(vals):
+        if self._get_collection_restricted_fields().intersection(vals):
             self._check_collection_write_access()
         if not self.env.su:
-            if HOLD_FIELDS.intersection(vals):
-                self._raise_hold_access()
             if "commercial_partner_id" in vals:
                 raise AccessError(
                     _("The commercial entity of a contact follows its company.")
@@ -321,11 +334,6 @@ class ResPartner(models.Model):
                 self._check_collection_structure_change(vals)
             self._check_collection_payment_term(vals)
         return super().write(vals)
-
-    def _raise_hold_access(self):
-        raise AccessError(
-            _("A credit hold is put and lifted with the Hold and Release actions.")
-        )
 
     def _check_collection_structure_change(self, vals):
         """A salesperson names the salesperson of a new contact only, and does
@@ -469,15 +477,16 @@ class ResPartner(models.Model):
                     "override", partner, reason=what
                 )
                 continue
-            note = partner._get_collection_hold_note()
-            if note:
+            if partner.collection_status_access:
+                hold = partner.sudo()
                 return _(
-                    "%(partner)s is on credit hold (%(note)s): %(what)s is "
-                    "blocked. Ask %(who)s or a collection manager.",
+                    "%(partner)s is on credit hold since %(date)s (%(reason)s): "
+                    "%(what)s is blocked. Ask %(who)s or a collection manager.",
                     partner=partner.display_name,
-                    note=note,
+                    date=format_date(self.env, hold.collection_hold_date),
+                    reason=hold.collection_hold_reason or _("no reason given"),
                     what=what,
-                    who=partner.sudo().collection_user_id.name or _("the collector"),
+                    who=hold.collection_user_id.name or _("the collector"),
                 )
             return _(
                 "%(partner)s is on credit hold: %(what)s is blocked. Ask the "

@@ -124,6 +124,9 @@ class ResPartner(models.Model):
     # CRUD METHODS
     # ------------------------------------------------------------
 
+    def _get_collection_restricted_fields(self):
+        return super()._get_collection_restricted_fields() | INSURANCE_PARTNER_FIELDS
+
     @api.model_create_multi
     def create(self, vals_list):
         if any(

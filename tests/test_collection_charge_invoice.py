@@ -12,7 +12,8 @@ class TestChargeInvoice(CollectionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.collection_interest_mode = "fr"
-        # RULES.md's example, and a second invoice still unpaid.
+        # the example of docs/interest-and-compensation.md, and a second
+        # invoice still unpaid
         cls.paid_late = cls.create_invoice(cls.customer, 10000, "2025-03-31")
         cls.pay(cls.paid_late, 10000, "2025-05-15")
         cls.unpaid = cls.create_invoice(cls.customer, 1000, "2025-06-01")

@@ -15,13 +15,13 @@ from .common import CollectionCommon
 
 @tagged("post_install", "-at_install")
 class TestLatePaymentCharges(CollectionCommon):
-    """Every rule of shared/RULES.md on interest and compensation, to the cent."""
+    """Every rule of docs/interest-and-compensation.md, to the cent."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.collection_interest_mode = "fr"
-        # Only the rates RULES.md ships (the demo data adds the current half-year).
+        # Only the rates the module ships (the demo data adds the current half-year).
         cls.env["collection.interest.rate"].search(
             [("date_start", ">", "2026-01-01")]
         ).unlink()

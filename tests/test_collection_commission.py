@@ -15,7 +15,7 @@ from .common import CollectionCommon
 @freeze_time("2026-05-05")
 @tagged("post_install", "-at_install")
 class TestCollectionCommission(CollectionCommon):
-    """shared/RULES.md's example: untaxed 1,000.00, total 1,210.00, due
+    """docs/commission.md's example: untaxed 1,000.00, total 1,210.00, due
     31 March 2026, a rate of 5 %; 605.00 paid on 20 March earns 25.00, 605.00
     paid on 20 April (20 days late, 75 %) 18.75: 43.75."""
 
@@ -315,6 +315,63 @@ class TestCollectionCommission(CollectionCommon):
             sorted(paid.commission_entry_ids.mapped("commission")), [-50.0, 50.0]
         )
         self.assertEqual(paid.commission_earned, 0.0)
+
+    def test_a_credit_note_beyond_what_is_open_takes_back(self):
+        invoice = self.invoice()
+        self.pay(invoice, 605.0, "2026-03-20")
+        self.assertEqual(invoice.commission_earned, 25.0)
+        credit = invoice._reverse_moves([{"invoice_date": "2026-04-01"}])
+        credit.action_post()
+        # 605.00 was open; the other 605.00 cancels what was collected
+        clawback = invoice.commission_entry_ids.filtered(lambda e: e.kind == "clawback")
+        self.assertRecordValues(
+            clawback,
+            [
+                {
+                    "credit_note_id": credit.id,
+                    "collected": -605.0,
+                    "base": -500.0,
+                    "commission": -25.0,
+                }
+            ],
+        )
+        self.assertEqual(invoice.commission_earned, 0.0)
+        # the credit left to the customer, paid back: nothing taken twice
+        self.pay(credit, 605.0, "2026-04-02")
+        self.assertEqual(invoice.commission_earned, 0.0)
+        self.assertEqual(len(invoice.commission_entry_ids), 2)
+
+    def test_a_credit_note_reset_gives_back_what_it_took(self):
+        invoice = self.invoice()
+        self.pay(invoice, 1210.0, "2026-03-20")
+        credit = invoice._reverse_moves([{"invoice_date": "2026-04-01"}])
+        credit.invoice_line_ids.price_unit = 400.0
+        credit.action_post()
+        self.assertEqual(invoice.commission_earned, 30.0)  # 50.00 - 20.00
+        credit.button_draft()
+        self.assertEqual(invoice.commission_earned, 50.0)
+
+    def test_a_write_off_collects_nothing(self):
+        """Register Payment with the difference written off: only the cash
+        registered earns commission."""
+        invoice = self.invoice()
+        expense = self.company_data["default_account_expense"]
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create(
+            {
+                "amount": 121.0,
+                "payment_date": "2026-03-20",
+                "payment_difference_handling": "reconcile",
+                "writeoff_account_id": expense.id,
+                "writeoff_label": "Bad debt",
+            }
+        )._create_payments()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertRecordValues(
+            invoice.commission_entry_ids,
+            [{"collected": 121.0, "base": 100.0, "commission": 5.0}],
+        )
 
     def test_foreign_currency(self):
         eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 0.5)])

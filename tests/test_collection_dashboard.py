@@ -12,7 +12,7 @@ from .common import CollectionCommon
 @tagged("post_install", "-at_install")
 class TestCollectionDashboard(CollectionCommon):
     """A quarter, 1 April to 30 June 2026 (91 days, 3 months), with the
-    amounts of the countback example of shared/RULES.md: credit sales of
+    amounts of the countback example of docs/kpis.md: credit sales of
     70,000 (April), 80,000 (May) and 100,000 (June), 212,000 receivable at
     the end, 150,000 at the start."""
 

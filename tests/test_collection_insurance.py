@@ -83,7 +83,7 @@ class TestCollectionInsurance(CollectionCommon):
     # ------------------------------------------------------------
 
     def test_deadlines_from_the_original_due_date(self):
-        """RULES.md's example: due 2026-01-15, 60 days -> notify by
+        """docs/credit-insurance.md's example: due 2026-01-15, 60 days -> notify by
         2026-03-16; an extension granted to the customer moves nothing."""
         invoice = self.create_invoice(self.customer, 1000, "2026-01-15")
         self.assertEqual(invoice.insurance_policy_id, self.policy)

@@ -97,6 +97,7 @@ class TestCollectionInvariants(CollectionCommon):
     def apply(self, invoice, kind, amount, day, payments):
         """Play one operation where Odoo allows it; returns False when the
         invoice's state makes it meaningless."""
+        invoice.invalidate_recordset()
         if kind in ("pay", "writeoff"):
             if invoice.state != "posted" or invoice.amount_residual <= 0:
                 return False
@@ -123,7 +124,11 @@ class TestCollectionInvariants(CollectionCommon):
                 }
             )
             refund.action_post()
-            self.reconcile(invoice, refund)
+            (invoice.line_ids | refund.line_ids).filtered(
+                lambda line: (
+                    line.account_type == "asset_receivable" and not line.reconciled
+                )
+            ).reconcile()
         elif kind == "repost_later":
             invoice.with_user(self.manager).button_draft()
             invoice.with_user(self.manager).invoice_date_due = day + timedelta(90)
@@ -178,7 +183,9 @@ class TestCollectionInvariants(CollectionCommon):
                 day = date(2026, 3, 1) + timedelta(day)
                 if not self.apply(invoice, kind, amount, day, payments):
                     continue
-                entries = Entry.search([("move_id", "=", invoice.id)])
+                entries = Entry.search(
+                    [("move_id", "=", invoice.id), ("state", "!=", "cancelled")]
+                )
                 earned = sum(entries.mapped("commission"))
                 limit = RATE * self.cash_received(invoice) * UNTAXED / TOTAL
                 self.assertLessEqual(

@@ -12,7 +12,7 @@ from odoo.addons.credit_collection.models.collection_kpi import (
 
 @tagged("post_install", "-at_install")
 class TestCollectionKpi(BaseCase):
-    """The KPI formulas of shared/RULES.md, on figures worked by hand."""
+    """The KPI formulas of docs/kpis.md, on figures worked by hand."""
 
     def test_dso_countback_example_of_the_rules(self):
         # receivables 212k, sales 100k (latest), 80k, 70k in 30-day months:

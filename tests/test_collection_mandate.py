@@ -591,6 +591,8 @@ class TestHoldMessageInTheUsersLanguage(CollectionCommon):
         self.env["ir.module.module"]._load_module_terms(
             ["credit_collection"], ["fr_FR"]
         )
+        # the salesperson of the customer's invoices reads why and since when
+        self.create_invoice(self.customer, 100, TODAY)
         self.customer.sudo().write(
             {"collection_hold": True, "collection_hold_date": TODAY}
         )

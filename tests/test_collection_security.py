@@ -621,9 +621,14 @@ class TestCollectionSecurity(CollectionCommon):
         )
         with self.assertRaises(AccessError):
             self.customer.with_user(self.plain).read(["collection_hold_reason"])
-        self.assertEqual(
-            self.customer.with_user(self.salesperson).collection_hold_reason,
+        # the salesperson of the customer's invoices reads it, with its date
+        # and author, not another salesperson
+        self.assertIn(
             "Three months late",
+            self.customer.with_user(self.salesperson).collection_hold_note,
+        )
+        self.assertFalse(
+            self.customer.with_user(self.other_salesperson).collection_hold_note
         )
 
     def test_salesperson_cannot_make_a_customer_their_own(self):

@@ -33,6 +33,10 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         )
         cls.customer.email = "compta@boulangerie.example.com"
 
+    def app_url(self):
+        """The Invoicing app, where a collector starts."""
+        return f"/odoo?menu_id={self.env.ref('account.menu_finance').id}"
+
     def invoice_url(self, invoice):
         return f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}"
 
@@ -116,7 +120,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         self.env.company.collection_policy_id = policy
         # created from the menu's New, as the web client saves a new form
         self.start_tour(
-            "/odoo/action-account.action_move_out_invoice_type",
+            self.app_url(),
             "credit_collection_run",
             login=self.collector.login,
         )
@@ -132,7 +136,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             self.customer, 800, self.today - timedelta(days=12)
         )
         self.start_tour(
-            "/odoo/action-account.action_move_out_invoice_type",
+            self.app_url(),
             "credit_collection_promise_from_new",
             login=self.collector.login,
         )

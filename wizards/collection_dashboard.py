@@ -24,7 +24,7 @@ PARAMETERS = {"company_id", "date_from", "date_to"}
 class CollectionDashboardFigures(models.AbstractModel):
     """The figures of a company, a collector or a salesperson over a period:
     the book at its start and end, the credit sales and what was collected,
-    and the KPIs of shared/RULES.md computed from them."""
+    and the KPIs of docs/kpis.md computed from them."""
 
     _name = "collection.dashboard.figures"
     _description = "Collection Dashboard Figures"
@@ -363,14 +363,14 @@ class CollectionDashboard(models.TransientModel):
 
     def _get_collected_sql(self):
         """SQL: the payments matched with the company's invoices in the
-        period (credit notes are not cash): payment line, amount in company
-        currency, the invoice's collector and salesperson."""
+        period, what they collected (collection.receivable: cash only) in
+        company currency, the invoice's collector and salesperson."""
         collector, defaults = self.env["collection.analysis"]._get_collector_sql(
             "commercial", "line"
         )
         return SQL(
             """
-            SELECT partial.credit_move_id AS payment_id, partial.amount,
+            SELECT partial.credit_move_id AS payment_id, %(amount)s AS amount,
                    %(collector)s AS collector_id,
                    move.invoice_user_id AS salesperson_id
               FROM account_partial_reconcile partial
@@ -387,6 +387,9 @@ class CollectionDashboard(models.TransientModel):
                AND move.move_type IN %(collected)s
                AND payment_move.move_type NOT IN ('out_refund', 'in_refund')
             """,
+            amount=self.env["collection.receivable"]._get_collected_sql(
+                SQL("partial.amount")
+            ),
             collector=collector,
             defaults=defaults,
             company=self.company_id.id,

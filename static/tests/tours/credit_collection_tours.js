@@ -6,6 +6,17 @@ import { registry } from "@web/core/registry";
 
 const tours = registry.category("web_tour.tours");
 
+/** Steps opening Invoicing > Collection > `menu` from the app's navbar. */
+function openCollectionMenu(menu) {
+    return [
+        {
+            trigger: ".o_menu_sections [data-menu-xmlid='credit_collection.collection_menu_root']",
+            run: "click",
+        },
+        { trigger: `.o-dropdown-item[data-menu-xmlid='credit_collection.${menu}']`, run: "click" },
+    ];
+}
+
 tours.add("credit_collection_waive_charges", {
     steps: () => [
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
@@ -48,8 +59,7 @@ tours.add("credit_collection_log_call_with_promise", {
 tours.add("credit_collection_run", {
     steps: () => [
         // from the Invoicing app's menu, as a collector starts a run
-        { trigger: ".o_menu_sections .dropdown-toggle:contains(Collection)", run: "click" },
-        { trigger: ".o-dropdown-item:contains(Dunning Runs)", run: "click" },
+        ...openCollectionMenu("collection_run_menu"),
         { trigger: ".o_list_button_add", run: "click" },
         { trigger: ".o_form_view div[name=policy_ids] .o_tag:contains(Business customers)" },
         { trigger: ".o_form_view button[name=action_propose]", run: "click" },
@@ -243,8 +253,7 @@ tours.add("credit_collection_dashboard", {
 
 tours.add("credit_collection_promise_from_new", {
     steps: () => [
-        { trigger: ".o_menu_sections .dropdown-toggle:contains(Collection)", run: "click" },
-        { trigger: ".o-dropdown-item:contains(Promises)", run: "click" },
+        ...openCollectionMenu("collection_promise_menu"),
         { trigger: ".o_list_button_add", run: "click" },
         { trigger: ".o_form_view div[name=partner_id] input", run: "edit Boulangerie" },
         { trigger: ".o-autocomplete--dropdown-item:contains(Boulangerie Martin)", run: "click" },
