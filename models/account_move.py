@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools.misc import format_date
 
 from .collection_guard import with_context_defaults
 from .collection_receivable import COLLECTED_MOVE_TYPES
@@ -77,6 +78,12 @@ class AccountMove(models.Model):
         tracking=True,
         copy=False,
         help="Never dunned nor counted as to follow.",
+    )
+    collection_pending_note = fields.Char(
+        string="Awaiting Approval",
+        compute="_compute_collection_pending_note",
+        groups="credit_collection.group_collection_user",
+        help="The collection decisions on this invoice that wait for a manager.",
     )
     collection_original_due_dates = fields.Json(
         string="Original Due Dates",
@@ -202,6 +209,26 @@ class AccountMove(models.Model):
             ]
             move.collection_days_overdue = (
                 (today - min(due_dates)).days if due_dates else 0
+            )
+
+    @api.depends_context("lang")
+    def _compute_collection_pending_note(self):
+        pending = (
+            self.env["collection.mandate.usage"]
+            .sudo()
+            .search([("state", "=", "to_approve"), ("move_ids", "in", self.ids)])
+        )
+        for move in self:
+            move.collection_pending_note = "; ".join(
+                _(
+                    "%(measure)s asked by %(user)s on %(date)s, for %(manager)s",
+                    measure=usage.request_summary or usage._get_weapon_label(),
+                    user=usage.user_id.name or usage.company_id.name,
+                    date=format_date(self.env, usage.date),
+                    manager=usage.manager_id.name or _("a collection manager"),
+                )
+                for usage in pending
+                if move in usage.move_ids
             )
 
     @api.depends("collection_promise_ids")

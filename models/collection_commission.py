@@ -101,3 +101,25 @@ class CollectionCommissionScale(models.Model):
             .search([("company_id", "=", company.id), ("user_id", "in", users.ids)])
         }
         return {user.id: rates.get(user.id, company.commission_rate) for user in users}
+
+
+class CollectionCommissionTimingMixin(models.AbstractModel):
+    """How late a payment was, said in words: "4 days early", "on time",
+    "20 days late" (a negative number of days late reads as nothing)."""
+
+    _name = "collection.commission.timing.mixin"
+    _description = "Collection: Payment Timing in Words"
+
+    days_late_display = fields.Char(string="Paid", compute="_compute_days_late_display")
+
+    @api.depends("days_late")
+    @api.depends_context("lang")
+    def _compute_days_late_display(self):
+        for record in self:
+            days = record.days_late
+            if days < 0:
+                record.days_late_display = _("%(days)s days early", days=-days)
+            elif days == 0:
+                record.days_late_display = _("on time")
+            else:
+                record.days_late_display = _("%(days)s days late", days=days)

@@ -15,7 +15,7 @@ class CollectionCommissionEntry(models.Model):
     claw-back entry takes back a settled entry whose payment was undone."""
 
     _name = "collection.commission.entry"
-    _inherit = ["collection.guard.mixin"]
+    _inherit = ["collection.guard.mixin", "collection.commission.timing.mixin"]
     _description = "Commission Entry"
     _order = "payment_date desc, id desc"
     _rec_name = "move_id"

@@ -328,7 +328,7 @@ class CollectionCommissionSettlementLine(models.Model):
     """A payment (or a claw-back) in a settlement, frozen as settled."""
 
     _name = "collection.commission.settlement.line"
-    _inherit = ["collection.guard.mixin"]
+    _inherit = ["collection.guard.mixin", "collection.commission.timing.mixin"]
     _description = "Commission Settlement Line"
     _order = "settlement_id, payment_date, id"
 

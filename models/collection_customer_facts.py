@@ -67,7 +67,10 @@ class CollectionCustomerFactsMixin(models.AbstractModel):
             access = bool(partner) and partner.collection_status_access
             lead.collection_status_access = access
             lead.collection_currency_id = partner.collection_currency_id
-            lead.collection_hold = partner.collection_hold
+            # a hold is one company's: the document's
+            lead.collection_hold = partner.with_company(
+                lead.company_id or self.env.company
+            ).collection_hold
             lead.update(
                 {
                     "collection_overdue_amount": access

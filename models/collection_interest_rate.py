@@ -3,13 +3,19 @@ from datetime import date
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
 
 # Points added to the ECB main refinancing rate, by interest mode.
 MODE_POINTS = {"fr": 10.0, "eu": 8.0, "be": 8.0}
 
 
+# How long before a half-year starts the managers are reminded of its rate.
+REMINDER_DAYS = 14
+
+
 class CollectionInterestRate(models.Model):
     _name = "collection.interest.rate"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Late-payment Reference Rate"
     _order = "date_start desc"
     _rec_name = "date_start"
@@ -92,6 +98,53 @@ class CollectionInterestRate(models.Model):
             return rate.ecb_rate + MODE_POINTS[mode]
 
         return annual_rate
+
+    @api.model
+    def _cron_remind_next_rate(self):
+        """Daily: two weeks before a half-year starts without its reference
+        rate, each collection manager gets an activity, in their language,
+        saying which rate to add and where it is published; once per
+        half-year and manager. Without it interest cannot be charged, and
+        runs charging interest fail with the same message."""
+        today = self.env["collection.receivable"]._get_today()
+        start = next_half_year_start(today)
+        if (start - today).days > REMINDER_DAYS:
+            start = half_year_start(today)
+        if self.search_count([("date_start", "=", start)], limit=1):
+            return
+        latest = self.search([], limit=1)
+        if not latest:
+            return
+        managers = self.env.ref("credit_collection.group_collection_manager").users
+        managers = managers.filtered(lambda u: u.active and not u.share)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        reminded = latest.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id == todo
+                and a.date_deadline == start
+                and a.res_model == self._name
+            )
+        ).user_id
+        for manager in managers - reminded:
+            in_lang = latest.with_context(lang=manager.lang or self.env.lang)
+            latest.activity_schedule(
+                act_type_xmlid="mail.mail_activity_data_todo",
+                date_deadline=start,
+                summary=in_lang.env._(
+                    "Add the late-payment reference rate of the half-year "
+                    "starting %(date)s",
+                    date=format_date(in_lang.env, start),
+                ),
+                note=in_lang.env._(
+                    "Without it no interest is computed nor charged from that day. "
+                    "Where it is published: the ECB's main refinancing operations "
+                    "rate on the first day of the half-year (ecb.europa.eu, key "
+                    "ECB interest rates); in Belgium, the rate of the law of 2 "
+                    "August 2002 published in the Moniteur belge (SPF Economie). "
+                    "Collection > Configuration > Reference Rates."
+                ),
+                user_id=manager.id,
+            )
 
 
 def half_year_start(day):

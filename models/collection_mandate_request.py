@@ -338,7 +338,7 @@ class CollectionMandateUsage(models.Model):
             "limit_value": limit or 0.0,
             "within_mandate": within,
             "amount_at_stake": self._get_amount_at_stake(
-                weapon, partner, moves, value, company
+                weapon, partner, moves, value, company, source
             ),
             "state": "applied" if within else "to_approve",
             "reason": reason,
@@ -348,14 +348,26 @@ class CollectionMandateUsage(models.Model):
         }
 
     @api.model
-    def _get_amount_at_stake(self, weapon, partner, moves, value, company):
-        """What a request puts at stake, in company currency: its invoices'
-        open amount, the amount waived, or the customer's open amount when the
-        request is about the customer (hold, release, terms)."""
+    def _get_amount_at_stake(self, weapon, partner, moves, value, company, source):
+        """What a request puts at stake, in company currency: the amount of the
+        promise or plan it was asked for, its invoices' open amount (but the
+        disputed ones'), the amount waived, or the customer's open amount when
+        the request is about the customer (hold, release, terms)."""
         if weapon == "waiver":
             return value
+        if source and source._name == "collection.promise":
+            return source.currency_id._convert(
+                source.amount,
+                company.currency_id,
+                company,
+                fields.Date.context_today(self),
+            )
         if moves:
-            return sum(moves.mapped("amount_residual_signed"))
+            return sum(
+                moves.filtered(lambda m: not m.collection_disputed).mapped(
+                    "amount_residual_signed"
+                )
+            )
         return partner.with_company(company).collection_open_amount
 
     @api.model

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 from .collection_guard import as_module
 
@@ -97,6 +98,17 @@ class CollectionMandateUsage(models.Model):
         string="Invoiced",
         help="Total of the request's invoices, taxes included.",
     )
+    request_summary = fields.Char(
+        compute="_compute_request_summary",
+        string="What Was Asked",
+        help="The promise, plan or declaration the decision was asked for, with "
+        "its amount and dates; the extension's new date otherwise.",
+    )
+    disputed_note = fields.Char(
+        compute="_compute_request_summary",
+        string="Disputed",
+        help="The request's invoices under dispute: their amount is not at stake.",
+    )
     state = fields.Selection(
         selection=[
             ("applied", "Applied"),
@@ -149,6 +161,40 @@ class CollectionMandateUsage(models.Model):
                 usage._format_value(usage.limit_value) if usage.mandate_id else ""
             )
 
+    @api.depends("res_model", "res_id", "payload", "move_ids.collection_disputed")
+    @api.depends_context("lang")
+    def _compute_request_summary(self):
+        promises = (
+            self.env["collection.promise"]
+            .sudo()
+            .browse(
+                self.filtered(lambda u: u.res_model == "collection.promise").mapped(
+                    "res_id"
+                )
+            )
+        )
+        for usage in self:
+            summary = False
+            if usage.res_model == "collection.promise":
+                promise = promises.filtered(lambda p, u=usage: p.id == u.res_id)
+                summary = promise._get_request_summary()
+            elif usage.weapon == "delay" and usage.requested_date:
+                summary = _(
+                    "Extension to %(date)s of %(invoices)s",
+                    date=format_date(self.env, usage.requested_date),
+                    invoices=", ".join(usage.move_ids.mapped("name")),
+                )
+            usage.request_summary = summary
+            disputed = usage.move_ids.filtered("collection_disputed")
+            usage.disputed_note = disputed and _(
+                "%(invoices)s disputed (%(amount)s): dunning is suspended for it "
+                "whatever is decided here.",
+                invoices=", ".join(disputed.mapped("name")),
+                amount=usage.currency_id.format(
+                    sum(disputed.mapped("amount_residual_signed"))
+                ),
+            )
+
     def _get_unit(self):
         """The unit of the weighed value, for a spreadsheet's column."""
         if self.weapon in ("delay", "terms"):
@@ -172,6 +218,19 @@ class CollectionMandateUsage(models.Model):
     # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
+
+    def action_open_source(self):
+        """Open the promise, plan or declaration the decision was asked for."""
+        self.ensure_one()
+        if not self.res_model or not self.res_id:
+            raise UserError(_("This decision was not asked for another record."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
@@ -327,7 +386,17 @@ class CollectionMandateUsage(models.Model):
                     weapon=in_lang._get_weapon_label(),
                     customer=usage.partner_id.display_name,
                 ),
-                note="\n".join(filter(None, [usage.warning, usage.reason])),
+                note="\n".join(
+                    filter(
+                        None,
+                        [
+                            in_lang.request_summary,
+                            in_lang.disputed_note,
+                            usage.warning,
+                            usage.reason,
+                        ],
+                    )
+                ),
                 user_id=manager.id,
             )
 

@@ -181,6 +181,28 @@ class CollectionPromise(models.Model):
                 else 0.0
             )
 
+    def _get_request_summary(self):
+        """The promise as its approver reads it: amount, dates, installments."""
+        if not self:
+            return False
+        self.ensure_one()
+        if len(self.line_ids) > 1:
+            return _(
+                "Payment plan %(name)s: %(amount)s in %(count)s installments, from "
+                "%(first)s to %(last)s",
+                name=self.name,
+                amount=self.currency_id.format(self.amount),
+                count=len(self.line_ids),
+                first=format_date(self.env, min(self.line_ids.mapped("date"))),
+                last=format_date(self.env, self.date_due),
+            )
+        return _(
+            "Promise %(name)s: %(amount)s by %(date)s",
+            name=self.name,
+            amount=self.currency_id.format(self.amount),
+            date=format_date(self.env, self.date_due),
+        )
+
     # ------------------------------------------------------------
     # CONSTRAINT METHODS
     # ------------------------------------------------------------

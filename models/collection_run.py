@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
 
 from .collection_guard import as_module
 
@@ -45,6 +46,10 @@ class CollectionRun(models.Model):
         default=lambda self: self.env["collection.policy"].search(
             [("company_id", "=", self.env.company.id)]
         ),
+    )
+    empty_note = fields.Char(
+        compute="_compute_empty_note",
+        help="Why a proposal has nothing to send, and when the next level comes.",
     )
     automatic = fields.Boolean(
         readonly=True, help="Made by the scheduled action: automatic levels only."
@@ -110,6 +115,29 @@ class CollectionRun(models.Model):
             run.dunning_count = len(run.dunning_ids)
             run.skipped_count = len(run.skipped_line_ids)
             run.amount_total = sum(run.dunning_ids.mapped("amount_total"))
+
+    @api.depends("state", "dunning_ids", "date", "policy_ids")
+    @api.depends_context("lang")
+    def _compute_empty_note(self):
+        for run in self:
+            note = False
+            if run.state == "proposed" and not run.dunning_ids:
+                next_date = run._get_next_level_date()
+                note = (
+                    _(
+                        "Nothing to send on %(date)s: no invoice reaches a new "
+                        "level. The next one reaches its level on %(next)s.",
+                        date=format_date(self.env, run.date),
+                        next=format_date(self.env, next_date),
+                    )
+                    if next_date
+                    else _(
+                        "Nothing to send on %(date)s: no open invoice of these "
+                        "policies has a level left to reach.",
+                        date=format_date(self.env, run.date),
+                    )
+                )
+            run.empty_note = note
 
     # ------------------------------------------------------------
     # CRUD METHODS

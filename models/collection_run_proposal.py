@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from . import collection_charges
+from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # skip reasons that keep an invoice out of its customer's dunning; the others
 # ("already dunned") list it in the dunning without raising the level
@@ -283,6 +284,48 @@ class CollectionRun(models.Model):
             if collection_charges.consumer_waits(wait_end, self.date):
                 return current, True
         return level_id, False
+
+    def _get_next_level_date(self):
+        """The first day after the run's date on which an open invoice of its
+        policies reaches a level it has not reached yet (disputed and
+        excluded invoices aside), or None: what an empty proposal tells."""
+        self.ensure_one()
+        if not self.policy_ids:
+            return None
+        Receivable = self.env["collection.receivable"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT MIN(%(due)s + level.days_after_due)
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN res_partner partner ON partner.id = move.commercial_partner_id
+                  JOIN res_company company ON company.id = move.company_id
+                  JOIN collection_level level ON level.policy_id = %(policy)s
+             LEFT JOIN collection_level reached
+                       ON reached.id = move.collection_level_id
+                 WHERE line.company_id = %(company_id)s
+                   AND %(open_item)s
+                   AND line.amount_residual > 0
+                   AND move.move_type IN %(move_types)s
+                   AND NOT COALESCE(move.collection_disputed, FALSE)
+                   AND NOT COALESCE(move.collection_excluded, FALSE)
+                   AND level.policy_id IN %(policy_ids)s
+                   AND level.days_after_due > COALESCE(reached.days_after_due, -36500)
+                   AND %(due)s + level.days_after_due > %(date)s
+                """,
+                due=Receivable._get_due_date_sql(),
+                policy=Receivable._get_policy_sql(),
+                company_id=self.company_id.id,
+                open_item=Receivable._get_open_item_condition(),
+                move_types=COLLECTED_MOVE_TYPES,
+                policy_ids=tuple(self.policy_ids.ids),
+                date=self.date,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     def _get_suspension(self, row):
         """Why dunning is suspended for an invoice of the book, or False."""

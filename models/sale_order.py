@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .collection_guard import with_context_defaults
@@ -11,6 +11,28 @@ class SaleOrder(models.Model):
     _name = "sale.order"
     # the customer's receivables in the order's banner
     _inherit = ["sale.order", "collection.customer.facts.mixin"]
+
+    collection_confirm_blocked = fields.Boolean(
+        compute="_compute_collection_confirm_blocked",
+        help="The customer is on credit hold in the order's company and you may "
+        "not override it: Confirm is not offered.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("partner_id", "company_id")
+    @api.depends_context("uid")
+    def _compute_collection_confirm_blocked(self):
+        manager = self.env.user.has_group("credit_collection.group_collection_manager")
+        for order in self:
+            customers = (
+                order.partner_id | order.partner_invoice_id | order.partner_shipping_id
+            ).commercial_partner_id.with_company(order.company_id or self.env.company)
+            order.collection_confirm_blocked = not manager and any(
+                customers.sudo().mapped("collection_hold")
+            )
 
     # ------------------------------------------------------------
     # CRUD METHODS

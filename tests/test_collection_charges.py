@@ -29,6 +29,30 @@ class TestLatePaymentCharges(CollectionCommon):
     def charges(self, invoice, at):
         return invoice._collection_get_charges(date.fromisoformat(at))[invoice.id]
 
+    def test_the_managers_are_reminded_of_the_next_rate(self):
+        Rate = self.env["collection.interest.rate"]
+        latest = Rate.search([], limit=1)
+        self.assertEqual(str(latest.date_start), "2026-01-01")
+        # more than two weeks before 1 July: nothing yet
+        with freeze_time("2026-06-10"):
+            Rate._cron_remind_next_rate()
+        self.assertFalse(latest.activity_ids)
+        self.manager.lang = "en_US"
+        with freeze_time("2026-06-20"):
+            Rate._cron_remind_next_rate()
+            Rate._cron_remind_next_rate()
+        reminders = latest.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        self.assertEqual(len(reminders), 1, "once per half-year and manager")
+        self.assertEqual(str(reminders.date_deadline), "2026-07-01")
+        self.assertIn("07/01/2026", reminders.summary)
+        self.assertIn("ecb.europa.eu", reminders.note)
+        # once added, the half-year needs nothing more
+        Rate.create({"date_start": "2026-07-01", "ecb_rate": 2.15})
+        reminders.action_done()
+        with freeze_time("2026-06-25"):
+            Rate._cron_remind_next_rate()
+        self.assertFalse(latest.activity_ids)
+
     def test_worked_example_france(self):
         # 10,000.00 due 2025-03-31, paid in full 2025-05-15: 45 days at 13.15 %.
         invoice = self.create_invoice(self.customer, 10000, "2025-03-31")

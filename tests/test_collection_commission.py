@@ -132,9 +132,14 @@ class TestCollectionCommission(CollectionCommon):
         self.assertEqual(march.line_ids.mapped("commission"), [25.0])
         self.assertEqual(march.amount_total, 25.0)
         self.assertTrue(march.name.startswith("COM/"))
-        # the same month again: nothing left to settle
-        with self.assertRaisesRegex(UserError, "Nothing to settle"):
+        # the same month again: nothing left to settle, and the message says
+        # where its payments are and what else waits
+        with self.assertRaises(UserError) as refused:
             self.settle("2026-03-01", "2026-03-31")
+        message = str(refused.exception)
+        self.assertIn("Nothing to settle from 03/01/2026 to 03/31/2026.", message)
+        self.assertIn(f"Its payments are in {march.name}", message)
+        self.assertIn("18.75 on payments from 04/20/2026 to 04/20/2026", message)
         # two settlements computed at once: the second claims nothing
         Settlement = self.env["collection.commission.settlement"].with_user(
             self.manager

@@ -255,11 +255,19 @@ class TestCollectionDashboard(CollectionCommon):
             .with_user(self.collector)
             .browse(result["res_id"])
         )
-        # the last three months to today: May, June and 1 July
+        # the last three complete months on 1 July: April to June, 3 months
         self.assertEqual(
             (str(dashboard.date_from), str(dashboard.date_to)),
-            ("2026-05-01", "2026-07-01"),
+            ("2026-04-01", "2026-06-30"),
         )
+        self.assertEqual(dashboard._get_period(), (91, 3))
+        # a period of days counts its days in months: 1 October to 1 December
+        # is two months and a day, not three
+        days, months = self.dashboard(
+            date_from="2026-01-01", date_to="2026-03-01"
+        )._get_period()
+        self.assertEqual(days, 60)
+        self.assertAlmostEqual(months, 1.97, places=2)
         form = Form(dashboard)
         form.date_from = "2026-04-01"
         form.date_to = "2026-06-30"

@@ -229,13 +229,20 @@ class TestCollectionMandate(CollectionCommon):
         self.assertEqual(
             form.limit, "15 days", "the collector sees the mandate's limit"
         )
-        # days typed count from the due date, shown; the date follows
+        # days typed count from today; the mandate counts from the oldest
+        # original due date, shown
         self.assertEqual(str(form.due_date), "2026-03-10")
-        form.days = 12
-        self.assertEqual(str(form.date), "2026-03-22")
+        form.days = 5
+        self.assertEqual(str(form.date), "2026-03-20")
+        self.assertEqual(form.value, 10)
         self.assertTrue(form.within_mandate)
+        # a date in the past is said at once
+        form.date = "2026-03-12"
+        self.assertIn("after today", form.date_error)
+        self.assertFalse(form.within_mandate)
         form.date = "2026-04-10"
-        self.assertEqual(form.days, 31)
+        self.assertFalse(form.date_error)
+        self.assertEqual((form.days, form.value), (26, 31))
         self.assertFalse(form.within_mandate)
         form.reason = "Cash flow gap until their customer pays"
         usage = form.save()._request()

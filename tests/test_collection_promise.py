@@ -54,6 +54,55 @@ class TestCollectionPromise(CollectionCommon):
         with freeze_time(day):
             self.env["collection.promise"]._cron_evaluate()
 
+    def test_a_call_leaves_a_disputed_invoice_to_its_dispute(self):
+        goods = self.env["collection.reason"].search(
+            [("is_dispute", "=", True)], limit=1
+        )
+        self.invoice_2.with_user(self.collector).collection_reason_id = goods
+        self.assertTrue(self.invoice_2.collection_disputed)
+        wizard = Form(
+            self.env["collection.call.wizard"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+        )
+        # the call is about the undisputed overdue invoices
+        self.assertEqual(wizard.move_ids.ids, self.invoice_1.ids)
+        # named on purpose, the disputed one keeps its dispute's reason
+        self.log_call(moves=self.invoice_1 | self.invoice_2)
+        self.assertEqual(self.invoice_1.collection_reason_id, self.cash_problem)
+        self.assertEqual(self.invoice_2.collection_reason_id, goods)
+        self.assertTrue(self.invoice_2.collection_disputed)
+
+    def test_the_approver_reads_what_was_asked(self):
+        """A plan beyond the mandate reaches its approver as a plan, with its
+        own amount, a link to it, and a word of the disputed invoice."""
+        goods = self.env["collection.reason"].search(
+            [("is_dispute", "=", True)], limit=1
+        )
+        self.invoice_2.with_user(self.collector).collection_reason_id = goods
+        promise = self.log_call(
+            moves=self.invoice_1 | self.invoice_2,
+            promise_type="plan",
+            date="2026-03-20",
+            amount=1200.0,
+            installment_count=2,
+        )
+        self.assertEqual(promise.state, "to_approve")
+        credit = promise.usage_ids.filtered(lambda u: u.weapon == "credit")
+        self.assertIn(f"Payment plan {promise.name}: ", credit.request_summary)
+        self.assertIn(
+            "1,200.00 in 2 installments, from 03/20/2026 to 04/20/2026",
+            credit.request_summary,
+        )
+        self.assertEqual(credit.amount_at_stake, 1200.0)
+        self.assertIn(self.invoice_2.name, credit.disputed_note)
+        action = credit.with_user(self.manager).action_open_source()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), (promise._name, promise.id)
+        )
+        activity = credit.activity_ids
+        self.assertIn("Payment plan", activity.note)
+
     def test_defaults_and_a_promise_kept(self):
         wizard = Form(
             self.env["collection.call.wizard"]

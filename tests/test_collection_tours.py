@@ -161,16 +161,20 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         within, beyond = self.env["collection.mandate.usage"].search(
             [("weapon", "=", "delay"), ("move_ids", "in", invoice.ids)], order="id"
         )
-        due = invoice.invoice_date_due
-        self.assertEqual((within.state, within.value), ("applied", 10.0))
-        self.assertEqual((beyond.state, beyond.value), ("to_approve", 45.0))
-        self.assertEqual(invoice.collection_extended_until, due + timedelta(days=10))
+        # days typed from today; weighed from the due date, 5 days ago
+        self.assertEqual((within.state, within.value), ("applied", 15.0))
+        self.assertEqual((beyond.state, beyond.value), ("to_approve", 50.0))
+        self.assertEqual(
+            invoice.collection_extended_until, self.today + timedelta(days=10)
+        )
         self.start_tour(
             f"/odoo/action-credit_collection.collection_mandate_usage_action/{beyond.id}",
             "credit_collection_approve_request",
             login=self.manager.login,
         )
-        self.assertEqual(invoice.collection_extended_until, due + timedelta(days=45))
+        self.assertEqual(
+            invoice.collection_extended_until, self.today + timedelta(days=45)
+        )
         told = beyond.message_ids.filtered(
             lambda m: self.collector.partner_id in m.partner_ids
         )

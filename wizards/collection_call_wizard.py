@@ -80,6 +80,8 @@ class CollectionCallWizard(models.TransientModel):
                     ("state", "=", "posted"),
                     ("move_type", "in", COLLECTED_MOVE_TYPES),
                     ("collection_days_overdue", ">", 0),
+                    # a disputed invoice is discussed by resolving its dispute
+                    ("collection_disputed", "=", False),
                 ]
             )
         )
@@ -154,7 +156,10 @@ class CollectionCallWizard(models.TransientModel):
             return self._action_confirm_salesperson()
         self._check_moves()
         if self.reason_id:
-            self.move_ids.collection_reason_id = self.reason_id
+            # a dispute's reason changes when the dispute is resolved
+            self.move_ids.filtered(
+                lambda m: not m.collection_disputed
+            ).collection_reason_id = self.reason_id
         channels = dict(self._fields["channel"]._description_selection(self.env))
         body = _(
             "%(channel)s with %(contact)s: %(reason)s. %(note)s",

@@ -1,5 +1,6 @@
 import io
 import itertools
+import math
 
 from dateutil.relativedelta import relativedelta
 
@@ -150,7 +151,10 @@ class CollectionDashboard(models.TransientModel):
             )
 
     def _default_date_to(self):
-        return self.env["collection.receivable"]._get_today()
+        """The end of the last complete month: a period of whole months by
+        default (docs/kpis.md), the last three."""
+        today = self.env["collection.receivable"]._get_today()
+        return today.replace(day=1) - relativedelta(days=1)
 
     @api.constrains("company_id", "date_from", "date_to")
     def _check_period(self):
@@ -193,7 +197,8 @@ class CollectionDashboard(models.TransientModel):
 
     @api.model
     def action_open_dashboard(self):
-        """The menu's action: the current company's last three months."""
+        """The menu's action: the current company's last three complete
+        months."""
         dashboard = self.create({})
         return {
             "type": "ir.actions.act_window",
@@ -212,16 +217,24 @@ class CollectionDashboard(models.TransientModel):
     # ------------------------------------------------------------
 
     def _get_period(self):
-        """(days, months) of the period: its days and the calendar months it
-        spans."""
+        """(days, months) of the period: its days and its months, the
+        calendar months of a period of whole months, else its days in
+        average months (a period from the 1st of October to the 1st of
+        December is two months and a day, not three months)."""
         self.ensure_one()
         days = (self.date_to - self.date_from).days + 1
-        months = (
-            (self.date_to.year - self.date_from.year) * 12
-            + self.date_to.month
-            - self.date_from.month
-            + 1
+        whole = (
+            self.date_from.day == 1 and (self.date_to + relativedelta(days=1)).day == 1
         )
+        if whole:
+            months = (
+                (self.date_to.year - self.date_from.year) * 12
+                + self.date_to.month
+                - self.date_from.month
+                + 1
+            )
+        else:
+            months = days * 12 / 365.25
         return days, months
 
     def _get_month_ends(self):
@@ -233,7 +246,7 @@ class CollectionDashboard(models.TransientModel):
         _days, months = self._get_period()
         month_end = self.date_to + relativedelta(day=31) == self.date_to
         ends = []
-        for back in range(months + COUNTBACK_MONTHS + 1):
+        for back in range(math.ceil(months) + COUNTBACK_MONTHS + 1):
             end = self.date_to - relativedelta(months=back)
             ends.append(end + relativedelta(day=31) if month_end else end)
         return ends

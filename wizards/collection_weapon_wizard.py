@@ -40,15 +40,20 @@ class CollectionWeaponWizard(models.TransientModel):
         compute="_compute_days",
         store=True,
         readonly=False,
-        string="Days Granted",
-        help="Days after the oldest unpaid due date: type them or pick the new "
+        string="Days from Today",
+        help="The days the customer gets from today: type them or pick the new "
         "payment date.",
+    )
+    date_error = fields.Char(
+        compute="_compute_value",
+        help="Why the new payment date cannot be granted as it is.",
     )
     reason = fields.Text(required=True)
     value = fields.Integer(
         compute="_compute_value",
-        string="Extra Days",
-        help="The days this request weighs against your mandate.",
+        string="Counted Against Your Mandate",
+        help="The days this request weighs against your mandate: for an "
+        "extension, from the oldest unpaid original due date to the new date.",
     )
     limit = fields.Char(
         compute="_compute_mandate_id",
@@ -80,25 +85,23 @@ class CollectionWeaponWizard(models.TransientModel):
         for wizard in self:
             wizard.due_date = Receivable._get_oldest_due_date(wizard.move_ids._origin)
 
-    @api.depends("date", "due_date")
+    @api.depends("date")
     def _compute_days(self):
+        today = fields.Date.context_today(self)
         for wizard in self:
-            wizard.days = (
-                (wizard.date - wizard.due_date).days
-                if wizard.date and wizard.due_date
-                else 0
-            )
+            wizard.days = (wizard.date - today).days if wizard.date else 0
 
     @api.onchange("days")
     def _onchange_days(self):
-        if self.due_date and self.days > 0:
-            self.date = fields.Date.add(self.due_date, days=self.days)
+        if self.days > 0:
+            self.date = fields.Date.add(fields.Date.context_today(self), days=self.days)
 
     @api.depends("weapon", "date", "move_ids", "payment_term_id", "order_id")
     def _compute_value(self):
         """What the request will weigh, computed as the mandate check will."""
         Usage = self.env["collection.mandate.usage"]
         for wizard in self:
+            error = False
             try:
                 value = Usage._get_request_facts(
                     wizard.weapon,
@@ -109,11 +112,16 @@ class CollectionWeaponWizard(models.TransientModel):
                     wizard.order_id._origin,
                     None,
                 )[0]
-            except UserError:
+            except UserError as refused:
                 value = 0.0
+                # said as the dialog is filled, not on Confirm
+                error = wizard.date and refused.args[0]
+            wizard.date_error = error
             wizard.waiver_amount = value if wizard.weapon == "waiver" else 0.0
             wizard.value = 0.0 if wizard.weapon == "waiver" else value
-            wizard.within_mandate = wizard.mandate_id._allows(wizard.weapon, value)
+            wizard.within_mandate = not error and wizard.mandate_id._allows(
+                wizard.weapon, value
+            )
 
     # ------------------------------------------------------------
     # ACTION METHODS

@@ -74,7 +74,7 @@ tours.add("credit_collection_extension", {
     steps: () => [
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
         { trigger: "button[name=action_collection_extend]", run: "click" },
-        // the days are typed and count from the due date the dialog shows
+        // the days are typed from today; the mandate counts from the due date
         { trigger: ".modal .modal-title:contains(Grant an extension)" },
         { trigger: ".modal div[name=limit]:contains(30 days)" },
         { trigger: ".modal div[name=days] input", run: "edit 10" },
