@@ -186,7 +186,7 @@ class CollectionMandateUsage(models.Model):
                 )
             usage.request_summary = summary
             disputed = usage.move_ids.filtered("collection_disputed")
-            usage.disputed_note = disputed and _(
+            usage.disputed_note = bool(disputed) and _(
                 "%(invoices)s disputed (%(amount)s): dunning is suspended for it "
                 "whatever is decided here.",
                 invoices=", ".join(disputed.mapped("name")),
