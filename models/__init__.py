@@ -38,6 +38,7 @@ from . import res_company_demo
 from . import ir_attachment
 from . import mail_message
 from . import mail_activity
+from . import mail_tracking_value
 from . import ir_default
 from . import collection_analysis
 from . import collection_commission

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
-from odoo.tools.misc import format_amount
+from odoo.tools.misc import format_amount, format_date
 
 from .collection_guard import as_module
 
@@ -41,8 +41,20 @@ class CollectionDunning(models.Model):
     policy_id = fields.Many2one(related="level_id.policy_id", store=True)
     channel = fields.Selection(related="level_id.channel", store=True)
     formal_notice = fields.Boolean(related="level_id.formal_notice")
+    # what took the customer to this level, kept as facts and said in the
+    # reader's language
+    level_move_id = fields.Many2one(
+        comodel_name="account.move", string="Invoice Setting the Level", readonly=True
+    )
+    level_days = fields.Integer(string="Days Late at the Level", readonly=True)
+    level_previous_id = fields.Many2one(
+        comodel_name="collection.level", string="Previous Level", readonly=True
+    )
+    level_previous_date = fields.Date(string="Previous Level Sent On", readonly=True)
     level_note = fields.Char(
-        string="Why this Level", help="What took the customer to this level."
+        string="Why this Level",
+        compute="_compute_level_note",
+        help="What took the customer to this level.",
     )
     pending_requests = fields.Char(
         string="Awaiting Approval",
@@ -100,6 +112,43 @@ class CollectionDunning(models.Model):
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
+
+    @api.depends(
+        "level_id",
+        "level_move_id",
+        "level_days",
+        "level_previous_id",
+        "level_previous_date",
+    )
+    @api.depends_context("lang")
+    def _compute_level_note(self):
+        for dunning in self:
+            level, invoice = dunning.level_id, dunning.level_move_id.sudo().name
+            if not level or not invoice:
+                dunning.level_note = False
+            elif dunning.level_previous_id:
+                dunning.level_note = _(
+                    "%(level)s follows %(previous)s, sent on %(date)s for %(invoice)s",
+                    level=level.name,
+                    previous=dunning.level_previous_id.name,
+                    date=format_date(self.env, dunning.level_previous_date),
+                    invoice=invoice,
+                )
+            elif level.policy_id.level_order == "in_order":
+                dunning.level_note = _(
+                    "%(level)s is the first communication for %(invoice)s, %(days)s "
+                    "days late",
+                    level=level.name,
+                    invoice=invoice,
+                    days=dunning.level_days,
+                )
+            else:
+                dunning.level_note = _(
+                    "%(level)s reached by %(invoice)s, %(days)s days late",
+                    level=level.name,
+                    invoice=invoice,
+                    days=dunning.level_days,
+                )
 
     @api.depends(
         "line_ids.amount_open",

@@ -4,9 +4,7 @@ from datetime import timedelta
 
 from odoo import models
 from odoo.tools import SQL
-from odoo.tools.misc import format_date
 
-from . import collection_charges
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # skip reasons that keep an invoice out of its customer's dunning; the others
@@ -123,7 +121,7 @@ class CollectionRun(models.Model):
                     **self._prepare_dunning_values(
                         partner, level, lines, to_company, why["salesperson_id"]
                     ),
-                    "level_note": self._get_level_note(level, why, delays),
+                    **self._get_level_facts(level, why, delays),
                     "pending_requests": pending.get(partner.id),
                 }
             )
@@ -224,66 +222,17 @@ class CollectionRun(models.Model):
         )
         return dict(self.env.cr.fetchall())
 
-    def _get_level_note(self, level, row, delays):
-        """Why the customer is at this level: the invoice that took it there."""
-        env = self.env
-        if row["level_id"] and delays[row["level_id"]] < level.days_after_due:
-            return env._(
-                "%(level)s follows %(previous)s, sent on %(date)s for %(invoice)s",
-                level=level.name,
-                previous=env["collection.level"].browse(row["level_id"]).name,
-                date=format_date(env, row["last_dunning_date"]),
-                invoice=env["account.move"].browse(row["move_id"]).name,
-            )
-        if level.policy_id.level_order == "in_order":
-            return env._(
-                "%(level)s is the first communication for %(invoice)s, %(days)s "
-                "days late",
-                level=level.name,
-                invoice=env["account.move"].browse(row["move_id"]).name,
-                days=row["days"],
-            )
-        return env._(
-            "%(level)s reached by %(invoice)s, %(days)s days late",
-            level=level.name,
-            invoice=env["account.move"].browse(row["move_id"]).name,
-            days=row["days"],
-        )
-
-    @staticmethod
-    def _get_level_by_age(row, ladder):
-        """The highest level the invoice's days overdue reach."""
-        reached = [level_id for days, level_id in ladder if days <= row["days"]]
-        return reached[-1] if reached else None
-
-    def _get_next_level(self, row, ladder, reachable, delays, postal):
-        """(level, waiting) of an invoice whose levels come one after the
-        other: the level after the one it was sent, once its delay is reached
-        (the first level for an invoice never dunned, whatever its age; a
-        courtesy level before the due date only while it is not due). The
-        level it was sent stays (and is then skipped as already dunned) while
-        the next one is not reached, not in this run, or while a consumer's
-        14 days after the first reminder run (`postal`: the letter levels, for
-        a consumer; None otherwise)."""
-        current = row["level_id"]
-        following = [
-            (days, level_id)
-            for days, level_id in ladder
-            if (not current or days > delays[current])
-            and (days >= 0 or row["days"] < 0)
-        ]
-        if not following:
-            return current, False
-        days, level_id = following[0]
-        if row["days"] < days or (days, level_id) not in reachable:
-            return current, False
-        if current and postal is not None:
-            wait_end = collection_charges.b2c_wait_end(
-                row["last_dunning_date"], postal=current in postal
-            )
-            if collection_charges.consumer_waits(wait_end, self.date):
-                return current, True
-        return level_id, False
+    def _get_level_facts(self, level, row, delays):
+        """What took the customer to this level: the invoice, its days late,
+        the level it follows and when that was sent (the dunning says it in
+        its reader's language)."""
+        follows = row["level_id"] and delays[row["level_id"]] < level.days_after_due
+        return {
+            "level_move_id": row["move_id"],
+            "level_days": row["days"],
+            "level_previous_id": row["level_id"] if follows else None,
+            "level_previous_date": row["last_dunning_date"] if follows else None,
+        }
 
     def _get_next_level_date(self):
         """The first day after the run's date on which an open invoice of its

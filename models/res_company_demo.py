@@ -4,6 +4,27 @@ from odoo import api, fields, models
 
 from .collection_interest_rate import next_half_year_start
 
+# The demo's users and customers, in their language.
+DEMO_LANGUAGES = {
+    "user_collection_manager": "fr_FR",
+    "user_collector_fr": "fr_FR",
+    "user_collector_be": "nl_BE",
+    "user_salesperson_fr": "fr_FR",
+    "user_salesperson_be": "nl_BE",
+    "partner_insurer": "fr_FR",
+    "partner_boulangerie_martin": "fr_FR",
+    "partner_transports_lefevre": "fr_FR",
+    "partner_menuiserie_garnier": "fr_FR",
+    "partner_pharmacie_centre": "fr_FR",
+    "partner_imprimerie_rousseau": "fr_FR",
+    "partner_vins_bernard": "fr_FR",
+    "partner_chocolaterie_dupont": "fr_FR",
+    "partner_librairie_lambert": "fr_FR",
+    "partner_marie_lemaire": "fr_FR",
+    "partner_brasserie_de_smet": "nl_BE",
+    "partner_bouwbedrijf_peeters": "nl_BE",
+}
+
 # Per demo customer, its invoices: (days from today to the due date, untaxed
 # amount, share paid, reason for non-payment or "excluded"). Negative days:
 # already overdue.
@@ -55,6 +76,23 @@ class ResCompany(models.Model):
     in a production database."""
 
     _inherit = "res.company"
+
+    @api.model
+    def _collection_set_demo_languages(self):
+        """The demo's people read French or Dutch, where the database has the
+        language (a test database may not): before anything is written for
+        them, so that what the module writes once and they read later is in
+        their language."""
+        active = set(self.env["res.lang"].search([]).mapped("code"))
+        for xmlid, lang in DEMO_LANGUAGES.items():
+            record = self.env.ref(
+                f"credit_collection.{xmlid}", raise_if_not_found=False
+            )
+            if record and lang in active:
+                record.lang = lang
+        # the company writes its holds and alerts in its own language
+        if "fr_FR" in active:
+            self.env.ref("base.main_company").partner_id.lang = "fr_FR"
 
     @api.model
     def _collection_create_demo_rates(self):

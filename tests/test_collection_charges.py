@@ -48,7 +48,7 @@ class TestLatePaymentCharges(CollectionCommon):
         self.assertIn("ecb.europa.eu", reminders.note)
         # once added, the half-year needs nothing more
         Rate.create({"date_start": "2026-07-01", "ecb_rate": 2.15})
-        reminders.action_done()
+        latest.activity_ids.action_done()
         with freeze_time("2026-06-25"):
             Rate._cron_remind_next_rate()
         self.assertFalse(latest.activity_ids)

@@ -593,6 +593,36 @@ class TestMandateReporting(CollectionCommon):
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
 class TestHoldMessageInTheUsersLanguage(CollectionCommon):
+    def test_what_the_module_wrote_reads_in_the_readers_language(self):
+        """A run executed in English (the scheduled action's language) reads
+        in French for a French collector: why each level, and the states
+        its chatter tracked."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["credit_collection"], ["fr_FR"]
+        )
+        self.customer.email = "compta@boulangerie.example.com"
+        self.create_invoice(self.customer, 500, "2026-03-01")
+        policy = self.create_policy({"name": "Reminder", "days_after_due": 3})
+        run = self.executed_policy_run(policy)
+        dunning = run.dunning_ids
+        self.assertEqual(
+            dunning.with_context(lang="en_US").level_note,
+            f"Reminder reached by {dunning.line_ids.move_id.name}, 14 days late",
+        )
+        self.assertEqual(
+            dunning.with_context(lang="fr_FR").level_note,
+            f"Reminder atteint par {dunning.line_ids.move_id.name}, en retard de 14 "
+            "jours",
+        )
+        tracked = run.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "state"
+        )
+        self.assertTrue(tracked)
+        self.assertEqual(tracked[0].new_value_char, "Done", "stored in English")
+        shown = tracked[:1].with_context(lang="fr_FR")._tracking_value_format()
+        self.assertEqual(shown[0]["newValue"]["value"], "Terminée")
+
     def test_french_salesperson_reads_the_refusal_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(
