@@ -1,7 +1,8 @@
 {
     "name": "Credit Collection",
-    "summary": "Collection status, reasons for non-payment and disputes for "
-    "credit collectors, salespeople and their managers",
+    "summary": "Chase unpaid invoices within the law and a collector's mandate: "
+    "dunning runs, promises and plans, late-payment interest, credit holds, "
+    "credit insurance deadlines, commission on collection, DSO and CEI",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-collection/credit_collection",

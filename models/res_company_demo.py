@@ -25,6 +25,19 @@ DEMO_LANGUAGES = {
     "partner_bouwbedrijf_peeters": "nl_BE",
 }
 
+# The demo's year of history: (customer, days late it pays, untaxed amount a
+# month); negative: early.
+DEMO_HISTORY = [
+    ("partner_boulangerie_martin", -2, 5400),
+    ("partner_pharmacie_centre", 5, 3600),
+    ("partner_imprimerie_rousseau", 25, 7800),
+    ("partner_vins_bernard", 40, 6000),
+    ("partner_chocolaterie_dupont", 10, 4200),
+    ("partner_librairie_lambert", 0, 1500),
+    ("partner_brasserie_de_smet", 15, 9600),
+    ("partner_bouwbedrijf_peeters", 30, 8400),
+]
+
 # Per demo customer, its invoices: (days from today to the due date, untaxed
 # amount, share paid, reason for non-payment or "excluded"). Negative days:
 # already overdue.
@@ -178,6 +191,30 @@ class ResCompany(models.Model):
         ).reconcile()
 
     @api.model
+    def _collection_create_demo_history(self):
+        """A year of business before the open book: each month, regular
+        customers bought and paid, on time or late as each of them does, so
+        that the dashboard's DSO, CEI and payment behaviour read like a real
+        company's."""
+        product = self.env.ref("credit_collection.product_flour_bag")
+        today = fields.Date.context_today(self)
+        first_of_month = today.replace(day=1)
+        for months_back in range(12, 0, -1):
+            invoiced = first_of_month - relativedelta(months=months_back, days=-9)
+            for xmlid, late, amount in DEMO_HISTORY:
+                due = invoiced + relativedelta(days=30)
+                paid = due + relativedelta(days=late)
+                # a little more each month: a growing business
+                move = self._collection_create_demo_invoice(
+                    self.env.ref(f"credit_collection.{xmlid}"),
+                    product,
+                    due,
+                    amount * (1 + (12 - months_back) / 40),
+                )
+                if paid < today:
+                    self._collection_pay_demo_invoice(move, move.amount_total, paid)
+
+    @api.model
     def _collection_create_demo_commission(self):
         """Last month's payments, on time and late, and its settlement (a
         draft) for both salespeople."""
@@ -205,7 +242,16 @@ class ResCompany(models.Model):
         users = self.env.ref("credit_collection.user_salesperson_fr") | self.env.ref(
             "credit_collection.user_salesperson_be"
         )
-        self.env["collection.commission.settlement"]._settle(
+        Settlement = self.env["collection.commission.settlement"]
+        # the year's earlier months were settled and paid out, month by month
+        start = month_start - relativedelta(months=12)
+        while start < month_start:
+            end = start + relativedelta(months=1, days=-1)
+            settled = Settlement._settle(company, start, end, users)
+            settled.action_confirm()
+            settled.action_mark_paid()
+            start += relativedelta(months=1)
+        Settlement._settle(
             company,
             month_start,
             month_start + relativedelta(months=1, days=-1),

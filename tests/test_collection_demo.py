@@ -47,3 +47,17 @@ class TestCollectionDemo(TransactionCase):
         )
         self.assertEqual(overrides.user_id, sophie)
         self.assertEqual(len(overrides), 2, "the order and the delivery")
+
+    def test_the_demo_dashboard_reads_like_a_company(self):
+        """A year of history behind the open book: over the last three
+        complete months, credit sales, collections, a DSO and a CEI a credit
+        manager would recognise."""
+        sophie = self.env.ref("credit_collection.user_collection_manager")
+        dashboard = self.env["collection.dashboard"].with_user(sophie).create({})
+        self.assertGreater(dashboard.credit_sales, 0)
+        self.assertGreater(dashboard.collected, 0)
+        self.assertGreater(dashboard.dso, 0)
+        self.assertLess(dashboard.dso, 365)
+        self.assertGreater(dashboard.cei, 0)
+        self.assertLessEqual(dashboard.cei, 100)
+
