@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import models
 from odoo.tools import SQL
 
+from . import collection_charges
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # skip reasons that keep an invoice out of its customer's dunning; the others
@@ -233,6 +234,41 @@ class CollectionRun(models.Model):
             "level_previous_id": row["level_id"] if follows else None,
             "level_previous_date": row["last_dunning_date"] if follows else None,
         }
+
+    @staticmethod
+    def _get_level_by_age(row, ladder):
+        """The highest level the invoice's days overdue reach."""
+        reached = [level_id for days, level_id in ladder if days <= row["days"]]
+        return reached[-1] if reached else None
+
+    def _get_next_level(self, row, ladder, reachable, delays, postal):
+        """(level, waiting) of an invoice whose levels come one after the
+        other: the level after the one it was sent, once its delay is reached
+        (the first level for an invoice never dunned, whatever its age; a
+        courtesy level before the due date only while it is not due). The
+        level it was sent stays (and is then skipped as already dunned) while
+        the next one is not reached, not in this run, or while a consumer's
+        14 days after the first reminder run (`postal`: the letter levels, for
+        a consumer; None otherwise)."""
+        current = row["level_id"]
+        following = [
+            (days, level_id)
+            for days, level_id in ladder
+            if (not current or days > delays[current])
+            and (days >= 0 or row["days"] < 0)
+        ]
+        if not following:
+            return current, False
+        days, level_id = following[0]
+        if row["days"] < days or (days, level_id) not in reachable:
+            return current, False
+        if current and postal is not None:
+            wait_end = collection_charges.b2c_wait_end(
+                row["last_dunning_date"], postal=current in postal
+            )
+            if collection_charges.consumer_waits(wait_end, self.date):
+                return current, True
+        return level_id, False
 
     def _get_next_level_date(self):
         """The first day after the run's date on which an open invoice of its

@@ -60,4 +60,3 @@ class TestCollectionDemo(TransactionCase):
         self.assertLess(dashboard.dso, 365)
         self.assertGreater(dashboard.cei, 0)
         self.assertLessEqual(dashboard.cei, 100)
-

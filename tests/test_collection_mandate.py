@@ -606,14 +606,14 @@ class TestHoldMessageInTheUsersLanguage(CollectionCommon):
         policy = self.create_policy({"name": "Reminder", "days_after_due": 3})
         run = self.executed_policy_run(policy)
         dunning = run.dunning_ids
+        invoice = dunning.line_ids.move_id.name
         self.assertEqual(
             dunning.with_context(lang="en_US").level_note,
-            f"Reminder reached by {dunning.line_ids.move_id.name}, 14 days late",
+            f"Reminder is the first communication for {invoice}, 14 days late",
         )
         self.assertEqual(
             dunning.with_context(lang="fr_FR").level_note,
-            f"Reminder atteint par {dunning.line_ids.move_id.name}, en retard de 14 "
-            "jours",
+            f"Reminder est le premier envoi pour {invoice}, en retard de 14 jours",
         )
         tracked = run.message_ids.tracking_value_ids.filtered(
             lambda t: t.field_id.name == "state"
