@@ -20,6 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_OCA = 10
 TARGET_FLOOR = 50
 TARGET_MB = 1024
+# the daily payment behaviour of the whole book, at 100,000 documents
+TARGET_BEHAVIOUR_S = 30
 
 
 def measure(config, database, what, *args):
@@ -88,6 +90,11 @@ ROWS = [
         "{customers} customers, {kb} KB",
     ),
     ("promise_cron", "Promise evaluation cron", "{promises} promises, {broken} broken"),
+    (
+        "behaviour_cron",
+        "Payment behaviour and early warning cron",
+        "{customers} customers, {graded} graded, {alerts} alerts",
+    ),
     ("digest_cron", "Mandate digest cron", ""),
     (
         "insurance_cron",
@@ -174,6 +181,7 @@ def main(config, database, size):
         "oca": ratio_oca is None or ratio_oca >= TARGET_OCA,
         "floor": ratio_floor is not None and ratio_floor <= TARGET_FLOOR,
         "memory": peak < TARGET_MB,
+        "behaviour": results["behaviour_cron"].get("seconds", 0) < TARGET_BEHAVIOUR_S,
         "lists": all(
             results[what].get("queries") == results[what].get("queries_20")
             for what in ("customers", "invoices", "insurance_list")

@@ -183,7 +183,7 @@ def aged_balance(env):
     salesperson), written in constant memory."""
     wizard = env["collection.aged.balance"].create({})
     with Measure(env.cr) as measure:
-        content = wizard._generate_xlsx()
+        content = wizard._get_xlsx()
     customers = len(wizard._get_rows("customer"))
     return measure, {"customers": customers, "kb": len(content) // 1024}
 
@@ -197,6 +197,20 @@ def dashboard(env):
         "lines": len(board.line_ids),
         "dso": round(board.dso, 1),
         "countback": round(board.dso_countback, 1),
+    }
+
+
+def behaviour_cron(env):
+    """The daily payment behaviour of every customer, with its alerts: one
+    statement per company (docs/payment-behaviour.md)."""
+    with Measure(env.cr) as measure:
+        env["collection.customer.score"]._compute_all()
+        env.cr.flush()
+    scores = env["collection.customer.score"].search([])
+    return measure, {
+        "customers": len(scores),
+        "graded": len(scores.filtered("grade")),
+        "alerts": env["collection.score.alert"].search_count([]),
     }
 
 
@@ -372,6 +386,7 @@ def main(config, database, what, *args):
                 "oca": oca,
                 "aged_balance": aged_balance,
                 "promise_cron": promise_cron,
+                "behaviour_cron": behaviour_cron,
                 "digest_cron": digest_cron,
                 "insurance_cron": insurance_cron,
                 "insurance_list": insurance_list,

@@ -16,7 +16,7 @@ COLLECTION_FIELDS = {
 # Invoice fields only collection managers may change: they stop or change the
 # dunning of the invoice for good.
 MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
-# Set by the Delay and Waiver weapons only, within a mandate or once approved;
+# Set by the Delay and Waiver measures only, within a mandate or once approved;
 # computed from the dunning history, the charge invoices and the promises:
 # never written by a user.
 WEAPON_FIELDS = {
@@ -197,7 +197,7 @@ class AccountMove(models.Model):
     )
     @api.depends_context("uid")
     def _compute_collection_days_overdue(self):
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         Receivable = self.env["collection.receivable"]
         for move in self:
             due_dates = [
@@ -214,7 +214,7 @@ class AccountMove(models.Model):
     @api.depends_context("lang")
     def _compute_collection_pending_note(self):
         pending = (
-            self.env["collection.mandate.usage"]
+            self.env["collection.decision"]
             .sudo()
             .search([("state", "=", "to_approve"), ("move_ids", "in", self.ids)])
         )
@@ -222,13 +222,13 @@ class AccountMove(models.Model):
             move.collection_pending_note = "; ".join(
                 _(
                     "%(measure)s asked by %(user)s on %(date)s, for %(manager)s",
-                    measure=usage.request_summary or usage._get_weapon_label(),
-                    user=usage.user_id.name or usage.company_id.name,
-                    date=format_date(self.env, usage.date),
-                    manager=usage.manager_id.name or _("a collection manager"),
+                    measure=decision.request_summary or decision._get_measure_label(),
+                    user=decision.user_id.name or decision.company_id.name,
+                    date=format_date(self.env, decision.date),
+                    manager=decision.manager_id.name or _("a collection manager"),
                 )
-                for usage in pending
-                if move in usage.move_ids
+                for decision in pending
+                if move in decision.move_ids
             )
 
     @api.depends("collection_promise_ids")
@@ -260,7 +260,9 @@ class AccountMove(models.Model):
             """Moves at least `days` days overdue (days >= 1)."""
             if days <= 0:
                 return expression.TRUE_DOMAIN
-            limit = fields.Date.context_today(self) - relativedelta(days=days)
+            limit = self.env["collection.receivable"]._get_today() - relativedelta(
+                days=days
+            )
             return [
                 (
                     "line_ids",
@@ -401,52 +403,21 @@ class AccountMove(models.Model):
         return action
 
     def action_collection_extend(self):
-        return self._open_weapon_wizard("delay")
+        return self._open_measure_wizard("delay")
 
     def action_collection_waive(self):
-        return self._open_weapon_wizard("waiver")
+        return self._open_measure_wizard("waiver")
 
-    def _open_weapon_wizard(self, weapon):
+    def _open_measure_wizard(self, measure):
         if len(self.commercial_partner_id) != 1:
             raise UserError(_("Choose the invoices of one customer."))
-        return self.env["collection.weapon.wizard"]._action_open(
-            weapon, self.commercial_partner_id, move_ids=self.ids
+        return self.env["collection.measure.wizard"]._action_open(
+            measure, self.commercial_partner_id, move_ids=self.ids
         )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
-
-    def _collection_request_due_date_change(self):
-        """A posted invoice's due date written later than the one it was first
-        posted with (core lets accounting write it, or reset and post again)
-        is an extension: recorded as a delay decision by whoever wrote it,
-        applied within their mandate, else waiting for a manager. Until then
-        its lateness counts from the original due date: nobody gains a day by
-        writing the field."""
-        if self.env.su:
-            return
-        today = fields.Date.context_today(self)
-        Receivable = self.env["collection.receivable"]
-        for move in self.filtered(
-            lambda m: m.state == "posted" and m.move_type in COLLECTED_MOVE_TYPES
-        ):
-            lines = move.line_ids.filtered(Receivable._is_open_installment)
-            written = min(filter(None, lines.mapped("date_maturity")), default=None)
-            original = min(
-                filter(None, lines.mapped("insurance_due_date")), default=None
-            )
-            extended = move.collection_extended_until
-            if (
-                not written
-                or not original
-                or written <= max(original, today)
-                or (extended and written <= extended)
-            ):
-                continue
-            self.env["collection.mandate.usage"]._request_due_date_change(
-                move, written, original
-            )
 
     def _check_collection_manager_access(self):
         if not self.env.su and not self.env.user.has_group(
@@ -480,8 +451,8 @@ class AccountMove(models.Model):
                 vals["collection_disputed"] = True
         if "collection_disputed" in vals:
             disputed = vals["collection_disputed"]
-            vals["collection_dispute_date"] = disputed and fields.Date.context_today(
-                self
+            vals["collection_dispute_date"] = (
+                disputed and self.env["collection.receivable"]._get_today()
             )
             vals["collection_dispute_user_id"] = disputed and self.env.uid
         return vals

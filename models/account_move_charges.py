@@ -1,6 +1,6 @@
 import functools
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
@@ -55,7 +55,7 @@ class AccountMove(models.Model):
     )
     @api.depends_context("uid")
     def _compute_collection_charges(self):
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         moves = self.filtered(lambda m: m.move_type in COLLECTED_MOVE_TYPES and m.id)
         (self - moves).update(
             {

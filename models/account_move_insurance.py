@@ -33,10 +33,47 @@ INSURANCE_STATES = [
 UNDECLARED_STATES = ("covered", "to_notify")
 # The invoice is still under the insurer's cover, its deadlines still run.
 RUNNING_STATES = ("covered", "to_notify", "notified")
+# Each deadline of an insured invoice (its date field) and the states in which
+# the step it asks for is still to take, while the invoice is open: the one
+# rule the deadline alerts (in SQL) and the Insurance Deadlines report read.
+PENDING_DEADLINES = {
+    "notify": ("insurance_notify_date", UNDECLARED_STATES),
+    "extension": ("insurance_extension_date", RUNNING_STATES),
+    "stop": ("insurance_stop_date", RUNNING_STATES),
+    "claim": ("insurance_claim_date", ("notified",)),
+}
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    @api.model
+    def _get_insurance_deadlines_sql(self, alias="move"):
+        """The VALUES rows (kind, deadline, pending) of an invoice `alias`,
+        for a CROSS JOIN LATERAL: PENDING_DEADLINES in SQL."""
+        return SQL(", ").join(
+            SQL(
+                "(%s, %s, %s.insurance_state IN %s AND %s.amount_residual > 0)",
+                kind,
+                SQL.identifier(alias, field),
+                SQL.identifier(alias),
+                states,
+                SQL.identifier(alias),
+            )
+            for kind, (field, states) in PENDING_DEADLINES.items()
+        )
+
+    def _get_insurance_deadlines(self):
+        """[(kind, deadline, pending)] of this invoice: PENDING_DEADLINES."""
+        self.ensure_one()
+        return [
+            (
+                kind,
+                self[field],
+                self.insurance_state in states and self.amount_residual > 0,
+            )
+            for kind, (field, states) in PENDING_DEADLINES.items()
+        ]
 
     insurance_policy_id = fields.Many2one(
         comodel_name="collection.insurance.policy",
@@ -128,9 +165,6 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted._collection_freeze_due_dates()
-        # posted again with a later due date: an extension, through the mandate
-        posted._collection_request_due_date_change()
         posted._insurance_assign()
         return posted
 
@@ -224,73 +258,6 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
-
-    def _collection_freeze_due_dates(self):
-        """Keep each installment's due date as first posted (docs/README.md,
-        original due dates): every lateness counts from it, and a later due
-        date written since, or an invoice reset and posted again with new
-        installments, changes nothing until an extension is allowed. The
-        first posting's dates are kept on the invoice; an installment posted
-        again takes the date of the same rank, unless its own is earlier."""
-        if not self:
-            return
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH ranked AS (
-                    SELECT line.id, line.move_id, line.date_maturity,
-                           ROW_NUMBER() OVER (
-                               PARTITION BY line.move_id
-                               ORDER BY line.date_maturity, line.id
-                           ) - 1 AS rank
-                      FROM account_move_line line
-                      JOIN account_account account ON account.id = line.account_id
-                     WHERE account.account_type = 'asset_receivable'
-                       AND line.move_id = ANY(%(ids)s)
-                )
-                UPDATE account_move_line line
-                   SET insurance_due_date = LEAST(
-                           ranked.date_maturity,
-                           (dates ->> LEAST(
-                               ranked.rank::int, jsonb_array_length(dates) - 1
-                           ))::date
-                       )
-                  FROM ranked
-                  JOIN account_move move ON move.id = ranked.move_id,
-                       LATERAL (
-                           SELECT move.collection_original_due_dates AS dates
-                       ) first
-                 WHERE line.id = ranked.id
-                   AND line.insurance_due_date IS NULL
-                """,
-                ids=self.ids,
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_move move
-                   SET collection_original_due_dates = dates.dates
-                  FROM (
-                      SELECT line.move_id,
-                             jsonb_agg(line.insurance_due_date
-                                       ORDER BY line.insurance_due_date, line.id)
-                                 AS dates
-                        FROM account_move_line line
-                        JOIN account_account account ON account.id = line.account_id
-                       WHERE account.account_type = 'asset_receivable'
-                         AND line.move_id = ANY(%(ids)s)
-                    GROUP BY line.move_id
-                  ) dates
-                 WHERE move.id = dates.move_id
-                   AND move.collection_original_due_dates IS NULL
-                """,
-                ids=self.ids,
-            )
-        )
-        self.env["account.move.line"].invalidate_model(["insurance_due_date"])
-        self.invalidate_recordset(["collection_original_due_dates"])
 
     def _insurance_assign(self):
         """Decide which of these customer invoices the customer's cover insures:

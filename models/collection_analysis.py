@@ -106,7 +106,12 @@ class CollectionAnalysis(models.Model):
         now, plus what was reconciled after. The analysis reads it at today;
         the aged balance and the dashboard at their dates: one definition of
         the book for all three."""
-        days = SQL("%s - COALESCE(line.date_maturity, line.date)", date)
+        # lateness from the original due date (docs/README.md), as every rule
+        due = SQL(
+            "COALESCE(%s, line.date)",
+            self.env["collection.receivable"]._get_due_date_sql(),
+        )
+        days = SQL("%s - %s", date, due)
         whens = SQL(" ").join(
             SQL("WHEN %s <= %s THEN %s", days, high, key)
             for key, _label, _low, high in ANALYSIS_BUCKETS
@@ -142,7 +147,7 @@ class CollectionAnalysis(models.Model):
                    move.collection_level_id AS level_id,
                    move.collection_reason_id AS reason_id,
                    COALESCE(move.collection_disputed, FALSE) AS disputed,
-                   COALESCE(line.date_maturity, line.date) AS date_due,
+                   %(due)s AS date_due,
                    GREATEST(%(days)s, 0) AS days_overdue,
                    %(bucket)s AS bucket,
                    line.amount_residual + COALESCE(late_sum.amount, 0) AS amount,
@@ -167,6 +172,7 @@ class CollectionAnalysis(models.Model):
             collected=COLLECTED_MOVE_TYPES,
             date=date,
             days=days,
+            due=due,
             bucket=bucket,
             company_ids=tuple(company_ids),
             collector=collector,

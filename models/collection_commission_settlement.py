@@ -1,5 +1,3 @@
-import io
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -7,6 +5,8 @@ from odoo.tools.misc import format_date
 
 from .collection_commission_entry import ENTRY_KINDS
 from .collection_guard import as_module
+from .collection_kpi_book import Period
+from .collection_xlsx import CollectionWorkbook
 
 
 class CollectionCommissionSettlement(models.Model):
@@ -19,6 +19,7 @@ class CollectionCommissionSettlement(models.Model):
     _inherit = ["mail.thread", "collection.guard.mixin"]
     _description = "Commission Settlement"
     _order = "date_to desc, id desc"
+    _collection_sequence = "collection.commission.settlement"
 
     name = fields.Char(readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -170,32 +171,26 @@ class CollectionCommissionSettlement(models.Model):
 
     def _snapshot_portfolio(self):
         """The salespeople's DSO over the period and overdue invoices at its
-        end, from the dashboard's figures (one dashboard per company and
-        period, whatever the number of salespeople): the incentive beside
-        the commission."""
+        end, from collection.kpi.book (once per company and period, whatever
+        the number of salespeople): the incentive beside the commission."""
         today = self.env["collection.receivable"]._get_today()
         periods = {}
         for settlement in self:
             key = (settlement.company_id, settlement.date_from, settlement.date_to)
             periods[key] = periods.get(key, self.browse()) | settlement
+        Book = self.env["collection.kpi.book"]
         for (company, date_from, date_to), settlements in periods.items():
-            dashboard = as_module(self.env["collection.dashboard"]).create(
-                {
-                    "company_id": company.id,
-                    "date_from": min(date_from, today),
-                    "date_to": min(date_to, today),
-                }
+            figures, _buckets, _levels = Book._get_figures(
+                Period(company, min(date_from, today), min(date_to, today))
             )
-            lines = {line.user_id: line for line in dashboard.salesperson_line_ids}
             for settlement in settlements:
-                line = lines.get(settlement.user_id)
+                mine = figures.get(("salesperson", settlement.user_id.id), {})
                 as_module(settlement).write(
                     {
-                        "salesperson_dso": line.dso if line and line.has_sales else 0.0,
-                        "salesperson_overdue": line.overdue_end if line else 0.0,
+                        "salesperson_dso": mine.get("has_sales") and mine["dso"] or 0.0,
+                        "salesperson_overdue": mine.get("overdue_end", 0.0),
                     }
                 )
-            dashboard.unlink()
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -237,37 +232,12 @@ class CollectionCommissionSettlement(models.Model):
     def action_export_xlsx(self):
         self.ensure_one()
         return self.env["ir.attachment"]._collection_download_xlsx(
-            _("Commission %(name)s.xlsx", name=self.name), self._generate_xlsx()
+            _("Commission %(name)s.xlsx", name=self.name), self._get_xlsx()
         )
 
-    def _generate_xlsx(self):
+    def _get_xlsx(self):
         """The settlement as a workbook (bytes): a line per payment."""
-        import xlsxwriter
-
         self.ensure_one()
-        output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-        bold = workbook.add_format({"bold": True})
-        header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True})
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        percent = workbook.add_format({"num_format": "0.00"})
-        day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        sheet = workbook.add_worksheet(_("Commission"))
-        sheet.write(
-            0,
-            0,
-            _(
-                "%(name)s: %(user)s, payments from %(from)s to %(to)s, in %(currency)s",
-                name=self.name,
-                user=self.user_id.name,
-                currency=self.currency_id.name,
-                **{
-                    "from": format_date(self.env, self.date_from),
-                    "to": format_date(self.env, self.date_to),
-                },
-            ),
-            bold,
-        )
         Line = self.env["collection.commission.settlement.line"]
         columns = [
             "move_id",
@@ -280,14 +250,25 @@ class CollectionCommissionSettlement(models.Model):
             "factor",
             "commission",
         ]
-        sheet.write_row(
-            2,
-            0,
-            [
+        book = CollectionWorkbook()
+        sheet = book.add_sheet(
+            _("Commission"),
+            headers=[
                 Line._fields[name].get_description(self.env)["string"]
                 for name in columns
             ],
-            header,
+            title=_(
+                "%(name)s: %(user)s, payments from %(from)s to %(to)s, in %(currency)s",
+                name=self.name,
+                user=self.user_id.name,
+                currency=self.currency_id.name,
+                **{
+                    "from": format_date(self.env, self.date_from),
+                    "to": format_date(self.env, self.date_to),
+                },
+            ),
+            widths=[(0, 1, 24), (2, 8, 13)],
+            frozen_columns=1,
         )
         kinds = dict(Line._fields["kind"]._description_selection(self.env))
         row = 2
@@ -296,32 +277,16 @@ class CollectionCommissionSettlement(models.Model):
             sheet.write(row, 1, line.partner_id.name or "")
             sheet.write(row, 2, kinds[line.kind])
             sheet.write_datetime(
-                row, 3, fields.Datetime.to_datetime(line.payment_date), day
+                row, 3, fields.Datetime.to_datetime(line.payment_date), book.day
             )
             sheet.write_number(row, 4, line.days_late)
-            sheet.write_number(row, 5, line.base, money)
-            sheet.write_number(row, 6, line.rate, percent)
-            sheet.write_number(row, 7, line.factor, percent)
-            sheet.write_number(row, 8, line.commission, money)
-        sheet.write(row + 1, 0, _("Total"), bold)
-        sheet.write_number(row + 1, 8, self.amount_total, money)
-        sheet.set_column(0, 1, 24)
-        sheet.set_column(2, 8, 13)
-        sheet.freeze_panes(3, 1)
-        workbook.close()
-        return output.getvalue()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        settlements = super().create(vals_list)
-        for settlement in settlements:
-            as_module(settlement).name = (
-                self.env["ir.sequence"]
-                .with_company(settlement.company_id)
-                .next_by_code("collection.commission.settlement")
-                or "/"
-            )
-        return settlements
+            sheet.write_number(row, 5, line.base, book.money)
+            sheet.write_number(row, 6, line.rate, book.number)
+            sheet.write_number(row, 7, line.factor, book.number)
+            sheet.write_number(row, 8, line.commission, book.money)
+        sheet.write(row + 1, 0, _("Total"), book.bold)
+        sheet.write_number(row + 1, 8, self.amount_total, book.money_total)
+        return book.close()
 
 
 class CollectionCommissionSettlementLine(models.Model):

@@ -45,7 +45,9 @@ class CollectionDunning(models.Model):
         # its dunnings would only repeat that, a message per dunning
         untracked = self.with_context(mail_notrack=True)
         for dunning in untracked:
-            dunning.name = self.env["ir.sequence"].next_by_code("collection.dunning")
+            dunning.name = dunning._collection_next_name(
+                dunning.company_id, "collection.dunning"
+            )
         to_send = untracked.filtered(
             lambda d: d.channel in ("email", "letter") or d.formal_notice
         )
@@ -103,9 +105,9 @@ class CollectionDunning(models.Model):
         before the customer is put on hold. Returns the dropped dunnings."""
         holds = self.filtered(lambda d: d.level_id.hold_deliveries)
         dropped = self.browse()
-        Usage = self.env["collection.mandate.usage"]
+        Decision = self.env["collection.decision"]
         for company, dunnings in holds.grouped("company_id").items():
-            pending = Usage._get_pending_requests(company, dunnings.partner_id)
+            pending = Decision._get_pending_requests(company, dunnings.partner_id)
             dropped |= dunnings.filtered(
                 lambda d, pending=pending: d.partner_id.id in pending
             )
@@ -195,7 +197,7 @@ class CollectionDunning(models.Model):
 
     def _hold(self):
         """ "Stop deliveries" levels put their customers on credit hold, as the
-        policy's own uses."""
+        policy's own decisions."""
         for policy, dunnings in (
             self.filtered(
                 lambda d: (
@@ -206,10 +208,10 @@ class CollectionDunning(models.Model):
             .grouped("policy_id")
             .items()
         ):
-            self.env["collection.mandate.usage"]._request_for_policy(
+            self.env["collection.decision"]._request_by_company(
                 "hold",
-                policy,
-                [
+                dunning_policy=policy,
+                requests=[
                     (
                         dunning.partner_id,
                         dunning.line_ids.move_id,

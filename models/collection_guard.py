@@ -62,6 +62,9 @@ class CollectionGuardMixin(models.AbstractModel):
     # a collection record's business fields are all the module's; a core
     # model inheriting the mixin (invoices, customers) names its own
     _collection_guard_all = True
+    # the ir.sequence code that names a new record in its company: the one
+    # way a collection record is named, never by the caller
+    _collection_sequence = None
 
     def _get_collection_action_fields(self):
         """{field name: why a user may not write it (or None)}: the fields of
@@ -102,7 +105,23 @@ class CollectionGuardMixin(models.AbstractModel):
                         if not self._collection_is_start_value(name, vals[name])
                     }
                 )
+        if self._collection_sequence:
+            for vals in vals_list:
+                if vals.get("name", "/") in ("/", False):
+                    company = self.env["res.company"].browse(vals.get("company_id"))
+                    vals["name"] = self._collection_next_name(company)
         return super().create(vals_list)
+
+    @api.model
+    def _collection_next_name(self, company=None, code=None):
+        """The next name of sequence `code` (the model's own by default) in
+        `company` (the current one by default)."""
+        return (
+            self.env["ir.sequence"]
+            .with_company(company or self.env.company)
+            .next_by_code(code or self._collection_sequence)
+            or "/"
+        )
 
     def write(self, vals):
         if not self.env.su:

@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from .account_move_insurance import RUNNING_STATES, UNDECLARED_STATES
+from .account_move_insurance import RUNNING_STATES
 from .collection_guard import as_module
 from .collection_insurance_policy import DEADLINES
 from .collection_receivable import COLLECTED_MOVE_TYPES
@@ -129,16 +129,8 @@ class CollectionInsuranceAlert(models.Model):
               FROM account_move move
               JOIN collection_insurance_policy policy
                    ON policy.id = move.insurance_policy_id
-              CROSS JOIN LATERAL (VALUES
-                  ('notify', move.insurance_notify_date,
-                   move.insurance_state IN %(undeclared)s),
-                  ('extension', move.insurance_extension_date,
-                   move.insurance_state IN %(running)s),
-                  ('stop', move.insurance_stop_date,
-                   move.insurance_state IN %(running)s),
-                  ('claim', move.insurance_claim_date,
-                   move.insurance_state = 'notified')
-              ) AS kind(kind, deadline, pending)
+              CROSS JOIN LATERAL (VALUES %(deadlines)s)
+                   AS kind(kind, deadline, pending)
              WHERE move.company_id = %(company_id)s
                AND move.state = 'posted'
                AND move.move_type IN %(move_types)s
@@ -146,8 +138,7 @@ class CollectionInsuranceAlert(models.Model):
                AND kind.deadline IS NOT NULL
                AND kind.pending
             """,
-            undeclared=UNDECLARED_STATES,
-            running=RUNNING_STATES,
+            deadlines=self.env["account.move"]._get_insurance_deadlines_sql(),
             company_id=company.id,
             move_types=COLLECTED_MOVE_TYPES,
         )
@@ -372,8 +363,8 @@ class CollectionInsuranceAlert(models.Model):
                     policy,
                 )
             )
-        Usage = self.env["collection.mandate.usage"]
+        Decision = self.env["collection.decision"]
         for policy, policy_requests in requests.items():
-            Usage.with_company(company)._request_for_policy(
-                "hold", policy, policy_requests
+            Decision.with_company(company)._request_by_company(
+                "hold", policy_requests, insurance_policy=policy
             )

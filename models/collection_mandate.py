@@ -88,8 +88,8 @@ class CollectionMandate(models.Model):
         required=True,
     )
     last_digest_date = fields.Date(readonly=True, copy=False)
-    usage_ids = fields.One2many(
-        comodel_name="collection.mandate.usage",
+    decision_ids = fields.One2many(
+        comodel_name="collection.decision",
         inverse_name="mandate_id",
         string="Uses",
     )
@@ -180,9 +180,9 @@ class CollectionMandate(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        if self.usage_ids:
+        if self.decision_ids:
             raise UserError(
-                _("A mandate that was used is kept with its uses: archive it.")
+                _("A mandate that was used is kept with its decisions: archive it.")
             )
 
     def _check_not_own(self):
@@ -214,66 +214,64 @@ class CollectionMandate(models.Model):
             limit=1,
         )
 
-    def _get_limit(self, weapon):
-        """The mandate's limit for a weapon measured in days or money; None for
-        the weapons that are permissions."""
+    def _get_limit(self, measure):
+        """The mandate's limit for a measure counted in days or money; None for
+        the measures that are permissions."""
         return {
             "delay": self.max_delay_days,
             "credit": self.max_credit_amount,
             "waiver": self.max_waiver_amount,
             "promise": self.max_broken_promises,
-        }.get(weapon)
+        }.get(measure)
 
-    def _describe_limit(self, weapon):
-        """The mandate's limit for `weapon`, in words for the collector."""
+    def _describe_limit(self, measure):
+        """The mandate's limit for `measure`, in words for the collector."""
         if not self:
             return _("No mandate: every request goes to a manager")
-        limit = self._get_limit(weapon)
-        if weapon == "delay":
+        limit = self._get_limit(measure)
+        if measure == "delay":
             return _("%(days)s days", days=limit)
-        if weapon in ("credit", "waiver"):
+        if measure in ("credit", "waiver"):
             return self.company_id.currency_id.format(limit)
-        if weapon == "terms":
+        if measure == "terms":
             return _(
                 "Terms up to %(days)s days",
                 days=self.company_id.collection_payment_days,
             ) + (_(", longer ones too") if self.can_accept_terms else "")
-        allowed = {"hold": self.can_hold, "release": self.can_release}.get(weapon)
+        allowed = {"hold": self.can_hold, "release": self.can_release}.get(measure)
         return _("Allowed") if allowed else _("Not allowed")
 
-    def _allows(self, weapon, value):
-        """Whether this mandate covers a use of `weapon` worth `value`; no
+    def _allows(self, measure, value):
+        """Whether this mandate covers a decision of `measure` worth `value`; no
         mandate covers nothing."""
         if not self:
             return False
-        if weapon == "terms" and value <= self.company_id.collection_payment_days:
+        if measure == "terms" and value <= self.company_id.collection_payment_days:
             return True
-        if weapon == "promise":  # value: the customer's broken promises this year
+        if measure == "promise":  # value: the customer's broken promises this year
             return value < self.max_broken_promises
         permissions = {
             "hold": self.can_hold,
             "release": self.can_release,
             "terms": self.can_accept_terms,
         }
-        if weapon in permissions:
-            return permissions[weapon]
-        return value <= self._get_limit(weapon)
+        if measure in permissions:
+            return permissions[measure]
+        return value <= self._get_limit(measure)
 
     @api.model
     def _cron_send_digest(self):
-        """Send each manager the report of their collectors' uses: every day for
+        """Send each manager the report of their collectors' decisions: every day for
         a daily mandate, on Mondays for a weekly one, once per day at most."""
-        today = fields.Date.context_today(self)
-        report = self.env.ref(
-            "credit_collection.action_report_collection_mandate_usage"
-        )
+        today = self.env["collection.receivable"]._get_today()
+        report = self.env.ref("credit_collection.action_report_collection_decision")
         for mandate in self.search([("date_start", "<=", today)]):
             if mandate.last_digest_date == today or (
                 mandate.report_frequency == "weekly" and today.weekday() != 0
             ):
                 continue
             days = 1 if mandate.report_frequency == "daily" else 7
-            usages = self.env["collection.mandate.usage"].search(
+            decisions = self.env["collection.decision"].search(
                 [
                     ("mandate_id", "=", mandate.id),
                     ("date", ">=", today - timedelta(days=days)),
@@ -281,20 +279,20 @@ class CollectionMandate(models.Model):
                 ]
             )
             mandate.last_digest_date = today
-            if not usages:
+            if not decisions:
                 continue
             attachment = report._collection_attach_pdf(
-                usages, mandate, f"{mandate.name} - {today}.pdf"
+                decisions, mandate, f"{mandate.name} - {today}.pdf"
             )
             mandate.message_post(
                 subject=_("Collection decisions: %(mandate)s", mandate=mandate.name),
                 body=_(
                     "%(count)s decision(s) under %(mandate)s since %(date)s, "
                     "%(beyond)s beyond the mandate.",
-                    count=len(usages),
+                    count=len(decisions),
                     mandate=mandate.name,
                     date=today - timedelta(days=days),
-                    beyond=len(usages.filtered(lambda u: not u.within_mandate)),
+                    beyond=len(decisions.filtered(lambda u: not u.within_mandate)),
                 ),
                 partner_ids=mandate.manager_id.partner_id.ids,
                 attachment_ids=attachment.ids,

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from .collection_guard import as_module
@@ -16,7 +16,7 @@ PROMISABLE_INVOICES_DOMAIN = (
 # else is frozen, and a new agreement is a new promise through the mandate.
 PROMISE_FREE_FIELDS = {"note", "contact_name", "reason_id", "channel"}
 # Written by the promise's actions only, even on a draft.
-PROMISE_ACTION_FIELDS = {"state", "usage_ids", "date", "name", "currency_id"}
+PROMISE_ACTION_FIELDS = {"state", "decision_ids", "date", "name", "currency_id"}
 CHANNELS = [
     ("phone", "Phone"),
     ("email", "Email"),
@@ -31,6 +31,7 @@ class CollectionPromise(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_sequence = "collection.promise"
 
     # ------------------------------------------------------------
     # FIELDS
@@ -123,8 +124,8 @@ class CollectionPromise(models.Model):
     broken_count = fields.Integer(
         compute="_compute_outcome", store=True, aggregator="sum", string="Broken"
     )
-    usage_ids = fields.Many2many(
-        comodel_name="collection.mandate.usage",
+    decision_ids = fields.Many2many(
+        comodel_name="collection.decision",
         string="Mandate Uses",
         readonly=True,
         copy=False,
@@ -156,11 +157,11 @@ class CollectionPromise(models.Model):
             )
             promise.is_plan = len(promise.line_ids) >= 2
 
-    @api.depends("usage_ids.warning")
+    @api.depends("decision_ids.warning")
     def _compute_insurance_warning(self):
         for promise in self:
             promise.insurance_warning = " ".join(
-                set(filter(None, promise.usage_ids.sudo().mapped("warning")))
+                set(filter(None, promise.decision_ids.sudo().mapped("warning")))
             )
 
     @api.depends("state")
@@ -233,17 +234,6 @@ class CollectionPromise(models.Model):
         # a whole sentence, so that translations agree in gender
         return _("Promise created")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") != "/" and not self.env.su:
-                raise AccessError(_("The name is given by the sequence."))
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("collection.promise") or "/"
-                )
-        return super().create(vals_list)
-
     def _get_collection_action_fields(self):
         return dict.fromkeys(PROMISE_ACTION_FIELDS)
 
@@ -282,26 +272,26 @@ class CollectionPromise(models.Model):
         to the collector's mandate: it opens, and suspends dunning, once every
         use is within the mandate or approved. `_request` computes each value
         from the promise itself."""
-        Usage = self.env["collection.mandate.usage"]
+        Decision = self.env["collection.decision"]
         for promise in self:
             partner, moves = promise.partner_id, promise.move_ids
             reason = promise.note or promise.reason_id.name
-            weapons = ["delay"]
+            measures = ["delay"]
             if promise.is_plan:
-                weapons.append("credit")
+                measures.append("credit")
             if promise._get_broken_count():
-                weapons.append("promise")
+                measures.append("promise")
             as_module(promise).state = "to_approve"
-            for weapon in weapons:
-                as_module(promise).usage_ids |= Usage._request(
-                    weapon,
+            for measure in measures:
+                as_module(promise).decision_ids |= Decision._request(
+                    measure,
                     partner,
                     moves,
                     date=promise.date_due,
                     reason=reason,
                     source=promise,
                 )
-            promise._collection_usage_decided()
+            promise._collection_decided()
 
     def action_cancel(self):
         if any(p.state not in ("draft", "to_approve", "open") for p in self):
@@ -421,15 +411,20 @@ class CollectionPromise(models.Model):
             [
                 ("partner_id", "=", partner.commercial_partner_id.id),
                 ("state", "=", "broken"),
-                ("date", ">=", fields.Date.context_today(self) - timedelta(days=365)),
+                (
+                    "date",
+                    ">=",
+                    self.env["collection.receivable"]._get_today()
+                    - timedelta(days=365),
+                ),
             ]
         )
 
-    def _collection_usage_decided(self):
-        """Open the promise once its mandate uses all took effect; cancel it if
+    def _collection_decided(self):
+        """Open the promise once its decisions all took effect; cancel it if
         one was refused."""
         for promise in self.filtered(lambda p: p.state == "to_approve"):
-            states = set(promise.usage_ids.mapped("state"))
+            states = set(promise.decision_ids.mapped("state"))
             if "refused" in states:
                 as_module(promise).state = "cancel"
             elif states and states <= {"applied", "approved"}:

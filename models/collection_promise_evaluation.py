@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.tools import SQL
 
 from .collection_guard import as_module
@@ -57,7 +57,7 @@ class CollectionPromise(models.Model):
         """Daily: an open promise fully paid is kept; one with an installment
         unpaid past its date and the grace period is broken, dunning resumes
         and the collector is told. Evaluating twice changes nothing."""
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         promises = self.search([("state", "=", "open")])
         paid = promises._get_amounts_paid()
         for promise in promises:

@@ -1,6 +1,9 @@
 from collections import defaultdict
+from datetime import datetime
 
-from odoo import api, fields, models
+import pytz
+
+from odoo import api, models
 from odoo.tools import SQL
 
 # The customer documents collection dunns and charges.
@@ -27,11 +30,20 @@ class CollectionReceivable(models.AbstractModel):
     _description = "Collection: Receivable Book"
 
     @api.model
-    def _get_today(self):
-        """Today on the server's clock (UTC): the day a run is dated, interest
-        is charged to and promises start from. Not the time zone of a user's
-        context nor of an address a user may edit."""
-        return fields.Date.today()
+    def _get_today(self, company=None):
+        """Today in the company's day (its Collection Time Zone, a setting of
+        administrators): the one "today" of every rule (the day a run is
+        dated, lateness and interest are counted to, a mandate's days are
+        weighed from, promises start from). Never the time zone of a user's
+        context nor of an address a user may edit: neither moves a rule by a
+        day. Only the dates a form proposes (its defaults) read the user's
+        own day."""
+        company = (company or self.env.company).sudo()
+        try:
+            zone = pytz.timezone(company.collection_tz or "UTC")
+        except pytz.UnknownTimeZoneError:
+            zone = pytz.utc
+        return datetime.now(zone).date()
 
     # ------------------------------------------------------------
     # OPEN ITEMS
@@ -359,7 +371,7 @@ class CollectionReceivable(models.AbstractModel):
         )
         self.env["account.move"].flush_model(["collection_disputed", "state"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        today = fields.Date.context_today(self)
+        today = self._get_today()
         partner_filter = SQL()
         if commercial_partner_ids is not None:
             partner_filter = SQL(

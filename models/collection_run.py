@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
@@ -21,6 +21,7 @@ class CollectionRun(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "collection.guard.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_sequence = "collection.run"
 
     # ------------------------------------------------------------
     # FIELDS
@@ -147,24 +148,11 @@ class CollectionRun(models.Model):
         # a whole sentence, so that translations agree in gender
         return _("Dunning run created")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") != "/" and not self.env.su:
-                raise AccessError(_("The name is given by the sequence."))
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("collection.run") or "/"
-                )
-        return super().create(vals_list)
-
     def _get_collection_action_fields(self):
         return dict.fromkeys(RUN_ACTION_FIELDS)
 
     def _collection_guarded_fields(self, vals, create=False):
         refused = super()._collection_guarded_fields(vals, create=create)
-        if create:  # named from the sequence by create() itself
-            refused.discard("name")
         inputs = RUN_INPUT_FIELDS.intersection(vals)
         if inputs and any(run.state not in ("draft", "proposed") for run in self):
             refused |= inputs
@@ -223,7 +211,7 @@ class CollectionRun(models.Model):
 
     def action_execute(self):
         for run in self:
-            today = self.env["collection.receivable"]._get_today()
+            today = self.env["collection.receivable"]._get_today(run.company_id)
             if run.state != "proposed":
                 raise UserError(
                     _("Compute the proposal of %(run)s first.", run=run.name)
@@ -359,16 +347,27 @@ class CollectionRun(models.Model):
         left). Running it twice a day sends nothing twice: an invoice is never
         dunned twice at the same level. A company that fails keeps its run
         with the reason, and the others go on. Returns the companies left."""
-        # the day the runs are stamped with, whatever the cron user's time zone
-        today = self.env["collection.receivable"]._get_today()
+        # each company's own day, whatever the cron user's time zone
+        Receivable = self.env["collection.receivable"]
         policies = self.env["collection.policy"].search(
             [("level_ids.automatic", "=", True)]
         )
-        done = self.search([("automatic", "=", True), ("date", "=", today)])
-        companies = policies.company_id - done.company_id
+        companies = policies.company_id.filtered(
+            lambda c: (
+                not self.search_count(
+                    [
+                        ("automatic", "=", True),
+                        ("company_id", "=", c.id),
+                        ("date", "=", Receivable._get_today(c)),
+                    ],
+                    limit=1,
+                )
+            )
+        )
         if not companies:
             return 0
         company = companies.sorted("id")[0]
+        today = Receivable._get_today(company)
         run = self.with_company(company).create(
             {
                 "company_id": company.id,

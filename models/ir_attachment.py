@@ -23,15 +23,32 @@ class IrAttachment(models.Model):
                 )
             )
 
+    def _to_store(self, store, /, *, fields=None, extra_fields=None):
+        """The chatter offers no bin on a letter sent to a customer."""
+        result = super()._to_store(store, fields=fields, extra_fields=extra_fields)
+        for attachment in self._collection_sent_ones():
+            store.add(attachment, {"collection_kept": True})
+        return result
+
     def _collection_sent(self):
         """Whether one of these attachments is a dunning letter or a promise
         confirmation."""
+        return bool(self._collection_sent_ones())
+
+    def _collection_sent_ones(self):
+        """Those of these attachments that are a dunning letter or a promise
+        confirmation: one query."""
         attachments = self.sudo()
-        return bool(
-            attachments.filtered(lambda a: a.res_model in SENT_DOCUMENT_MODELS)
-            or self.env["collection.dunning"]
+        letters = (
+            self.env["collection.dunning"]
             .sudo()
-            .search_count([("letter_attachment_id", "in", self.ids)], limit=1)
+            .search([("letter_attachment_id", "in", self.ids)])
+            .letter_attachment_id
+        )
+        return self.browse(
+            attachments.filtered(
+                lambda a: a.res_model in SENT_DOCUMENT_MODELS or a in letters
+            ).ids
         )
 
     @api.model

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -65,12 +67,47 @@ class ResCompany(models.Model):
         help="An installment still unpaid this many days after its date breaks the "
         "promise.",
     )
+    collection_tz = fields.Selection(
+        selection="_collection_tz_selection",
+        string="Collection Time Zone",
+        default=lambda self: self._default_collection_tz(),
+        help="The company's day for every collection rule (lateness, runs, "
+        "interest, mandates): today is the date in this time zone, whatever "
+        "a user's own.",
+    )
+    collection_drift_margin = fields.Integer(
+        string="Drift Margin (days)",
+        default=10,
+        help="A customer whose 90-day average is this many days later than its "
+        "12-month one raises an alert.",
+    )
+    collection_on_time_count = fields.Integer(
+        string="On-time Payments Before a First Late One",
+        default=5,
+        help="A customer who paid this many times on time and then pays late "
+        "raises an alert.",
+    )
+    collection_invoice_mentions = fields.Boolean(
+        string="Late-payment Mentions on Invoices",
+        default=True,
+        help="Customer invoices print, and carry in their electronic version, "
+        "the payment date, the early-payment discount, the penalty rate and "
+        "the fixed compensation the law asks for (docs/legal-mentions.md).",
+    )
     collection_compensation_amount = fields.Monetary(
         string="Fixed Compensation",
         currency_field="currency_id",
         default=40.0,
         help="Fixed compensation for recovery costs, per invoice paid late (B2B).",
     )
+
+    @api.model
+    def _collection_tz_selection(self):
+        return _tz_get(self)
+
+    @api.model
+    def _default_collection_tz(self):
+        return self.env.company.partner_id.tz or self.env.user.tz or "UTC"
 
     @api.depends("country_id")
     def _compute_collection_interest_mode(self):
@@ -80,6 +117,20 @@ class ResCompany(models.Model):
                 company.collection_interest_mode
                 or modes.get(company.country_id.code, "eu")
             )
+
+    @api.constrains("collection_drift_margin", "collection_on_time_count")
+    def _check_collection_early_warning(self):
+        for company in self:
+            if (
+                company.collection_drift_margin < 1
+                or company.collection_on_time_count < 1
+            ):
+                raise ValidationError(
+                    _(
+                        "The drift margin and the number of on-time payments of "
+                        "the early warning are at least 1."
+                    )
+                )
 
     @api.constrains("commission_rate")
     def _check_commission_rate(self):

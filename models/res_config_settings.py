@@ -28,6 +28,25 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_payment_days",
         readonly=False,
     )
+    collection_interest_mode = fields.Selection(
+        related="company_id.collection_interest_mode", readonly=False
+    )
+    collection_interest_rate = fields.Float(
+        related="company_id.collection_interest_rate", readonly=False
+    )
+    collection_compensation_amount = fields.Monetary(
+        related="company_id.collection_compensation_amount", readonly=False
+    )
+    collection_invoice_mentions = fields.Boolean(
+        related="company_id.collection_invoice_mentions", readonly=False
+    )
+    collection_drift_margin = fields.Integer(
+        related="company_id.collection_drift_margin", readonly=False
+    )
+    collection_tz = fields.Selection(related="company_id.collection_tz", readonly=False)
+    collection_on_time_count = fields.Integer(
+        related="company_id.collection_on_time_count", readonly=False
+    )
     commission_rate = fields.Float(related="company_id.commission_rate", readonly=False)
     commission_journal_ids = fields.Many2many(
         related="company_id.commission_journal_ids", readonly=False

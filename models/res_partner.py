@@ -1,11 +1,10 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools.misc import format_date
+from odoo.exceptions import AccessError
 
 from .collection_guard import with_context_defaults
 from .collection_kpi import kept_rate
 
-# Set by the Hold and Release weapons only.
+# Set by the Hold and Release measures only.
 HOLD_FIELDS = {
     "collection_hold",
     "collection_hold_reason",
@@ -68,36 +67,6 @@ class ResPartner(models.Model):
         string="Dunnings Sent",
         compute="_compute_collection_dunning_count",
         help="The dunnings sent to the customer that you may read.",
-    )
-    # A hold is one company's: its insurer's or its collector's decision
-    # blocks that company's orders and deliveries only.
-    collection_hold = fields.Boolean(
-        string="On Credit Hold",
-        company_dependent=True,
-        tracking=True,
-        copy=False,
-        help="Sale orders cannot be confirmed nor deliveries validated in this "
-        "company, but by a collection manager, whose override is logged.",
-    )
-    collection_hold_reason = fields.Char(
-        string="Hold Reason", company_dependent=True, copy=False, groups=HOLD_READERS
-    )
-    collection_hold_date = fields.Date(
-        string="On Hold Since", company_dependent=True, copy=False, groups=HOLD_READERS
-    )
-    collection_hold_user_id = fields.Many2one(
-        comodel_name="res.users",
-        string="Put on Hold By",
-        company_dependent=True,
-        copy=False,
-        groups=HOLD_READERS,
-    )
-    collection_hold_note = fields.Char(
-        string="Why on Hold",
-        compute="_compute_collection_hold_note",
-        groups=HOLD_NOTE_READERS,
-        help="The hold's reason, date and author, for those who may read this "
-        "customer's collection status.",
     )
     collection_promise_count = fields.Integer(
         string="Promises", compute="_compute_collection_promise_stats"
@@ -274,27 +243,6 @@ class ResPartner(models.Model):
     def _compute_collection_currency_id(self):
         self.collection_currency_id = self.env.company.currency_id
 
-    @api.depends_context("uid", "company")
-    @api.depends("collection_hold")
-    def _compute_collection_hold_note(self):
-        for partner in self:
-            partner.collection_hold_note = partner._get_collection_hold_note()
-
-    def _get_collection_hold_note(self):
-        """The hold's reason, date and author, in the reader's language, when
-        the reader may read this customer's collection status; else False."""
-        self.ensure_one()
-        commercial = self.commercial_partner_id
-        if not commercial.collection_hold or not commercial.collection_status_access:
-            return False
-        hold = commercial.sudo()
-        return _(
-            "%(reason)s (since %(date)s, by %(user)s)",
-            reason=hold.collection_hold_reason or _("no reason given"),
-            date=format_date(self.env, hold.collection_hold_date),
-            user=hold.collection_hold_user_id.name or _("the module"),
-        )
-
     # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
@@ -411,18 +359,12 @@ class ResPartner(models.Model):
     # ACTION METHODS
     # ------------------------------------------------------------
 
-    def action_collection_hold(self):
-        return self._open_weapon_wizard("hold")
-
-    def action_collection_release(self):
-        return self._open_weapon_wizard("release")
-
     def action_collection_accept_terms(self):
-        return self._open_weapon_wizard("terms")
+        return self._open_measure_wizard("terms")
 
-    def _open_weapon_wizard(self, weapon):
+    def _open_measure_wizard(self, measure):
         self.ensure_one()
-        return self.env["collection.weapon.wizard"]._action_open(weapon, self)
+        return self.env["collection.measure.wizard"]._action_open(measure, self)
 
     def action_view_collection_promises(self):
         self.ensure_one()
@@ -461,40 +403,6 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
-
-    def _check_collection_hold(self, what):
-        error = self._get_collection_hold_error(what)
-        if error:
-            raise UserError(error)
-
-    def _get_collection_hold_error(self, what):
-        """Why `what` is refused for a customer on hold in the current company,
-        or False; a collection manager goes ahead, and the override is logged.
-        The hold's reason is told to those who may read it only."""
-        for partner in self.commercial_partner_id.filtered("collection_hold"):
-            if self.env.user.has_group("credit_collection.group_collection_manager"):
-                self.env["collection.mandate.usage"]._request(
-                    "override", partner, reason=what
-                )
-                continue
-            if partner.collection_status_access:
-                hold = partner.sudo()
-                return _(
-                    "%(partner)s is on credit hold since %(date)s (%(reason)s): "
-                    "%(what)s is blocked. Ask %(who)s or a collection manager.",
-                    partner=partner.display_name,
-                    date=format_date(self.env, hold.collection_hold_date),
-                    reason=hold.collection_hold_reason or _("no reason given"),
-                    what=what,
-                    who=hold.collection_user_id.name or _("the collector"),
-                )
-            return _(
-                "%(partner)s is on credit hold: %(what)s is blocked. Ask the "
-                "collection team.",
-                partner=partner.display_name,
-                what=what,
-            )
-        return False
 
     def _check_collection_write_access(self):
         if not self.env.su and not self.env.user.has_group(

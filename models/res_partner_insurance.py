@@ -98,7 +98,7 @@ class ResPartner(models.Model):
             return
         partners.mapped("collection_open_amount")  # the whole list at once
         company = self.env.company
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         for partner in partners:
             currency = partner.insurance_currency_id
             exposure = company.currency_id._convert(

@@ -70,7 +70,7 @@ class ResPartner(models.Model):
         """{commercial partner id: {promise_date, last_contact, next_activity,
         next_activity_date}} in the current company and its branches."""
         company_ids = self._get_collection_companies().ids
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         rows = defaultdict(dict)
         self.env.flush_all()
         self.env.cr.execute(

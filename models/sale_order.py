@@ -1,5 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from .collection_guard import with_context_defaults
 
@@ -55,13 +54,9 @@ class SaleOrder(models.Model):
         if not self.env.su and customers:
             partners = self.env["res.partner"].browse(customers)
             for order in self.filtered(lambda o: o.state == "sale"):
-                error = partners.with_company(
-                    order.company_id
-                )._get_collection_hold_error(
+                partners.with_company(order.company_id)._check_collection_hold(
                     _("moving %(order)s to this customer", order=order.name)
                 )
-                if error:
-                    raise UserError(error)
         if vals.get("state") == "sale":
             # confirmed by any route: the button, a direct write, an online
             # payment (as superuser, for the customer)
@@ -84,7 +79,7 @@ class SaleOrder(models.Model):
 
     def action_collection_accept_terms(self):
         self.ensure_one()
-        return self.env["collection.weapon.wizard"]._action_open(
+        return self.env["collection.measure.wizard"]._action_open(
             "terms", self.partner_id, order_id=self.id
         )
 
@@ -99,11 +94,9 @@ class SaleOrder(models.Model):
         partners = self.env["res.partner"].browse(
             vals.get(name) or self[name].id for name in CUSTOMER_FIELDS
         )
-        error = partners.with_company(self.company_id)._get_collection_hold_error(
+        partners.with_company(self.company_id)._check_collection_hold(
             _("confirming %(order)s", order=self.name)
         )
-        if error:
-            raise UserError(error)
 
     @api.model
     def _check_collection_payment_term(self, term_id, partner):

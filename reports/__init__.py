@@ -1,2 +1,2 @@
 from . import res_partner_statement
-from . import collection_mandate_usage_report
+from . import collection_decision_report

@@ -15,7 +15,10 @@ from . import test_collection_doors
 from . import test_collection_invariants
 from . import test_collection_status
 from . import test_collection_tours
+from . import test_collection_tours_lang
 from . import test_collection_crm
 from . import test_collection_insurance
 from . import test_collection_analysis
 from . import test_collection_kpi
+from . import test_collection_mentions
+from . import test_collection_behaviour

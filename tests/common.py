@@ -1,9 +1,21 @@
+from contextlib import contextmanager
+
+import freezegun
+
 from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+# The tests freeze the date; pytest's own clock stays real, so that the
+# slowest tests tools/test prints (--durations) are true durations.
+freezegun.configure(extend_ignore_list=["_pytest"])
+
 TODAY = "2026-03-15"
+# the four roles every door is tried as, and what refusing them raises
+ROLES = ("collector", "manager", "salesperson", "plain")
+REFUSED = (AccessError, UserError, ValidationError)
 
 
 class CollectionCommon(AccountTestInvoicingCommon):
@@ -62,6 +74,53 @@ class CollectionCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def create_roles_and_mandate(cls, **limits):
+        """Beside the collector, the manager and the salespeople: a plain
+        internal user and an approver, who approves the mandate of the
+        collector and the manager, given `limits` from 1 January 2026."""
+        company = cls.env.company
+        cls.plain = new_test_user(
+            cls.env, login="plain", groups="base.group_user", company_id=company.id
+        )
+        cls.approver = new_test_user(
+            cls.env,
+            login="approver",
+            groups="account.group_account_invoice,"
+            "credit_collection.group_collection_manager",
+            company_id=company.id,
+        )
+        cls.mandate = cls.env["collection.mandate"].create(
+            {
+                "name": "Collectors",
+                "user_ids": [Command.set((cls.collector | cls.manager).ids)],
+                "manager_id": cls.approver.id,
+                "date_start": "2026-01-01",
+                **limits,
+            }
+        )
+
+    def as_role(self, role, records):
+        return records.with_user(getattr(self, role))
+
+    @contextmanager
+    def refused(self):
+        """The block is refused (AccessError, UserError, ValidationError) and
+        rolled back."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except REFUSED:
+            return
+        self.fail("got through")
+
+    def assert_refused_to_all(self, attack, roles=ROLES):
+        """`attack(role)` is refused to every role; the database is unchanged
+        (each attempt runs in a savepoint the refusal rolls back)."""
+        for role in roles:
+            with self.subTest(role=role), self.refused():
+                attack(role)
+
+    @classmethod
     def create_invoice(
         cls,
         partner,
@@ -107,25 +166,43 @@ class CollectionCommon(AccountTestInvoicingCommon):
         return move
 
     @classmethod
-    def create_policy(cls, *levels, name="P", **values):
-        """A dunning policy with these levels, the company's default."""
+    def create_policy(cls, *levels, name="P", default=True, **values):
+        """A dunning policy with these levels (in this order, unless they say
+        their sequence), the company's default unless not `default`."""
         policy = cls.env["collection.policy"].create(
             {
                 "name": name,
-                "level_ids": [Command.create(level) for level in levels],
+                "level_ids": [
+                    Command.create({"sequence": sequence, **level})
+                    for sequence, level in enumerate(levels, start=1)
+                ],
                 **values,
             }
         )
-        cls.env.company.collection_policy_id = policy
+        if default:
+            cls.env.company.collection_policy_id = policy
         return policy
+
+    def new_run(self, policies=None, user=None, company=None, **values):
+        """A dunning run of `policies` (the class's `policy` by default),
+        created by `user` (the collector by default) in `company`."""
+        company = company or self.env.company
+        return (
+            self.env["collection.run"]
+            .with_user(user or self.collector)
+            .with_company(company)
+            .create(
+                {
+                    "company_id": company.id,
+                    "policy_ids": [Command.set((policies or self.policy).ids)],
+                    **values,
+                }
+            )
+        )
 
     def executed_policy_run(self, policy):
         """A run of `policy` proposed and executed by the collector."""
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
+        run = self.new_run(policy)
         run.action_propose()
         run.action_execute()
         return run

@@ -35,7 +35,7 @@ class TestAgedBalance(CollectionCommon):
     def read_back(self, wizard, sheet="By customer"):
         import openpyxl
 
-        book = openpyxl.load_workbook(io.BytesIO(wizard._generate_xlsx()))
+        book = openpyxl.load_workbook(io.BytesIO(wizard._get_xlsx()))
         rows = {
             row[0]: row[1:]
             for row in book[sheet].iter_rows(min_row=4, values_only=True)

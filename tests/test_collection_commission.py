@@ -424,7 +424,7 @@ class TestCollectionCommission(CollectionCommon):
         )
         self.assertIn(invoice.name, html)
         self.assertIn("18.75", html)
-        book = openpyxl.load_workbook(io.BytesIO(settlement._generate_xlsx()))
+        book = openpyxl.load_workbook(io.BytesIO(settlement._get_xlsx()))
         rows = list(book.active.iter_rows(min_row=4, values_only=True))
         self.assertEqual([row[8] for row in rows], [25.0, 18.75, 43.75])
         self.assertEqual([row[4] for row in rows[:2]], [-11, 20])

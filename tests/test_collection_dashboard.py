@@ -224,7 +224,7 @@ class TestCollectionDashboard(CollectionCommon):
         import openpyxl
 
         dashboard = self.dashboard()
-        book = openpyxl.load_workbook(io.BytesIO(dashboard._generate_xlsx()))
+        book = openpyxl.load_workbook(io.BytesIO(dashboard._get_xlsx()))
         company = {
             row[0]: row[1]
             for row in book["Company"].iter_rows(min_row=3, values_only=True)
@@ -260,12 +260,15 @@ class TestCollectionDashboard(CollectionCommon):
             (str(dashboard.date_from), str(dashboard.date_to)),
             ("2026-04-01", "2026-06-30"),
         )
-        self.assertEqual(dashboard._get_period(), (91, 3))
+        Book = self.env["collection.kpi.book"]
+        self.assertEqual(Book._get_period(dashboard._get_book_period()), (91, 3))
         # a period of days counts its days in months: 1 October to 1 December
         # is two months and a day, not three
-        days, months = self.dashboard(
-            date_from="2026-01-01", date_to="2026-03-01"
-        )._get_period()
+        days, months = Book._get_period(
+            self.dashboard(
+                date_from="2026-01-01", date_to="2026-03-01"
+            )._get_book_period()
+        )
         self.assertEqual(days, 60)
         self.assertAlmostEqual(months, 1.97, places=2)
         form = Form(dashboard)

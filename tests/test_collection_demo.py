@@ -42,8 +42,8 @@ class TestCollectionDemo(TransactionCase):
         picking.move_ids.quantity = 1
         picking.button_validate()
         self.assertEqual(picking.state, "done")
-        overrides = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "override"), ("partner_id", "=", customer.id)]
+        overrides = self.env["collection.decision"].search(
+            [("measure", "=", "override"), ("partner_id", "=", customer.id)]
         )
         self.assertEqual(overrides.user_id, sophie)
         self.assertEqual(len(overrides), 2, "the order and the delivery")

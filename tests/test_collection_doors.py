@@ -1,16 +1,12 @@
-from contextlib import contextmanager
 from datetime import date
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import TODAY, CollectionCommon
-
-ROLES = ("collector", "manager", "salesperson", "plain")
-REFUSED = (AccessError, UserError, ValidationError)
+from .common import ROLES, TODAY, CollectionCommon
 
 
 @freeze_time(TODAY)
@@ -26,28 +22,8 @@ class TestCollectionDoors(CollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-        cls.plain = new_test_user(
-            cls.env, login="plain", groups="base.group_user", company_id=company.id
-        )
-        cls.approver = new_test_user(
-            cls.env,
-            login="approver",
-            groups="account.group_account_invoice,"
-            "credit_collection.group_collection_manager",
-            company_id=company.id,
-        )
-        cls.mandate = cls.env["collection.mandate"].create(
-            {
-                "name": "Collectors",
-                "user_ids": [Command.set((cls.collector | cls.manager).ids)],
-                "manager_id": cls.approver.id,
-                "date_start": "2026-01-01",
-                "max_delay_days": 30,
-                "max_credit_amount": 5000,
-                "can_hold": True,
-                "can_release": True,
-            }
+        cls.create_roles_and_mandate(
+            max_delay_days=30, max_credit_amount=5000, can_hold=True, can_release=True
         )
         cls.policy = cls.create_policy(
             {"name": "Reminder", "days_after_due": 3}, name="Business customers"
@@ -56,27 +32,13 @@ class TestCollectionDoors(CollectionCommon):
         cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-03-05")  # 10 days
         cls.old_invoice = cls.create_invoice(cls.customer, 500, "2026-01-20")  # 54
 
-    @contextmanager
-    def refused(self):
-        """The block is refused (AccessError, UserError, ValidationError) and
-        rolled back."""
-        try:
-            with self.env.cr.savepoint():
-                yield
-        except REFUSED:
-            return
-        self.fail("got through")
-
-    def as_role(self, role, records):
-        return records.with_user(getattr(self, role))
-
     def receivable_line(self, invoice):
         return invoice.line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
         )
 
     def hold(self, partner, user=None):
-        self.env["collection.mandate.usage"].with_user(user or self.collector)._request(
+        self.env["collection.decision"].with_user(user or self.collector)._request(
             "hold", partner, reason="Unpaid since January"
         )
 
@@ -104,7 +66,7 @@ class TestCollectionDoors(CollectionCommon):
                             "move_ids": [Command.set(self.invoice.ids)],
                             "state": "draft",
                             "date": TODAY,
-                            "usage_ids": [Command.set([])],
+                            "decision_ids": [Command.set([])],
                             "line_ids": [
                                 Command.create({"date": "2026-03-25", "amount": 300})
                             ],
@@ -168,8 +130,8 @@ class TestCollectionDoors(CollectionCommon):
         self.assertEqual(promise.state, "draft", "waits for the collector")
         self.assertEqual(promise.date, date(2026, 3, 15))
         # a decision's date and approver are the module's, whatever the context
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.collector)
             .with_context(
                 default_date="2026-01-01",
@@ -178,9 +140,9 @@ class TestCollectionDoors(CollectionCommon):
             )
             ._request("delay", self.customer, self.invoice, date=date(2026, 6, 30))
         )
-        self.assertEqual(usage.state, "to_approve")
-        self.assertFalse(usage.approver_id)
-        self.assertEqual(usage.date.date(), date(2026, 3, 15))
+        self.assertEqual(decision.state, "to_approve")
+        self.assertFalse(decision.approver_id)
+        self.assertEqual(decision.date.date(), date(2026, 3, 15))
 
     # ------------------------------------------------------------
     # Original due dates
@@ -193,11 +155,11 @@ class TestCollectionDoors(CollectionCommon):
         # and is recorded as the writer's extension, beyond the mandate here
         line.with_user(self.collector).date_maturity = "2026-12-31"
         self.assertEqual(str(line.date_maturity), "2026-12-31")
-        usage = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "delay"), ("move_ids", "in", self.old_invoice.ids)]
+        decision = self.env["collection.decision"].search(
+            [("measure", "=", "delay"), ("move_ids", "in", self.old_invoice.ids)]
         )
         self.assertRecordValues(
-            usage,
+            decision,
             [{"user_id": self.collector.id, "state": "to_approve", "value": 345}],
         )
         # nobody gained a day: still 54 days late, still dunned
@@ -207,17 +169,17 @@ class TestCollectionDoors(CollectionCommon):
         run = self.executed_policy_run(self.policy)
         self.assertIn(self.old_invoice, run.dunning_ids.line_ids.move_id)
         # once approved, the extension takes effect
-        usage.with_user(self.approver).action_approve()
+        decision.with_user(self.approver).action_approve()
         self.assertEqual(self.old_invoice.collection_extended_until, date(2026, 12, 31))
 
     def test_within_the_mandate_a_written_due_date_applies_at_once(self):
         self.receivable_line(self.invoice).with_user(
             self.collector
         ).date_maturity = "2026-03-30"
-        usage = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "delay"), ("move_ids", "in", self.invoice.ids)]
+        decision = self.env["collection.decision"].search(
+            [("measure", "=", "delay"), ("move_ids", "in", self.invoice.ids)]
         )
-        self.assertRecordValues(usage, [{"state": "applied", "value": 25}])
+        self.assertRecordValues(decision, [{"state": "applied", "value": 25}])
         self.assertEqual(self.invoice.collection_extended_until, date(2026, 3, 30))
 
     def test_reset_new_due_date_and_post_again(self):
@@ -229,11 +191,11 @@ class TestCollectionDoors(CollectionCommon):
         self.assertEqual(str(line.date_maturity), "2026-06-30")
         self.assertEqual(line.insurance_due_date, date(2026, 1, 20))
         self.assertEqual(invoice.collection_days_overdue, 54)
-        usage = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "delay"), ("move_ids", "in", invoice.ids)]
+        decision = self.env["collection.decision"].search(
+            [("measure", "=", "delay"), ("move_ids", "in", invoice.ids)]
         )
         self.assertRecordValues(
-            usage, [{"user_id": self.manager.id, "state": "to_approve"}]
+            decision, [{"user_id": self.manager.id, "state": "to_approve"}]
         )
         self.assertFalse(invoice.collection_extended_until)
         # twice more: the first posting's date stays the reference
@@ -255,7 +217,7 @@ class TestCollectionDoors(CollectionCommon):
         self.invoice.invalidate_recordset()
         self.assertEqual(self.invoice.collection_days_overdue, 14)
         self.assertFalse(
-            self.env["collection.mandate.usage"].search(
+            self.env["collection.decision"].search(
                 [("move_ids", "in", self.invoice.ids)]
             )
         )
@@ -341,8 +303,8 @@ class TestCollectionDoors(CollectionCommon):
         )
         order.with_user(sales_manager).action_confirm()
         self.assertEqual(order.state, "sale")
-        override = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "override"), ("partner_id", "=", self.customer.id)]
+        override = self.env["collection.decision"].search(
+            [("measure", "=", "override"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(len(override), 1, "logged once")
 
@@ -443,3 +405,21 @@ class TestCollectionDoors(CollectionCommon):
         runs = self.env["collection.run"].search([("automatic", "=", True)])
         self.assertEqual(len(runs), 1, "one run a company a day")
         self.assertEqual(runs.date, date(2026, 3, 15))
+
+    def test_today_is_the_companys_day_whatever_the_users(self):
+        """The company's day in Brussels: at 23:30 UTC on 15 March it is
+        already the 16th there, for every rule, whatever a user's time zone;
+        a user's own zone moves nothing."""
+        self.env.company.collection_tz = "Europe/Brussels"
+        Receivable = self.env["collection.receivable"]
+        with freeze_time("2026-03-15 23:30:00"):
+            for tz in ("America/New_York", "Pacific/Kiritimati", False):
+                with self.subTest(tz=tz):
+                    day = Receivable.with_user(self.collector).with_context(tz=tz)
+                    self.assertEqual(day._get_today(), date(2026, 3, 16))
+            # the invoice due on the 5th is 11 days late there
+            self.invoice.invalidate_recordset(["collection_days_overdue"])
+            self.assertEqual(self.invoice.collection_days_overdue, 11)
+        self.env.company.collection_tz = "UTC"
+        with freeze_time("2026-03-15 23:30:00"):
+            self.assertEqual(Receivable._get_today(), date(2026, 3, 15))

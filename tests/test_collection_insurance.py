@@ -6,6 +6,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import CollectionCommon
 
@@ -345,6 +346,58 @@ class TestCollectionInsurance(CollectionCommon):
         self.assertIn(late.name, html)
         self.assertIn("5120-778", html)
 
+    def test_the_pending_deadlines_read_the_same_in_sql_and_python(self):
+        """One rule, two readers: the alerts' SQL and the Deadlines report's
+        Python say the same step is pending, in every state and once paid."""
+        Move = self.env["account.move"]
+        moves = Move
+        for state in ("covered", "to_notify", "notified", "claim_filed", "lapsed"):
+            move = self.create_invoice(self.customer, 100, "2026-01-10")
+            self.env.cr.execute(
+                "UPDATE account_move SET insurance_state = %s WHERE id = %s",
+                (state, move.id),
+            )
+            moves |= move
+        paid = self.create_invoice(self.customer, 100, "2026-01-10")
+        self.pay(paid, 100, "2026-02-01")
+        moves |= paid
+        moves.invalidate_recordset()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT move.id, kind.kind, kind.pending
+                     FROM account_move move
+                     CROSS JOIN LATERAL (VALUES %s) AS kind(kind, deadline, pending)
+                    WHERE move.id IN %s""",
+                Move._get_insurance_deadlines_sql(),
+                tuple(moves.ids),
+            )
+        )
+        in_python = {
+            (move.id, kind, pending)
+            for move in moves
+            for kind, _date, pending in move._get_insurance_deadlines()
+        }
+        self.assertEqual(set(rows), in_python)
+        pending = {
+            move.insurance_state: sorted(
+                k for m, k, p in in_python if p and m == move.id
+            )
+            for move in moves - paid
+        }
+        self.assertEqual(
+            pending,
+            {
+                "covered": ["extension", "notify", "stop"],
+                "to_notify": ["extension", "notify", "stop"],
+                "notified": ["claim", "extension", "stop"],
+                "claim_filed": [],
+                "lapsed": [],
+            },
+        )
+        self.assertFalse(
+            [kind for move_id, kind, due in in_python if due and move_id == paid.id]
+        )
+
     # ------------------------------------------------------------
     # THE DAILY SCHEDULED ACTION
     # ------------------------------------------------------------
@@ -391,11 +444,11 @@ class TestCollectionInsurance(CollectionCommon):
         self.assertFalse(self.customer.collection_hold)
         self.run_cron("2026-04-15")
         self.assertTrue(self.customer.collection_hold)
-        usage = self.env["collection.mandate.usage"].search(
-            [("partner_id", "=", self.customer.id), ("weapon", "=", "hold")]
+        decision = self.env["collection.decision"].search(
+            [("partner_id", "=", self.customer.id), ("measure", "=", "hold")]
         )
         self.assertRecordValues(
-            usage,
+            decision,
             [
                 {
                     "insurance_policy_id": self.policy.id,
@@ -407,7 +460,7 @@ class TestCollectionInsurance(CollectionCommon):
         )
         self.assertIn("Stop-delivery date", self.customer.sudo().collection_hold_reason)
         # released by a collector, not held again for the same invoice
-        self.env["collection.mandate.usage"].with_user(self.collector)._request(
+        self.env["collection.decision"].with_user(self.collector)._request(
             "release", self.customer
         )
         self.run_cron("2026-04-16")
@@ -434,10 +487,14 @@ class TestCollectionInsurance(CollectionCommon):
 
     def test_an_extension_past_the_maximum_extension_needs_a_manager(self):
         invoice = self.create_invoice(self.customer, 1000, "2026-03-01")
-        Usage = self.env["collection.mandate.usage"].with_user(self.collector)
-        within = Usage._request("delay", self.customer, invoice, date=date(2026, 4, 30))
+        Decision = self.env["collection.decision"].with_user(self.collector)
+        within = Decision._request(
+            "delay", self.customer, invoice, date=date(2026, 4, 30)
+        )
         self.assertEqual(within.state, "applied", "the policy allows up to 04-30")
-        beyond = Usage._request("delay", self.customer, invoice, date=date(2026, 5, 15))
+        beyond = Decision._request(
+            "delay", self.customer, invoice, date=date(2026, 5, 15)
+        )
         self.assertEqual(beyond.state, "to_approve", "within the mandate's 120 days")
         self.assertIn("the insurer must agree", beyond.warning)
         self.assertEqual(invoice.collection_extended_until, date(2026, 4, 30))
@@ -461,7 +518,7 @@ class TestCollectionInsurance(CollectionCommon):
         )
         promise.action_confirm()
         self.assertEqual(promise.state, "to_approve")
-        self.assertIn("the insurer must agree", promise.usage_ids.warning)
+        self.assertIn("the insurer must agree", promise.decision_ids.warning)
         self.assertIn("the insurer must agree", promise.insurance_warning)
 
     def test_an_extension_request_goes_through_the_mandate(self):
@@ -470,9 +527,9 @@ class TestCollectionInsurance(CollectionCommon):
             self.declare("extension", invoice, extension_date=date(2026, 4, 20))
         request = self.declare("extension", invoice, extension_date=date(2026, 6, 1))
         self.assertEqual(request.state, "to_approve")
-        self.assertEqual(request.usage_ids.state, "to_approve")
+        self.assertEqual(request.decision_ids.state, "to_approve")
         self.assertFalse(invoice.collection_extended_until)
-        request.usage_ids.with_user(self.manager).action_approve()
+        request.decision_ids.with_user(self.manager).action_approve()
         self.assertEqual(request.state, "sent")
         self.assertFalse(
             invoice.collection_extended_until, "asked to the insurer, not granted"

@@ -18,53 +18,37 @@ class TestLevelOrder(CollectionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.collection_interest_mode = "fr"
-        cls.business = cls.env["collection.policy"].create(
+        cls.business = cls.create_policy(
+            {"name": "First reminder", "sequence": 1, "days_after_due": 3},
             {
-                "name": "Business customers",
-                "level_ids": [
-                    Command.create(
-                        {"name": "First reminder", "sequence": 1, "days_after_due": 3}
-                    ),
-                    Command.create(
-                        {
-                            "name": "Second reminder",
-                            "sequence": 2,
-                            "days_after_due": 15,
-                            "min_gap_days": 10,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "name": "Formal notice",
-                            "sequence": 3,
-                            "days_after_due": 45,
-                            "min_gap_days": 10,
-                            "channel": "letter",
-                            "automatic": False,
-                        }
-                    ),
-                ],
-            }
+                "name": "Second reminder",
+                "sequence": 2,
+                "days_after_due": 15,
+                "min_gap_days": 10,
+            },
+            {
+                "name": "Formal notice",
+                "sequence": 3,
+                "days_after_due": 45,
+                "min_gap_days": 10,
+                "channel": "letter",
+                "automatic": False,
+            },
+            name="Business customers",
+            default=False,
         )
-        cls.consumers = cls.env["collection.policy"].create(
+        cls.consumers = cls.create_policy(
+            {"name": "Free reminder", "sequence": 1, "days_after_due": 3},
             {
-                "name": "Consumers",
-                "is_b2c": True,
-                "level_ids": [
-                    Command.create(
-                        {"name": "Free reminder", "sequence": 1, "days_after_due": 3}
-                    ),
-                    Command.create(
-                        {
-                            "name": "Reminder with costs",
-                            "sequence": 2,
-                            "days_after_due": 25,
-                            "fee_amount": 7.5,
-                            "charge_compensation": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Reminder with costs",
+                "sequence": 2,
+                "days_after_due": 25,
+                "fee_amount": 7.5,
+                "charge_compensation": True,
+            },
+            name="Consumers",
+            is_b2c=True,
+            default=False,
         )
         cls.env.company.collection_policy_id = cls.business
         cls.customer.email = "compta@boulangerie.example.com"

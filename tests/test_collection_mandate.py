@@ -32,13 +32,13 @@ class TestCollectionMandate(CollectionCommon):
         cls.invoice = cls.create_invoice(cls.customer, 10000, "2026-03-10")
         cls.old_invoice = cls.create_invoice(cls.customer, 10000, "2026-01-31")
 
-    def use(self, weapon, moves=None, user=None, **values):
+    def use(self, measure, moves=None, user=None, **values):
         wizard = (
-            self.env["collection.weapon.wizard"]
+            self.env["collection.measure.wizard"]
             .with_user(user or self.collector)
             .create(
                 {
-                    "weapon": weapon,
+                    "measure": measure,
                     "partner_id": self.customer.id,
                     "move_ids": [Command.set(moves.ids)] if moves else [],
                     "reason": "Will pay at the end of the month",
@@ -49,19 +49,13 @@ class TestCollectionMandate(CollectionCommon):
         return wizard._request()
 
     def test_extension_within_the_mandate_applies_at_once(self):
-        usage = self.use("delay", self.invoice, date="2026-03-20")  # 10 days
-        self.assertEqual(usage.state, "applied")
-        self.assertTrue(usage.within_mandate)
-        self.assertEqual((usage.value, usage.limit_value), (10.0, 15.0))
+        decision = self.use("delay", self.invoice, date="2026-03-20")  # 10 days
+        self.assertEqual(decision.state, "applied")
+        self.assertTrue(decision.within_mandate)
+        self.assertEqual((decision.value, decision.limit_value), (10.0, 15.0))
         self.assertEqual(str(self.invoice.collection_extended_until), "2026-03-20")
         # dunning waits for the new date; interest still runs from the due date
-        policy = self.env["collection.policy"].create(
-            {
-                "name": "P",
-                "level_ids": [Command.create({"name": "R", "days_after_due": 3})],
-            }
-        )
-        self.env.company.collection_policy_id = policy
+        policy = self.create_policy({"name": "R", "days_after_due": 3}, name="P")
         self.customer.email = "c@example.com"
         run = self.env["collection.run"].create(
             {"policy_ids": [Command.set(policy.ids)]}
@@ -72,56 +66,56 @@ class TestCollectionMandate(CollectionCommon):
         self.assertGreater(self.invoice.collection_interest_amount, 0)
 
     def test_extension_beyond_waits_for_the_manager(self):
-        usage = self.use("delay", self.invoice, date="2026-04-10")  # 31 days
-        self.assertEqual(usage.state, "to_approve")
+        decision = self.use("delay", self.invoice, date="2026-04-10")  # 31 days
+        self.assertEqual(decision.state, "to_approve")
         self.assertFalse(self.invoice.collection_extended_until, "nothing takes effect")
         # the approver reads what is asked, in its units, and what is at stake:
         # this invoice, not the customer's whole balance
         self.assertEqual(
             (
-                str(usage.requested_date),
-                usage.value_display,
-                usage.limit_display,
-                usage.invoice_amount,
-                usage.amount_at_stake,
+                str(decision.requested_date),
+                decision.value_display,
+                decision.limit_display,
+                decision.invoice_amount,
+                decision.amount_at_stake,
             ),
             ("2026-04-10", "31 days", "15 days", 10000.0, 10000.0),
         )
         self.assertEqual(self.customer.collection_open_amount, 20000.0)
-        activity = usage.activity_ids
+        activity = decision.activity_ids
         self.assertEqual(activity.user_id, self.manager)
         with self.assertRaises(AccessError):
-            usage.with_user(self.collector).action_approve()
-        usage.with_user(self.manager).action_approve()
-        self.assertEqual(usage.state, "approved")
-        self.assertEqual(usage.approver_id, self.manager)
+            decision.with_user(self.collector).action_approve()
+        decision.with_user(self.manager).action_approve()
+        self.assertEqual(decision.state, "approved")
+        self.assertEqual(decision.approver_id, self.manager)
         self.assertEqual(str(self.invoice.collection_extended_until), "2026-04-10")
-        self.assertFalse(usage.activity_ids)
+        self.assertFalse(decision.activity_ids)
         # the collector is told
-        told = usage.message_ids.filtered(
+        told = decision.message_ids.filtered(
             lambda m: self.collector.partner_id in m.partner_ids
         )
         self.assertEqual(len(told), 1)
         self.assertIn("Approved by", told.body)
 
     def test_refusal_cancels_the_request(self):
-        usage = self.use("delay", self.invoice, date="2026-04-10")
-        usage.with_user(self.manager).action_refuse()
-        self.assertEqual(usage.state, "refused")
-        self.assertIn("Refused by", usage.message_ids[0].body)
-        self.assertIn(self.collector.partner_id, usage.message_ids[0].partner_ids)
+        decision = self.use("delay", self.invoice, date="2026-04-10")
+        decision.with_user(self.manager).action_refuse()
+        self.assertEqual(decision.state, "refused")
+        self.assertIn("Refused by", decision.message_ids[0].body)
+        self.assertIn(self.collector.partner_id, decision.message_ids[0].partner_ids)
         self.assertFalse(self.invoice.collection_extended_until)
         with self.assertRaisesRegex(UserError, "waiting for approval"):
-            usage.with_user(self.manager).action_approve()
+            decision.with_user(self.manager).action_approve()
 
     def test_waiver_leaves_the_waived_charges_out(self):
         # 43 days on 10,000 at 12.15 %: 143.14, plus 40.00: beyond 100.
         wizard = (
-            self.env["collection.weapon.wizard"]
+            self.env["collection.measure.wizard"]
             .with_user(self.collector)
             .create(
                 {
-                    "weapon": "waiver",
+                    "measure": "waiver",
                     "partner_id": self.customer.id,
                     "move_ids": [Command.set(self.old_invoice.ids)],
                     "reason": "Good customer, first delay",
@@ -130,10 +124,10 @@ class TestCollectionMandate(CollectionCommon):
         )
         self.assertAlmostEqual(wizard.waiver_amount, 183.14)
         self.assertFalse(wizard.within_mandate)
-        usage = wizard._request()
-        self.assertEqual(usage.state, "to_approve")
+        decision = wizard._request()
+        self.assertEqual(decision.state, "to_approve")
         self.assertEqual(self.old_invoice.collection_interest_amount, 143.14)
-        usage.with_user(self.manager).action_approve()
+        decision.with_user(self.manager).action_approve()
         self.old_invoice.invalidate_recordset()
         self.assertEqual(self.old_invoice.collection_interest_amount, 0.0)
         self.assertEqual(self.old_invoice.collection_compensation_amount, 0.0)
@@ -144,9 +138,9 @@ class TestCollectionMandate(CollectionCommon):
         self.assertEqual(later[self.old_invoice.id]["interest"], 33.29)
 
     def test_hold_blocks_orders_and_deliveries_but_a_manager_overrides(self):
-        usage = self.use("hold")
-        self.assertEqual(usage.state, "applied")
-        self.assertEqual(usage.display_name, f"Credit hold · {self.customer.name}")
+        decision = self.use("hold")
+        self.assertEqual(decision.state, "applied")
+        self.assertEqual(decision.display_name, f"Credit hold · {self.customer.name}")
         self.assertTrue(self.customer.collection_hold)
         self.assertEqual(self.customer.collection_hold_user_id, self.collector)
         product = self.env["product.product"].create({"name": "Flour", "type": "consu"})
@@ -169,8 +163,8 @@ class TestCollectionMandate(CollectionCommon):
         )
         order.with_user(sales_manager).action_confirm()
         self.assertEqual(order.state, "sale")
-        override = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "override"), ("partner_id", "=", self.customer.id)]
+        override = self.env["collection.decision"].search(
+            [("measure", "=", "override"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(override.user_id, sales_manager)
         self.assertIn(order.name, override.reason)
@@ -190,17 +184,17 @@ class TestCollectionMandate(CollectionCommon):
             .with_context(**action["context"])
         ).save().process()
         self.assertEqual(picking.state, "done")
-        overrides = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "override"), ("reason", "ilike", picking.name)]
+        overrides = self.env["collection.decision"].search(
+            [("measure", "=", "override"), ("reason", "ilike", picking.name)]
         )
         self.assertEqual(len(overrides), 1)
 
     def test_release_beyond_the_mandate(self):
         self.use("hold")
-        usage = self.use("release")
-        self.assertEqual(usage.state, "to_approve")
+        decision = self.use("release")
+        self.assertEqual(decision.state, "to_approve")
         self.assertTrue(self.customer.collection_hold)
-        usage.with_user(self.manager).action_approve()
+        decision.with_user(self.manager).action_approve()
         self.assertFalse(self.customer.collection_hold)
 
     def test_expired_mandate_and_other_company_cover_nothing(self):
@@ -217,7 +211,7 @@ class TestCollectionMandate(CollectionCommon):
             )
         )
 
-    def test_screens_open_the_weapon_for_their_customer(self):
+    def test_screens_open_the_measure_for_their_customer(self):
         action = self.invoice.action_collection_extend()
         context = action["context"]
         self.assertEqual(action["name"], "Grant an extension")
@@ -245,9 +239,9 @@ class TestCollectionMandate(CollectionCommon):
         self.assertEqual((form.days, form.value), (26, 31))
         self.assertFalse(form.within_mandate)
         form.reason = "Cash flow gap until their customer pays"
-        usage = form.save()._request()
-        self.assertEqual((usage.state, usage.value), ("to_approve", 31.0))
-        self.assertEqual(context["default_weapon"], "delay")
+        decision = form.save()._request()
+        self.assertEqual((decision.state, decision.value), ("to_approve", 31.0))
+        self.assertEqual(context["default_measure"], "delay")
         self.assertEqual(context["default_partner_id"], self.customer.id)
         self.assertEqual(context["default_move_ids"], self.invoice.ids)
         context = self.customer_contact.action_collection_hold()["context"]
@@ -256,11 +250,11 @@ class TestCollectionMandate(CollectionCommon):
         with self.assertRaisesRegex(UserError, "one customer"):
             (self.invoice | other).action_collection_waive()
 
-    def test_salesperson_uses_no_weapon(self):
+    def test_salesperson_uses_no_measure(self):
         with self.assertRaises(AccessError):
             self.use("hold", user=self.salesperson)
         with self.assertRaises(AccessError):
-            self.env["collection.mandate.usage"].with_user(self.salesperson)._request(
+            self.env["collection.decision"].with_user(self.salesperson)._request(
                 "hold", self.customer
             )
 
@@ -270,16 +264,16 @@ class TestCollectionMandate(CollectionCommon):
             invoice.write({"collection_extended_until": "2026-06-30"})
         with self.assertRaisesRegex(AccessError, "Hold and Release"):
             self.customer.with_user(self.collector).write({"collection_hold": True})
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.collector)
             ._request("delay", self.customer, invoice, date=date(2026, 5, 9))
         )
-        self.assertEqual(usage.state, "to_approve")
+        self.assertEqual(decision.state, "to_approve")
         self.assertFalse(self.invoice.collection_extended_until)
         with self.assertRaises(AccessError):
-            self.env["collection.mandate.usage"].with_user(self.collector).create(
-                {"weapon": "hold", "partner_id": self.customer.id, "state": "applied"}
+            self.env["collection.decision"].with_user(self.collector).create(
+                {"measure": "hold", "partner_id": self.customer.id, "state": "applied"}
             )
 
     def test_bad_values_are_refused(self):
@@ -319,20 +313,15 @@ class TestCollectionMandate(CollectionCommon):
             )
 
     def test_stop_deliveries_level_holds_for_the_policy(self):
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
             {
-                "name": "P",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Stop",
-                            "days_after_due": 30,
-                            "channel": "phone",
-                            "hold_deliveries": True,
-                        }
-                    )
-                ],
-            }
+                "name": "Stop",
+                "days_after_due": 30,
+                "channel": "phone",
+                "hold_deliveries": True,
+            },
+            name="P",
+            default=False,
         )
         run = (
             self.env["collection.run"]
@@ -343,38 +332,29 @@ class TestCollectionMandate(CollectionCommon):
         run.action_propose()
         run.action_execute()
         self.assertTrue(self.customer.collection_hold)
-        usage = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "hold"), ("partner_id", "=", self.customer.id)]
+        decision = self.env["collection.decision"].search(
+            [("measure", "=", "hold"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(
-            (usage.policy_id, usage.user_id), (policy, self.env["res.users"])
+            (decision.policy_id, decision.user_id), (policy, self.env["res.users"])
         )
-        self.assertEqual(usage.state, "applied")
+        self.assertEqual(decision.state, "applied")
 
     def test_a_request_awaiting_approval_holds_back_the_hold(self):
         """A run shows the customer's pending requests on its dunnings and
         does not put on hold a customer whose request the approver has not
         decided yet, neither when proposing nor when executing."""
-        policy = self.env["collection.policy"].create(
+        policy = self.create_policy(
+            {"name": "Call", "days_after_due": 3, "channel": "phone"},
             {
-                "name": "P",
-                "level_order": "by_age",
-                "level_ids": [
-                    Command.create(
-                        {"name": "Call", "days_after_due": 3, "channel": "phone"}
-                    ),
-                    Command.create(
-                        {
-                            "name": "Stop",
-                            "days_after_due": 30,
-                            "channel": "phone",
-                            "hold_deliveries": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Stop",
+                "days_after_due": 30,
+                "channel": "phone",
+                "hold_deliveries": True,
+            },
+            name="P",
+            level_order="by_age",
         )
-        self.env.company.collection_policy_id = policy
 
         def propose():
             run = (
@@ -461,8 +441,8 @@ class TestCollectionMandate(CollectionCommon):
         self.assertFalse(dunning.activity_ids)
         self.assertIn("bank statement was late", dunning.message_ids[0].body)
         # this collector may not release: the approver decides
-        release = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "release"), ("partner_id", "=", self.customer.id)]
+        release = self.env["collection.decision"].search(
+            [("measure", "=", "release"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(release.state, "to_approve")
         self.assertTrue(self.customer.collection_hold)
@@ -487,19 +467,21 @@ class TestMandateReporting(CollectionCommon):
             }
         )
         cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-03-10")
-        Usage = cls.env["collection.mandate.usage"].with_user(cls.collector)
+        Decision = cls.env["collection.decision"].with_user(cls.collector)
         with freeze_time("2026-03-15 10:00"):
-            Usage._request("hold", cls.customer, reason="Three months late")
-            Usage._request("delay", cls.customer, cls.invoice, date=date(2026, 4, 19))
+            Decision._request("hold", cls.customer, reason="Three months late")
+            Decision._request(
+                "delay", cls.customer, cls.invoice, date=date(2026, 4, 19)
+            )
 
-    def test_report_totals_per_collector_and_weapon(self):
-        usages = self.env["collection.mandate.usage"].search(
+    def test_report_totals_per_collector_and_measure(self):
+        decisions = self.env["collection.decision"].search(
             [("mandate_id", "=", self.mandate.id)]
         )
         data = self.env[
-            "report.credit_collection.report_collection_mandate_usage"
-        ]._get_groups(usages)
-        totals = data[self.collector.name]["weapons"]
+            "report.credit_collection.report_collection_decision"
+        ]._get_groups(decisions)
+        totals = data[self.collector.name]["measures"]
         self.assertEqual((totals["hold"]["count"], totals["hold"]["beyond"]), (1, 0))
         self.assertEqual(
             (totals["delay"]["value"], totals["delay"]["beyond"]), (40.0, 1)
@@ -507,7 +489,7 @@ class TestMandateReporting(CollectionCommon):
         html = (
             self.env["ir.actions.report"]
             ._render_qweb_html(
-                "credit_collection.report_collection_mandate_usage", usages.ids
+                "credit_collection.report_collection_decision", decisions.ids
             )[0]
             .decode()
         )
@@ -520,10 +502,10 @@ class TestMandateReporting(CollectionCommon):
 
         import openpyxl
 
-        usages = self.env["collection.mandate.usage"].search(
+        decisions = self.env["collection.decision"].search(
             [("mandate_id", "=", self.mandate.id)]
         )
-        sheet = openpyxl.load_workbook(io.BytesIO(usages._get_xlsx())).active
+        sheet = openpyxl.load_workbook(io.BytesIO(decisions._get_xlsx())).active
         rows = list(sheet.iter_rows(min_row=2, values_only=True))
         self.assertEqual(len(rows), 2)
         self.assertEqual({row[3] for row in rows}, {"Credit hold", "Payment extension"})
@@ -555,11 +537,11 @@ class TestMandateReporting(CollectionCommon):
             }
         )
         wizard = (
-            self.env["collection.weapon.wizard"]
+            self.env["collection.measure.wizard"]
             .with_user(self.collector)
             .create(
                 {
-                    "weapon": "terms",
+                    "measure": "terms",
                     "partner_id": self.customer.id,
                     "payment_term_id": term_60.id,
                     "reason": "Their purchasing policy",
@@ -567,18 +549,18 @@ class TestMandateReporting(CollectionCommon):
             )
         )
         self.assertEqual(wizard.value, 60)
-        usage = wizard._request()
-        self.assertEqual(usage.state, "to_approve")
-        usage.with_user(self.manager).action_approve()
+        decision = wizard._request()
+        self.assertEqual(decision.state, "to_approve")
+        decision.with_user(self.manager).action_approve()
         self.assertEqual(self.customer.property_payment_term_id, term_60)
         self.mandate.can_accept_terms = True
         order = self.env["sale.order"].create({"partner_id": self.customer.id})
         wizard = (
-            self.env["collection.weapon.wizard"]
+            self.env["collection.measure.wizard"]
             .with_user(self.collector)
             .create(
                 {
-                    "weapon": "terms",
+                    "measure": "terms",
                     "partner_id": self.customer.id,
                     "order_id": order.id,
                     "payment_term_id": term_60.id,
@@ -670,16 +652,16 @@ class TestHoldMessageInTheUsersLanguage(CollectionCommon):
             }
         )
         invoice = self.create_invoice(self.customer, 100, "2026-03-01")
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.collector)
             ._request(
                 "delay", self.customer, invoice, date=date(2026, 4, 30), reason="R"
             )
         )
         self.assertIn(
-            "au-delà de son mandat : Report d'échéance", usage.activity_ids.summary
+            "au-delà de son mandat : Report d'échéance", decision.activity_ids.summary
         )
-        usage.with_user(self.manager).action_approve()
-        self.assertIn("Goedgekeurd", usage.message_ids[0].body)
-        self.assertIn("Uitstel van betaling", usage.message_ids[0].body)
+        decision.with_user(self.manager).action_approve()
+        self.assertIn("Goedgekeurd", decision.message_ids[0].body)
+        self.assertIn("Uitstel van betaling", decision.message_ids[0].body)

@@ -88,13 +88,18 @@ class TestCollectionPromise(CollectionCommon):
             installment_count=2,
         )
         self.assertEqual(promise.state, "to_approve")
-        credit = promise.usage_ids.filtered(lambda u: u.weapon == "credit")
+        credit = promise.decision_ids.filtered(lambda u: u.measure == "credit")
         self.assertIn(f"Payment plan {promise.name}: ", credit.request_summary)
         self.assertIn(
             "1,200.00 in 2 installments, from 03/20/2026 to 04/20/2026",
             credit.request_summary,
         )
         self.assertEqual(credit.amount_at_stake, 1200.0)
+        # the plan's decisions read together, as the approver's list does
+        decisions = promise.decision_ids
+        decisions.invalidate_recordset(["request_summary"])
+        self.assertGreater(len(decisions), 1)
+        self.assertTrue(all(decisions.mapped("request_summary")))
         self.assertIn(self.invoice_2.name, credit.disputed_note)
         action = credit.with_user(self.manager).action_open_source()
         self.assertEqual(
@@ -117,7 +122,7 @@ class TestCollectionPromise(CollectionCommon):
         promise = self.log_call(promise_type="promise", date="2026-03-20")
         # 28 days after the oldest due date: within the 30 days of the mandate
         self.assertEqual(promise.state, "open")
-        self.assertEqual(promise.usage_ids.mapped("state"), ["applied"])
+        self.assertEqual(promise.decision_ids.mapped("state"), ["applied"])
         self.assertEqual(self.invoice_1.collection_reason_id, self.cash_problem)
         # logged on the invoices it was about, not on the customer that every
         # salesperson reads
@@ -193,10 +198,10 @@ class TestCollectionPromise(CollectionCommon):
             promise.line_ids[0].display_name, f"{promise.name} · 03/20/2026"
         )
         self.assertEqual(
-            sorted(promise.usage_ids.mapped("weapon")), ["credit", "delay"]
+            sorted(promise.decision_ids.mapped("measure")), ["credit", "delay"]
         )
-        delay = promise.usage_ids.filtered(lambda u: u.weapon == "delay")
-        credit = promise.usage_ids.filtered(lambda u: u.weapon == "credit")
+        delay = promise.decision_ids.filtered(lambda u: u.measure == "delay")
+        credit = promise.decision_ids.filtered(lambda u: u.measure == "credit")
         self.assertEqual((delay.state, credit.state), ("to_approve", "to_approve"))
         delay.with_user(self.manager).action_approve()
         self.assertEqual(promise.state, "to_approve", "one approval is not enough")
@@ -233,12 +238,7 @@ class TestCollectionPromise(CollectionCommon):
         self.assertEqual(promise.state, "broken")
 
     def test_open_promise_suspends_dunning_until_broken_or_cancelled(self):
-        policy = self.env["collection.policy"].create(
-            {
-                "name": "P",
-                "level_ids": [Command.create({"name": "R", "days_after_due": 3})],
-            }
-        )
+        policy = self.create_policy({"name": "R", "days_after_due": 3}, default=False)
         self.customer.email = "c@example.com"
 
         def skipped():
@@ -260,7 +260,7 @@ class TestCollectionPromise(CollectionCommon):
         self.assertNotIn(
             self.invoice_1, skipped(), "waiting for approval: no suspension"
         )
-        plan.usage_ids.with_user(self.manager).action_approve()
+        plan.decision_ids.with_user(self.manager).action_approve()
         self.assertEqual(skipped()[self.invoice_1], "promise")
         plan.action_cancel()
         self.assertNotIn(self.invoice_1, skipped(), "cancelled: dunning resumes")
@@ -268,7 +268,7 @@ class TestCollectionPromise(CollectionCommon):
     def test_refused_request_cancels_the_promise(self):
         promise = self.log_call(promise_type="promise", date="2026-05-30")
         self.assertEqual(promise.state, "to_approve")
-        promise.usage_ids.with_user(self.manager).action_refuse()
+        promise.decision_ids.with_user(self.manager).action_refuse()
         self.assertEqual(promise.state, "cancel")
 
     def test_too_many_broken_promises_need_approval(self):
@@ -279,8 +279,8 @@ class TestCollectionPromise(CollectionCommon):
             broken._break()
         promise = self.log_call(promise_type="promise", amount=100, date="2026-03-16")
         self.assertEqual(promise.state, "to_approve")
-        usage = promise.usage_ids.filtered(lambda u: u.weapon == "promise")
-        self.assertEqual((usage.value, usage.limit_value), (2.0, 2.0))
+        decision = promise.decision_ids.filtered(lambda u: u.measure == "promise")
+        self.assertEqual((decision.value, decision.limit_value), (2.0, 2.0))
 
     def test_bad_input_is_refused(self):
         with self.assertRaisesRegex(UserError, "more than the invoices' open amount"):
@@ -351,18 +351,11 @@ class TestCollectionPromise(CollectionCommon):
                 .create(
                     {
                         "partner_id": self.customer.id,
-                        "level_id": self.env["collection.policy"]
-                        .create(
-                            {
-                                "name": "P",
-                                "level_ids": [
-                                    Command.create(
-                                        {"name": "Call", "days_after_due": 10}
-                                    )
-                                ],
-                            }
-                        )
-                        .level_ids.id,
+                        "level_id": self.create_policy(
+                            {"name": "Call", "days_after_due": 10},
+                            name="P",
+                            default=False,
+                        ).level_ids.id,
                         "state": "done",
                         "date": "2026-03-02",
                     }

@@ -21,25 +21,18 @@ class TestReceivableBook(CollectionCommon):
         super().setUpClass()
         company = cls.env.company
         company.collection_interest_mode = "fr"
-        cls.policy = cls.env["collection.policy"].create(
+        cls.policy = cls.create_policy(
+            {"name": "Reminder", "days_after_due": 3},
             {
-                "name": "Business customers",
-                "level_order": "by_age",
-                "level_ids": [
-                    Command.create({"name": "Reminder", "days_after_due": 3}),
-                    Command.create(
-                        {
-                            "name": "Formal notice",
-                            "days_after_due": 40,
-                            "channel": "letter",
-                            "charge_interest": True,
-                            "charge_compensation": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Formal notice",
+                "days_after_due": 40,
+                "channel": "letter",
+                "charge_interest": True,
+                "charge_compensation": True,
+            },
+            name="Business customers",
+            level_order="by_age",
         )
-        company.collection_policy_id = cls.policy
         cls.customer.email = "compta@boulangerie.example.com"
         cls.other_customer.email = "compta@lefevre.example.com"
         cls.split_term = cls.env["account.payment.term"].create(
@@ -86,20 +79,6 @@ class TestReceivableBook(CollectionCommon):
             }
         )
 
-    def new_run(self, policies=None, company=None):
-        company = company or self.env.company
-        return (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .with_company(company)
-            .create(
-                {
-                    "company_id": company.id,
-                    "policy_ids": [Command.set((policies or self.policy).ids)],
-                }
-            )
-        )
-
     def test_split_terms_count_from_the_oldest_unpaid_installment(self):
         self.assertEqual(str(self.split.invoice_date_due), "2026-03-02")
         Receivable = self.env["collection.receivable"]
@@ -117,12 +96,12 @@ class TestReceivableBook(CollectionCommon):
             (9.32, 40.0),
         )
         # the mandate weighs 25 March against 31 January: 53 days, beyond 30
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.collector)
             ._request("delay", self.customer, self.split, date=date(2026, 3, 25))
         )
-        self.assertEqual((usage.value, usage.state), (53.0, "to_approve"))
+        self.assertEqual((decision.value, decision.state), (53.0, "to_approve"))
         # a run duns it at the level 43 days reached
         run = self.new_run()
         run.action_propose()
@@ -154,13 +133,8 @@ class TestReceivableBook(CollectionCommon):
         self.assertEqual(self.split.collection_days_overdue, 13)
 
     def test_an_invoice_with_its_own_policy(self):
-        gentle = self.env["collection.policy"].create(
-            {
-                "name": "Gentle",
-                "level_ids": [
-                    Command.create({"name": "Friendly", "days_after_due": 60})
-                ],
-            }
+        gentle = self.create_policy(
+            {"name": "Friendly", "days_after_due": 60}, name="Gentle", default=False
         )
         other = self.create_invoice(self.other_customer, 300, "2026-01-20")  # 54
         other.collection_policy_id = gentle
@@ -214,18 +188,17 @@ class TestReceivableBook(CollectionCommon):
     def test_a_second_company_runs_and_promises_its_own_book(self):
         company_2 = self.setup_other_company()["company"]
         self.collector.company_ids |= company_2
-        policy_2 = self.env["collection.policy"].create(
-            {
-                "name": "Second company",
-                "company_id": company_2.id,
-                "level_ids": [Command.create({"name": "Rappel", "days_after_due": 3})],
-            }
+        policy_2 = self.create_policy(
+            {"name": "Rappel", "days_after_due": 3},
+            name="Second company",
+            company_id=company_2.id,
+            default=False,
         )
         company_2.collection_policy_id = policy_2
         invoice_2 = self.create_invoice(
             self.customer, 400, "2026-02-01", company=company_2
         )
-        run_2 = self.new_run(policy_2, company_2)
+        run_2 = self.new_run(policy_2, company=company_2)
         run_2.action_propose()
         self.assertEqual(run_2.line_ids.move_id, invoice_2)
         run_1 = self.new_run()
@@ -247,7 +220,7 @@ class TestReceivableBook(CollectionCommon):
         promise.action_confirm()
         # no mandate in the second company: the request waits for a manager
         self.assertEqual(promise.state, "to_approve")
-        self.assertEqual(promise.usage_ids.company_id, company_2)
+        self.assertEqual(promise.decision_ids.company_id, company_2)
         run_2.action_propose()
         self.assertFalse(
             run_2.line_ids.filtered(lambda line: line.skip_reason == "promise")
@@ -269,15 +242,9 @@ class TestBulkProposalFillsEveryField(CollectionCommon):
         from .models import CollectionDunning, CollectionDunningLine
 
         cls.loader.update_registry((CollectionDunningLine, CollectionDunning))
-        cls.policy = cls.env["collection.policy"].create(
-            {
-                "name": "P",
-                "level_ids": [
-                    Command.create({"name": "Reminder", "days_after_due": 3})
-                ],
-            }
+        cls.policy = cls.create_policy(
+            {"name": "Reminder", "days_after_due": 3}, name="P"
         )
-        cls.env.company.collection_policy_id = cls.policy
         cls.customer.email = "compta@boulangerie.example.com"
 
     @classmethod

@@ -1,3 +1,6 @@
+import base64
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -8,8 +11,18 @@ from odoo.tools.misc import format_amount
 from odoo.addons.credit_collection.models.collection_dunning_execute import (
     BatchFormats,
 )
+from odoo.addons.mail.tools.discuss import Store
 
+from ..models import ir_actions_report
 from .common import TODAY, CollectionCommon
+
+# a 1x1 PNG, for a company logo
+LOGO = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+)
 
 
 @freeze_time(TODAY)
@@ -20,46 +33,33 @@ class TestCollectionRun(CollectionCommon):
         super().setUpClass()
         company = cls.env.company
         company.collection_interest_mode = "fr"
-        cls.policy = cls.env["collection.policy"].create(
+        cls.policy = cls.create_policy(
+            {"name": "Courtesy", "sequence": 1, "days_after_due": -3},
+            {"name": "First reminder", "sequence": 2, "days_after_due": 3},
+            {"name": "Second reminder", "sequence": 3, "days_after_due": 15},
             {
-                "name": "Business customers",
-                "min_amount": 100,
-                # business customers who know the terms: the level their age reaches
-                "level_order": "by_age",
-                "level_ids": [
-                    Command.create(
-                        {"name": "Courtesy", "sequence": 1, "days_after_due": -3}
-                    ),
-                    Command.create(
-                        {"name": "First reminder", "sequence": 2, "days_after_due": 3}
-                    ),
-                    Command.create(
-                        {"name": "Second reminder", "sequence": 3, "days_after_due": 15}
-                    ),
-                    Command.create(
-                        {
-                            "name": "Phone call",
-                            "sequence": 4,
-                            "days_after_due": 30,
-                            "channel": "phone",
-                            "automatic": False,
-                            "notify_salesperson": True,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "name": "Formal notice",
-                            "sequence": 5,
-                            "days_after_due": 45,
-                            "channel": "letter",
-                            "automatic": False,
-                            "formal_notice": True,
-                            "charge_interest": True,
-                            "charge_compensation": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Phone call",
+                "sequence": 4,
+                "days_after_due": 30,
+                "channel": "phone",
+                "automatic": False,
+                "notify_salesperson": True,
+            },
+            {
+                "name": "Formal notice",
+                "sequence": 5,
+                "days_after_due": 45,
+                "channel": "letter",
+                "automatic": False,
+                "formal_notice": True,
+                "charge_interest": True,
+                "charge_compensation": True,
+            },
+            name="Business customers",
+            min_amount=100,
+            # business customers who know the terms: the level their age reaches
+            level_order="by_age",
+            default=False,
         )
         cls.levels = cls.policy.level_ids.sorted("sequence")
         company.collection_policy_id = cls.policy
@@ -94,13 +94,6 @@ class TestCollectionRun(CollectionCommon):
             }
         )
         cls.invoice_call = cls.create_invoice(cls.caller_customer, 2000, "2026-02-10")
-
-    def new_run(self, **values):
-        return (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(self.policy.ids)], **values})
-        )
 
     def skipped(self, run):
         return {line.move_id: line.skip_reason for line in run.skipped_line_ids}
@@ -189,6 +182,31 @@ class TestCollectionRun(CollectionCommon):
             )
             for text in (*expected, registry):
                 self.assertIn(text, html)
+        # no blank band where a wkhtmltopdf without patched qt draws no header:
+        # a 12 mm top margin and the logo in the sender block instead
+        self.env.company.logo = LOGO
+        for draws, margin, logo in ((False, 1, 1), (True, 0, 0)):
+            with patch.object(
+                ir_actions_report, "_wkhtmltopdf_draws_headers", lambda d=draws: d
+            ):
+                html = str(
+                    self.env["ir.actions.report"]._render_qweb_html(
+                        "credit_collection.report_collection_dunning", letter.ids
+                    )[0]
+                )
+            self.assertEqual(html.count('data-report-margin-top="12"'), margin)
+            self.assertEqual(html.count('name="letterhead_logo"'), logo)
+        # the chatter offers no bin on the letter sent, one on any other file
+        other = self.env["ir.attachment"].create(
+            {"name": "note.txt", "raw": b"x", "res_model": "res.partner"}
+        )
+        store = Store()
+        (letter.letter_attachment_id | other)._to_store(store)
+        kept = {
+            values["id"]: values.get("collection_kept", False)
+            for values in store.get_result()["ir.attachment"]
+        }
+        self.assertEqual(kept, {letter.letter_attachment_id.id: True, other.id: False})
         self.assertEqual(str(self.invoice_54.collection_last_dunning_date), TODAY)
         self.assertEqual(
             letter.line_ids.filtered(lambda line: line.move_id == self.invoice_54)
@@ -454,31 +472,24 @@ class TestConsumerDunning(CollectionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.collection_interest_mode = "be"
-        cls.policy = cls.env["collection.policy"].create(
+        cls.policy = cls.create_policy(
             {
-                "name": "Consumers",
-                "is_b2c": True,
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Free first reminder",
-                            "sequence": 1,
-                            "days_after_due": 3,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "name": "Second reminder",
-                            "sequence": 2,
-                            "days_after_due": 25,
-                            "channel": "letter",
-                            "fee_amount": 7.5,
-                            "charge_interest": True,
-                            "charge_compensation": True,
-                        }
-                    ),
-                ],
-            }
+                "name": "Free first reminder",
+                "sequence": 1,
+                "days_after_due": 3,
+            },
+            {
+                "name": "Second reminder",
+                "sequence": 2,
+                "days_after_due": 25,
+                "channel": "letter",
+                "fee_amount": 7.5,
+                "charge_interest": True,
+                "charge_compensation": True,
+            },
+            name="Consumers",
+            is_b2c=True,
+            default=False,
         )
         cls.consumer = cls.env["res.partner"].create(
             {"name": "Marie Lemaire", "email": "marie@example.com"}

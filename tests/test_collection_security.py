@@ -11,8 +11,6 @@ from ..models.collection_run import EXECUTION_LOCK
 from .common import TODAY, CollectionCommon
 
 # What any RPC client can try: each attack is played by each of these roles.
-ROLES = ("collector", "manager", "salesperson", "plain")
-REFUSED = (AccessError, UserError, ValidationError)
 
 
 @freeze_time(TODAY)
@@ -25,79 +23,31 @@ class TestCollectionSecurity(CollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-        company.collection_interest_mode = "fr"
-        cls.plain = new_test_user(
-            cls.env, login="plain", groups="base.group_user", company_id=company.id
+        cls.env.company.collection_interest_mode = "fr"
+        cls.create_roles_and_mandate(
+            max_delay_days=30,
+            max_credit_amount=5000,
+            max_waiver_amount=100,
+            can_hold=False,
         )
-        cls.approver = new_test_user(
-            cls.env,
-            login="approver",
-            groups="account.group_account_invoice,"
-            "credit_collection.group_collection_manager",
-            company_id=company.id,
-        )
-        cls.mandate = cls.env["collection.mandate"].create(
+        cls.policy = cls.create_policy(
+            {"name": "Reminder", "sequence": 1, "days_after_due": 3},
             {
-                "name": "Collectors",
-                "user_ids": [Command.set((cls.collector | cls.manager).ids)],
-                "manager_id": cls.approver.id,
-                "date_start": "2026-01-01",
-                "max_delay_days": 30,
-                "max_credit_amount": 5000,
-                "max_waiver_amount": 100,
-                "can_hold": False,
-            }
+                "name": "Stop deliveries",
+                "sequence": 2,
+                "days_after_due": 40,
+                "channel": "letter",
+                "hold_deliveries": True,
+                "automatic": False,
+            },
+            name="Business customers",
+            level_order="by_age",
         )
-        cls.policy = cls.env["collection.policy"].create(
-            {
-                "name": "Business customers",
-                "level_order": "by_age",
-                "level_ids": [
-                    Command.create(
-                        {"name": "Reminder", "sequence": 1, "days_after_due": 3}
-                    ),
-                    Command.create(
-                        {
-                            "name": "Stop deliveries",
-                            "sequence": 2,
-                            "days_after_due": 40,
-                            "channel": "letter",
-                            "hold_deliveries": True,
-                            "automatic": False,
-                        }
-                    ),
-                ],
-            }
-        )
-        company.collection_policy_id = cls.policy
         cls.customer.email = "compta@boulangerie.example.com"
         cls.other_customer.email = "compta@lefevre.example.com"
         cls.invoice = cls.create_invoice(cls.customer, 1000, "2026-03-05")  # 10 days
         cls.old_invoice = cls.create_invoice(cls.customer, 500, "2026-01-20")  # 54
         cls.other_invoice = cls.create_invoice(cls.other_customer, 700, "2026-03-01")
-
-    def as_role(self, role, records):
-        return records.with_user(getattr(self, role))
-
-    def assert_refused_to_all(self, attack, roles=ROLES):
-        """`attack(role)` is refused to every role; the database is unchanged
-        (each attempt runs in a savepoint the refusal rolls back)."""
-        for role in roles:
-            with self.subTest(role=role):
-                try:
-                    with self.env.cr.savepoint():
-                        attack(role)
-                except REFUSED:
-                    continue
-                self.fail(f"{role} got through")
-
-    def new_run(self, user=None, **values):
-        return (
-            self.env["collection.run"]
-            .with_user(user or self.collector)
-            .create({"policy_ids": [Command.set(self.policy.ids)], **values})
-        )
 
     def executed_run(self):
         run = self.new_run()
@@ -250,15 +200,15 @@ class TestCollectionSecurity(CollectionCommon):
             moves=invoice, dates=("2026-03-20", "2026-04-20"), amount=1500.0
         )
         self.assertEqual(plan.currency_id, eur)
-        credit = plan.usage_ids.filtered(lambda u: u.weapon == "credit")
+        credit = plan.decision_ids.filtered(lambda u: u.measure == "credit")
         # 3,000.00 EUR at 0.5 EUR a dollar: 6,000.00 USD, beyond 5,000
         self.assertEqual(credit.value, 6000.0)
         self.assertEqual(plan.state, "to_approve")
         # the last installment is 50 days after the due date: beyond 30 too
         self.assertEqual(
-            plan.usage_ids.filtered(lambda u: u.weapon == "delay").value, 50.0
+            plan.decision_ids.filtered(lambda u: u.measure == "delay").value, 50.0
         )
-        plan.usage_ids.with_user(self.approver).action_approve()
+        plan.decision_ids.with_user(self.approver).action_approve()
         self.assertEqual(plan.state, "open")
         self.pay(invoice, 1500, "2026-03-18", currency=eur)
         plan.invalidate_recordset(["amount_paid"])
@@ -291,7 +241,7 @@ class TestCollectionSecurity(CollectionCommon):
         with self.assertRaisesRegex(UserError, "Compute the proposal"):
             run.action_execute()
         self.assertFalse(self.other_customer.collection_hold)
-        self.assertFalse(self.env["collection.mandate.usage"].search([]))
+        self.assertFalse(self.env["collection.decision"].search([]))
 
     def test_run_date_is_today_and_executed_today(self):
         for day in ("2026-06-30", "2026-01-01"):
@@ -442,15 +392,15 @@ class TestCollectionSecurity(CollectionCommon):
         held = run.dunning_ids.filtered(lambda d: d.level_id.hold_deliveries)
         self.assertEqual(held.partner_id, self.customer)
         self.assertTrue(self.customer.collection_hold)
-        usage = self.env["collection.mandate.usage"].search(
+        decision = self.env["collection.decision"].search(
             [("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(
-            (usage.policy_id, usage.user_id), (self.policy, self.env["res.users"])
+            (decision.policy_id, decision.user_id), (self.policy, self.env["res.users"])
         )
         # the same collector asking directly waits for the approver
         request = (
-            self.env["collection.mandate.usage"]
+            self.env["collection.decision"]
             .with_user(self.collector)
             ._request("hold", self.other_customer, reason="Late")
         )
@@ -458,56 +408,56 @@ class TestCollectionSecurity(CollectionCommon):
         self.assertFalse(self.other_customer.collection_hold)
 
     # ------------------------------------------------------------
-    # Mandate uses
+    # Decisions
     # ------------------------------------------------------------
 
     def test_four_eyes(self):
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.manager)
             ._request("delay", self.customer, self.invoice, date=date(2026, 5, 30))
         )
-        self.assertEqual(usage.state, "to_approve")
-        self.assertEqual(usage.manager_id, self.approver)
+        self.assertEqual(decision.state, "to_approve")
+        self.assertEqual(decision.manager_id, self.approver)
         # the value is computed from the invoice, not given: 86 days
-        self.assertEqual(usage.value, 86.0)
+        self.assertEqual(decision.value, 86.0)
         with self.assertRaisesRegex(AccessError, "asked for this yourself"):
-            usage.with_user(self.manager).action_approve()
+            decision.with_user(self.manager).action_approve()
         other_manager = new_test_user(
             self.env,
             login="other_manager",
             groups="credit_collection.group_collection_manager",
         )
         with self.assertRaisesRegex(AccessError, "decides this request, not you"):
-            usage.with_user(other_manager).action_approve()
+            decision.with_user(other_manager).action_approve()
         self.assertFalse(self.invoice.collection_extended_until)
-        usage.with_user(self.approver).action_approve()
+        decision.with_user(self.approver).action_approve()
         self.assertEqual(str(self.invoice.collection_extended_until), "2026-05-30")
 
     def test_an_extension_extends(self):
         not_due = self.create_invoice(self.customer, 300, "2026-04-30")
         with self.assertRaisesRegex(UserError, "nothing to extend"):
-            self.env["collection.mandate.usage"].with_user(self.collector)._request(
+            self.env["collection.decision"].with_user(self.collector)._request(
                 "delay", self.customer, not_due, date=date(2026, 4, 1)
             )
         self.assertFalse(not_due.collection_extended_until)
 
     def test_usage_log_is_append_only(self):
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.collector)
             ._request("delay", self.customer, self.invoice, date=date(2026, 3, 20))
         )
-        self.assertEqual((usage.state, usage.value), ("applied", 15.0))
+        self.assertEqual((decision.state, decision.value), ("applied", 15.0))
         for values in ({"state": "refused"}, {"value": 1}, {"within_mandate": False}):
             self.assert_refused_to_all(
-                lambda role, v=values: self.as_role(role, usage).write(v)
+                lambda role, v=values: self.as_role(role, decision).write(v)
             )
-        self.assert_refused_to_all(lambda role: self.as_role(role, usage).unlink())
+        self.assert_refused_to_all(lambda role: self.as_role(role, decision).unlink())
         self.assert_refused_to_all(
-            lambda role: self.as_role(role, usage).copy(),
+            lambda role: self.as_role(role, decision).copy(),
         )
-        self.assertEqual((usage.state, usage.value), ("applied", 15.0))
+        self.assertEqual((decision.state, decision.value), ("applied", 15.0))
 
     def test_manager_with_a_mandate_overrides_a_hold(self):
         self.customer.sudo().collection_hold = True
@@ -527,8 +477,8 @@ class TestCollectionSecurity(CollectionCommon):
             order.with_user(self.collector).action_confirm()
         order.with_user(self.manager).action_confirm()
         self.assertEqual(order.state, "sale")
-        override = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "override"), ("partner_id", "=", self.customer.id)]
+        override = self.env["collection.decision"].search(
+            [("measure", "=", "override"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual((override.user_id, override.state), (self.manager, "applied"))
 
@@ -573,7 +523,7 @@ class TestCollectionSecurity(CollectionCommon):
         self.old_invoice.invalidate_recordset()
         self.assertEqual(self.old_invoice.collection_interest_amount, charges)
 
-    def test_longer_payment_terms_need_the_weapon(self):
+    def test_longer_payment_terms_need_the_measure(self):
         end_of_next_month = self.env.ref(
             "account.account_payment_term_end_following_month"
         )
@@ -594,25 +544,25 @@ class TestCollectionSecurity(CollectionCommon):
         order = self.env["sale.order"].create({"partner_id": self.customer.id})
         with self.assertRaisesRegex(AccessError, "Accept Payment Terms"):
             order.with_user(self.salesperson).payment_term_id = end_of_next_month
-        # the weapon checks the order against the customer
+        # the measure checks the order against the customer
         other_order = self.env["sale.order"].create(
             {"partner_id": self.other_customer.id}
         )
         with self.assertRaisesRegex(UserError, "is not an order of"):
-            self.env["collection.mandate.usage"].with_user(self.collector)._request(
+            self.env["collection.decision"].with_user(self.collector)._request(
                 "terms",
                 self.customer,
                 payment_term=end_of_next_month,
                 order=other_order,
             )
-        usage = (
-            self.env["collection.mandate.usage"]
+        decision = (
+            self.env["collection.decision"]
             .with_user(self.collector)
             ._request(
                 "terms", self.customer, payment_term=end_of_next_month, order=order
             )
         )
-        self.assertEqual((usage.value, usage.state), (61.0, "to_approve"))
+        self.assertEqual((decision.value, decision.state), (61.0, "to_approve"))
         self.assertEqual(order.payment_term_id, short)
 
     def test_hold_reason_is_for_those_allowed(self):
@@ -971,13 +921,13 @@ class TestCollectionSecurity(CollectionCommon):
                 self.collector
             )._message_update_content(message, "Nothing was ever sent.")
         self.assertTrue(message.exists())
-        # a mandate that was used is kept with its uses
-        self.env["collection.mandate.usage"].with_user(self.collector)._request(
+        # a mandate that was used is kept with its decisions
+        self.env["collection.decision"].with_user(self.collector)._request(
             "delay", self.customer, self.invoice, date=date(2026, 3, 20)
         )
         with self.assertRaisesRegex(UserError, "archive it"):
             self.mandate.with_user(self.approver).unlink()
-        with self.assertRaisesRegex(AccessError, "sequence"):
+        with self.assertRaisesRegex(AccessError, "Name"):
             self.env["collection.run"].with_user(self.collector).name_create(
                 "RUN/2026/0001"
             )
@@ -999,11 +949,11 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.dunning": ("rwcu", "rwcu", "r", ""),
         "collection.dunning.line": ("rwcu", "rwcu", "r", ""),
         "collection.mandate": ("r", "rwcu", "", ""),
-        "collection.mandate.usage": ("r", "rw", "", ""),
+        "collection.decision": ("r", "rw", "", ""),
         "collection.promise": ("rwcu", "rwcu", "", ""),
         "collection.promise.line": ("rwcu", "rwcu", "", ""),
         "collection.charge.wizard": ("rwcu", "rwcu", "", ""),
-        "collection.weapon.wizard": ("rwcu", "rwcu", "", ""),
+        "collection.measure.wizard": ("rwcu", "rwcu", "", ""),
         # a salesperson logs the answer of their own customer (checked on save)
         "collection.call.wizard": ("rwcu", "rwcu", "rwc", ""),
         "collection.dunning.cancel.wizard": ("rwcu", "rwcu", "", ""),
@@ -1031,6 +981,10 @@ class TestCollectionAccessMatrix(CollectionCommon):
         "collection.commission.settlement": ("r", "r", "r", ""),
         "collection.commission.settlement.line": ("r", "r", "r", ""),
         "collection.commission.settle.wizard": ("", "rwc", "", ""),
+        # payment behaviour: computed by the module, read by collectors and
+        # by a salesperson for their own customers (a rule)
+        "collection.customer.score": ("r", "r", "r", ""),
+        "collection.score.alert": ("r", "r", "r", ""),
     }
     OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
@@ -1083,9 +1037,9 @@ class TestCollectionAccessMatrix(CollectionCommon):
                         env[record._name].search([("id", "=", record.id)]),
                         record._name,
                     )
-        # nor can a weapon be aimed at it
+        # nor can a measure be aimed at it
         with self.assertRaisesRegex(AccessError, "do not work for"):
-            self.env["collection.mandate.usage"].with_user(self.collector)._request(
+            self.env["collection.decision"].with_user(self.collector)._request(
                 "delay", customer_2, invoice_2, date=date(2026, 12, 1)
             )
 
@@ -1107,21 +1061,14 @@ class TestCollectionScheduledFailures(CollectionCommon):
         """No reference rate for the half-year: the company's automatic run
         keeps the reason and its author is told; the action goes on with the
         next company, one a call."""
-        policy = self.env["collection.policy"].create(
+        self.create_policy(
             {
-                "name": "Charging reminders",
-                "level_ids": [
-                    Command.create(
-                        {
-                            "name": "Reminder",
-                            "days_after_due": 3,
-                            "charge_interest": True,
-                        }
-                    )
-                ],
-            }
+                "name": "Reminder",
+                "days_after_due": 3,
+                "charge_interest": True,
+            },
+            name="Charging reminders",
         )
-        self.env.company.collection_policy_id = policy
         self.customer.email = "compta@boulangerie.example.com"
         self.create_invoice(self.customer, 1000, "2031-12-01")
         Run = self.env["collection.run"].sudo()  # as the scheduled action

@@ -32,13 +32,16 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             }
         )
         cls.customer.email = "compta@boulangerie.example.com"
+        # her customers: the collector's lists show them by default
+        cls.customer.collection_user_id = cls.collector
 
-    def app_url(self):
-        """The Invoicing app, where a collector starts."""
-        return f"/odoo?menu_id={self.env.ref('account.menu_finance').id}"
+    def app_url(self, menu="account.menu_finance"):
+        """The app a user starts from: Invoicing for collectors and
+        managers, CRM for salespeople. Every tour goes on from its menu."""
+        return f"/odoo?menu_id={self.env.ref(menu).id}"
 
-    def invoice_url(self, invoice):
-        return f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}"
+    def crm_url(self):
+        return self.app_url("crm.crm_menu_root")
 
     def test_waive_charges_beyond_the_mandate_then_approve(self):
         invoice = self.create_invoice(
@@ -46,26 +49,26 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         )
         charges = invoice._collection_get_charges(self.today)[invoice.id]
         self.start_tour(
-            self.invoice_url(invoice),
+            self.app_url(),
             "credit_collection_waive_charges",
             login=self.collector.login,
         )
-        usage = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "waiver"), ("move_ids", "in", invoice.ids)]
+        decision = self.env["collection.decision"].search(
+            [("measure", "=", "waiver"), ("move_ids", "in", invoice.ids)]
         )
-        self.assertEqual(usage.state, "to_approve")
-        self.assertEqual(usage.user_id, self.collector)
+        self.assertEqual(decision.state, "to_approve")
+        self.assertEqual(decision.user_id, self.collector)
         self.assertAlmostEqual(
-            usage.value, charges["interest"] + charges["compensation"], places=2
+            decision.value, charges["interest"] + charges["compensation"], places=2
         )
         self.assertFalse(invoice.collection_charges_waived_until, "not before approval")
         self.start_tour(
-            f"/odoo/action-credit_collection.collection_mandate_usage_action/{usage.id}",
+            self.app_url(),
             "credit_collection_approve_request",
             login=self.manager.login,
         )
-        self.assertEqual(usage.state, "approved")
-        self.assertEqual(usage.approver_id, self.manager)
+        self.assertEqual(decision.state, "approved")
+        self.assertEqual(decision.approver_id, self.manager)
         self.assertEqual(invoice.collection_charges_waived_until, self.today)
 
     def test_log_a_call_with_a_promise(self):
@@ -73,7 +76,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             self.customer, 600, self.today - timedelta(days=10)
         )
         self.start_tour(
-            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            self.app_url(),
             "credit_collection_log_call_with_promise",
             login=self.collector.login,
         )
@@ -91,7 +94,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             self.customer, 600, self.today - timedelta(days=10)
         )
         self.start_tour(
-            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            self.app_url(),
             "credit_collection_log_call_with_plan",
             login=self.collector.login,
         )
@@ -109,15 +112,9 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         invoice = self.create_invoice(
             self.customer, 800, self.today - timedelta(days=20)
         )
-        policy = self.env["collection.policy"].create(
-            {
-                "name": "Business customers",
-                "level_ids": [
-                    Command.create({"name": "First reminder", "days_after_due": 3})
-                ],
-            }
+        policy = self.create_policy(
+            {"name": "First reminder", "days_after_due": 3}, name="Business customers"
         )
-        self.env.company.collection_policy_id = policy
         # created from the menu's New, as the web client saves a new form
         self.start_tour(
             self.app_url(),
@@ -154,12 +151,12 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             self.customer, 1000, self.today - timedelta(days=5)
         )
         self.start_tour(
-            self.invoice_url(invoice),
+            self.app_url(),
             "credit_collection_extension",
             login=self.collector.login,
         )
-        within, beyond = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "delay"), ("move_ids", "in", invoice.ids)], order="id"
+        within, beyond = self.env["collection.decision"].search(
+            [("measure", "=", "delay"), ("move_ids", "in", invoice.ids)], order="id"
         )
         # days typed from today; weighed from the due date, 5 days ago
         self.assertEqual((within.state, within.value), ("applied", 15.0))
@@ -168,7 +165,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             invoice.collection_extended_until, self.today + timedelta(days=10)
         )
         self.start_tour(
-            f"/odoo/action-credit_collection.collection_mandate_usage_action/{beyond.id}",
+            self.app_url(),
             "credit_collection_approve_request",
             login=self.manager.login,
         )
@@ -183,13 +180,13 @@ class TestCollectionTours(CollectionCommon, HttpCase):
     def test_put_on_hold_and_ask_for_the_release(self):
         self.create_invoice(self.customer, 1000, self.today - timedelta(days=70))
         self.start_tour(
-            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            self.app_url(),
             "credit_collection_hold_and_release",
             login=self.collector.login,
         )
         self.assertTrue(self.customer.collection_hold)
-        release = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "release"), ("partner_id", "=", self.customer.id)]
+        release = self.env["collection.decision"].search(
+            [("measure", "=", "release"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(release.state, "to_approve")
 
@@ -208,37 +205,30 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         dunning = run.dunning_ids
         self.assertTrue(self.customer.collection_hold)
         self.start_tour(
-            f"/odoo/action-credit_collection.collection_dunning_action/{dunning.id}",
+            self.app_url(),
             "credit_collection_cancel_dunning",
             login=self.collector.login,
         )
         self.assertEqual(dunning.state, "cancel")
         self.assertFalse(dunning.activity_ids)
         # this collector may hold, not release: the release waits for approval
-        release = self.env["collection.mandate.usage"].search(
-            [("weapon", "=", "release"), ("partner_id", "=", self.customer.id)]
+        release = self.env["collection.decision"].search(
+            [("measure", "=", "release"), ("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(release.state, "to_approve")
 
     def test_a_consumers_first_run_starts_with_the_free_reminder(self):
-        consumers = self.env["collection.policy"].create(
+        consumers = self.create_policy(
+            {"name": "Free reminder", "sequence": 1, "days_after_due": 3},
             {
-                "name": "Consumers",
-                "is_b2c": True,
-                "level_ids": [
-                    Command.create(
-                        {"name": "Free reminder", "sequence": 1, "days_after_due": 3}
-                    ),
-                    Command.create(
-                        {
-                            "name": "Reminder with costs",
-                            "sequence": 2,
-                            "days_after_due": 25,
-                            "fee_amount": 7.5,
-                        }
-                    ),
-                ],
-            }
+                "name": "Reminder with costs",
+                "sequence": 2,
+                "days_after_due": 25,
+                "fee_amount": 7.5,
+            },
+            name="Consumers",
+            is_b2c=True,
+            default=False,
         )
         consumer = self.env["res.partner"].create(
             {
@@ -248,15 +238,11 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             }
         )
         invoice = self.create_invoice(consumer, 300, self.today - timedelta(days=70))
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(consumers.ids)]})
-        )
         self.start_tour(
-            f"/odoo/action-credit_collection.collection_run_action/{run.id}",
-            "credit_collection_consumer_run",
-            login=self.collector.login,
+            self.app_url(), "credit_collection_consumer_run", login=self.collector.login
+        )
+        run = self.env["collection.run"].search(
+            [("create_uid", "=", self.collector.id)]
         )
         self.assertEqual(run.state, "done")
         self.assertEqual(invoice.collection_level_id.name, "Free reminder")
@@ -267,12 +253,12 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         self.create_invoice(self.other_customer, 700, self.today - timedelta(days=20))
         self.assertEqual(self.customer.user_id, self.salesperson)
         self.start_tour(
-            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            self.crm_url(),
             "credit_collection_salesperson_own_customer",
             login=self.salesperson.login,
         )
         self.start_tour(
-            f"/odoo/action-base.action_partner_form/{self.other_customer.id}",
+            self.crm_url(),
             "credit_collection_salesperson_other_customer",
             login=self.salesperson.login,
         )
@@ -296,7 +282,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
                 }
             )
         self.start_tour(
-            "/odoo/action-crm.crm_lead_action_pipeline",
+            self.crm_url(),
             "credit_collection_salesperson_pipeline",
             login=self.salesperson.login,
         )
@@ -314,7 +300,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         run = self.executed_policy_run(policy)
         dunning = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
         self.start_tour(
-            f"/odoo/action-credit_collection.collection_dunning_action/{dunning.id}",
+            self.crm_url(),
             "credit_collection_salesperson_answer",
             login=self.salesperson.login,
         )
@@ -347,7 +333,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         )
         later = self.create_invoice(self.customer, 800, self.today + timedelta(days=5))
         self.start_tour(
-            "/odoo/action-credit_collection.account_move_action_insurance_deadlines",
+            self.app_url(),
             "credit_collection_insurance_declare",
             login=self.collector.login,
         )
@@ -372,7 +358,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
         late = self.create_invoice(self.customer, 1000, month)
         self.pay(late, 1000, month + timedelta(days=20))
         self.start_tour(
-            "/odoo/action-credit_collection.collection_commission_settle_wizard_action",
+            self.app_url(),
             "credit_collection_commission_settle",
             login=self.manager.login,
         )
@@ -388,7 +374,7 @@ class TestCollectionTours(CollectionCommon, HttpCase):
             self.customer, 1500, self.today - timedelta(days=10)
         )
         self.start_tour(
-            "/odoo/action-credit_collection.collection_dashboard_action",
+            self.app_url(),
             "credit_collection_dashboard",
             login=self.collector.login,
         )

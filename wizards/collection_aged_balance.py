@@ -1,11 +1,10 @@
-import io
-
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from ..models.collection_analysis import ANALYSIS_BUCKETS
+from ..models.collection_xlsx import CollectionWorkbook
 
 
 class CollectionAgedBalance(models.TransientModel):
@@ -46,7 +45,7 @@ class CollectionAgedBalance(models.TransientModel):
     def action_export_xlsx(self):
         self.ensure_one()
         return self.env["ir.attachment"]._collection_download_xlsx(
-            _("Aged balance %(date)s.xlsx", date=self.date), self._generate_xlsx()
+            _("Aged balance %(date)s.xlsx", date=self.date), self._get_xlsx()
         )
 
     def _get_groupings(self):
@@ -113,22 +112,13 @@ class CollectionAgedBalance(models.TransientModel):
         )
         return self.env.cr.fetchall()
 
-    def _generate_xlsx(self):
+    def _get_xlsx(self):
         """The aged balance as a workbook (bytes): a sheet per grouping chosen
         (customer with collector and salesperson, collector, salesperson of
         the invoices), the amounts per bucket of days overdue and the total,
         then the totals. Written row by row in constant memory."""
-        import xlsxwriter
-
         self.ensure_one()
-        output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
-        bold = workbook.add_format({"bold": True})
-        header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True})
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        total_money = workbook.add_format(
-            {"num_format": "#,##0.00", "bold": True, "top": 1}
-        )
+        book = CollectionWorkbook(constant_memory=True)
         title = _(
             "%(company)s: aged balance at %(date)s, in %(currency)s",
             company=self.company_id.name,
@@ -145,14 +135,18 @@ class CollectionAgedBalance(models.TransientModel):
             "salesperson": _("No salesperson"),
         }
         for grouping, name, headers in self._get_groupings():
-            sheet = workbook.add_worksheet(name)
             width = len(headers)
-            sheet.set_column(0, 0, 36)
-            sheet.set_column(1, width - 1, 22)
-            sheet.set_column(width, width + len(buckets), 14)
-            sheet.freeze_panes(3, 1)
-            sheet.write(0, 0, title, bold)
-            sheet.write_row(2, 0, headers + buckets + [_("Total")], header)
+            sheet = book.add_sheet(
+                name,
+                headers=headers + buckets + [_("Total")],
+                title=title,
+                widths=[
+                    (0, 0, 36),
+                    (1, width - 1, 22),
+                    (width, width + len(buckets), 14),
+                ],
+                frozen_columns=1,
+            )
             totals = [0.0] * (len(buckets) + 1)
             row = 2
             for row, values in enumerate(self._get_rows(grouping), start=3):
@@ -162,13 +156,12 @@ class CollectionAgedBalance(models.TransientModel):
                 for column, amount in enumerate(values[width:]):
                     amount = float(amount or 0.0)
                     sheet.write_number(
-                        row, width + column, currency_round(amount), money
+                        row, width + column, currency_round(amount), book.money
                     )
                     totals[column] += amount
-            sheet.write(row + 1, 0, _("Total"), bold)
+            sheet.write(row + 1, 0, _("Total"), book.bold)
             for column, amount in enumerate(totals):
                 sheet.write_number(
-                    row + 1, width + column, currency_round(amount), total_money
+                    row + 1, width + column, currency_round(amount), book.money_total
                 )
-        workbook.close()
-        return output.getvalue()
+        return book.close()

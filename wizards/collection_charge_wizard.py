@@ -166,6 +166,19 @@ class CollectionChargeWizard(models.TransientModel):
                     ],
                 )
             ) + timedelta(days=1)
+            # interest runs until the invoice is paid, at the latest today
+            end = self.date
+            if not charges["open"]:
+                end = max(
+                    move.line_ids.filtered(
+                        lambda line: line.account_type == "asset_receivable"
+                    )
+                    .matched_credit_ids.filtered(
+                        lambda partial: partial.max_date <= self.date
+                    )
+                    .mapped("max_date"),
+                    default=self.date,
+                )
             lines.append(
                 {
                     "product_id": self.env.ref("credit_collection.product_interest").id,
@@ -174,7 +187,7 @@ class CollectionChargeWizard(models.TransientModel):
                         "from %(start)s to %(end)s",
                         invoice=move.name,
                         start=format_date(self.env, start),
-                        end=format_date(self.env, self.date),
+                        end=format_date(self.env, end),
                     ),
                     "quantity": 1,
                     "price_unit": interest,

@@ -85,7 +85,7 @@ class CollectionDunningCancelWizard(models.TransientModel):
         if self.cancel_activities:
             activities.sudo().unlink()
         if self.release_hold:
-            Usage = self.env["collection.mandate.usage"]
+            Decision = self.env["collection.decision"]
             for partner in held:
-                Usage._request("release", partner, reason=self.reason)
+                Decision._request("release", partner, reason=self.reason)
         return {"type": "ir.actions.act_window_close"}

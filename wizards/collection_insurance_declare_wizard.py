@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.collection_insurance_declaration import DECLARABLE_STATES
+from ..models.collection_insurance_declarable import DECLARABLE_STATES
 from .common import active_customers_or_invoices
 
 

@@ -1,24 +1,49 @@
 /** The collector's and the approver's screens, driven as a user drives them.
  * Started by tests/test_collection_tours.py, which prepares the records and
- * checks what each tour changed in the database. */
+ * checks what each tour changed in the database. Every tour starts where its
+ * user starts: the app's menu (or the activity that calls them), then the
+ * list's row or New; never a record's address. */
 /* global luxon */
 import { registry } from "@web/core/registry";
 
 const tours = registry.category("web_tour.tours");
 
+/** Steps opening the navbar's `section` > `item` (full XML ids). */
+function openMenu(section, item) {
+    return [
+        { trigger: `.o_menu_sections [data-menu-xmlid='${section}']`, run: "click" },
+        { trigger: `.o-dropdown-item[data-menu-xmlid='${item}']`, run: "click" },
+    ];
+}
+
 /** Steps opening Invoicing > Collection > `menu` from the app's navbar. */
 function openCollectionMenu(menu) {
+    return openMenu("credit_collection.collection_menu_root", `credit_collection.${menu}`);
+}
+
+/** The step opening the list's first row that reads `text`. */
+function openRow(text) {
+    return { trigger: `.o_list_view .o_data_row:contains(${text}) td.o_data_cell`, run: "click" };
+}
+
+/** Steps searching the view for `text`, as typed in its search box. */
+function search(text) {
     return [
-        {
-            trigger: ".o_menu_sections [data-menu-xmlid='credit_collection.collection_menu_root']",
-            run: "click",
-        },
-        { trigger: `.o-dropdown-item[data-menu-xmlid='credit_collection.${menu}']`, run: "click" },
+        { trigger: ".o_searchview_input", run: `edit ${text}` },
+        { trigger: ".o_searchview_autocomplete .o_menu_item" },
+        { trigger: ".o_searchview_input", run: "press Enter" },
+        { trigger: `.o_searchview_facet:contains(${text})` },
     ];
+}
+
+/** Invoicing > Collection > `menu`, then the row that reads `text`. */
+function openFromCollectionMenu(menu, text) {
+    return [...openCollectionMenu(menu), openRow(text)];
 }
 
 tours.add("credit_collection_waive_charges", {
     steps: () => [
+        ...openFromCollectionMenu("account_move_menu_collection", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
         { trigger: "button[name=action_collection_waive]", run: "click" },
         // the charges are computed in the dialog as the mandate will count them
@@ -32,6 +57,8 @@ tours.add("credit_collection_waive_charges", {
 
 tours.add("credit_collection_approve_request", {
     steps: () => [
+        // the approver starts from Approvals to Decide
+        ...openFromCollectionMenu("collection_decision_menu_approve", "Boulangerie Martin"),
         { trigger: ".o_form_view div[name=state]:contains(To Approve)" },
         { trigger: "button[name=action_approve]", run: "click" },
         { trigger: ".o_form_view div[name=state] .o_arrow_button_current:contains(Approved)" },
@@ -40,6 +67,7 @@ tours.add("credit_collection_approve_request", {
 
 tours.add("credit_collection_log_call_with_promise", {
     steps: () => [
+        ...openFromCollectionMenu("res_partner_menu_collection", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_cp_action_menus button", run: "click" },
         { trigger: ".o-dropdown-item:contains(Log a Call)", run: "click" },
         { trigger: ".modal div[name=contact_name] input", run: "edit Mrs Martin" },
@@ -72,6 +100,7 @@ tours.add("credit_collection_run", {
 
 tours.add("credit_collection_extension", {
     steps: () => [
+        ...openFromCollectionMenu("account_move_menu_collection", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
         { trigger: "button[name=action_collection_extend]", run: "click" },
         // the days are typed from today; the mandate counts from the due date
@@ -94,6 +123,7 @@ tours.add("credit_collection_extension", {
 
 tours.add("credit_collection_hold_and_release", {
     steps: () => [
+        ...openFromCollectionMenu("res_partner_menu_collection", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
         { trigger: "button[name=action_collection_hold]", run: "click" },
         { trigger: ".modal div[name=reason] textarea", run: "edit Three invoices past 60 days" },
@@ -110,6 +140,7 @@ tours.add("credit_collection_hold_and_release", {
 
 tours.add("credit_collection_cancel_dunning", {
     steps: () => [
+        ...openFromCollectionMenu("collection_dunning_menu", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_statusbar_buttons button:contains(Cancel)", run: "click" },
         // the dialog says who is on hold and what is still open
         { trigger: ".modal .alert-warning:contains(credit hold)" },
@@ -123,6 +154,9 @@ tours.add("credit_collection_cancel_dunning", {
 
 tours.add("credit_collection_consumer_run", {
     steps: () => [
+        ...openCollectionMenu("collection_run_menu"),
+        { trigger: ".o_list_button_add", run: "click" },
+        { trigger: ".o_form_view div[name=policy_ids] .o_tag:contains(Consumers)" },
         { trigger: ".o_form_view button[name=action_propose]", run: "click" },
         // 70 days late and never reminded: the free first reminder
         {
@@ -138,6 +172,9 @@ tours.add("credit_collection_consumer_run", {
 
 tours.add("credit_collection_salesperson_own_customer", {
     steps: () => [
+        // CRM > Sales > My Customers' Receivables
+        ...openMenu("crm.crm_menu_sales", "credit_collection.menu_salesperson_receivables"),
+        openRow("Boulangerie Martin"),
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
         { trigger: ".o_form_view div[name=collection_overdue_amount]:contains(900.00)" },
         // a salesperson reads, never acts
@@ -147,6 +184,15 @@ tours.add("credit_collection_salesperson_own_customer", {
 
 tours.add("credit_collection_salesperson_other_customer", {
     steps: () => [
+        // CRM > Sales > Customers: another salesperson's customer
+        ...openMenu("crm.crm_menu_sales", "crm.res_partner_menu_customer"),
+        ...search("Transports"),
+        { trigger: ".o_control_panel .o_switch_view.o_list", run: "click" },
+        // the test's customer, not the demo's Transports Lefèvre SAS
+        {
+            trigger: ".o_list_view .o_data_row:contains(Transports Lef):not(:contains(SAS)) td.o_data_cell",
+            run: "click",
+        },
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Sales)" },
         { trigger: ".o_form_view .o_notebook:not(:has(a.nav-link:contains(Collection)))" },
         { trigger: ".o_form_view:not(:has(button[name=action_view_collection_invoices]))" },
@@ -155,6 +201,7 @@ tours.add("credit_collection_salesperson_other_customer", {
 
 tours.add("credit_collection_log_call_with_plan", {
     steps: () => [
+        ...openFromCollectionMenu("res_partner_menu_collection", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_cp_action_menus button", run: "click" },
         { trigger: ".o-dropdown-item:contains(Log a Call)", run: "click" },
         { trigger: ".modal div[name=contact_name] input", run: "edit Mr Garnier" },
@@ -192,6 +239,10 @@ tours.add("credit_collection_salesperson_pipeline", {
 
 tours.add("credit_collection_salesperson_answer", {
     steps: () => [
+        // the activity the level gave him, from the systray
+        { trigger: ".o_menu_systray i[aria-label=Activities]", run: "click" },
+        { trigger: ".o-mail-ActivityGroup:contains(Dunning)", run: "click" },
+        openRow("Boulangerie Martin"),
         { trigger: ".o_form_view button[name=action_log_answer]", run: "click" },
         { trigger: ".modal div[name=contact_name] input", run: "edit Mrs Martin" },
         { trigger: ".modal div[name=note] textarea", run: "edit Cheque signed, posted on Friday" },
@@ -208,6 +259,7 @@ tours.add("credit_collection_salesperson_answer", {
 
 tours.add("credit_collection_insurance_declare", {
     steps: () => [
+        ...openCollectionMenu("account_move_menu_insurance_deadlines"),
         // the invoices to notify this week, among the insured ones
         { trigger: ".o_searchview_dropdown_toggler", run: "click" },
         { trigger: ".o-dropdown-item:contains(To Notify This Week)", run: "click" },
@@ -225,6 +277,7 @@ tours.add("credit_collection_insurance_declare", {
 
 tours.add("credit_collection_commission_settle", {
     steps: () => [
+        ...openCollectionMenu("collection_commission_settle_menu"),
         // last month by default, every salesperson with payments to settle
         { trigger: ".modal div[name=date_from] input" },
         { trigger: ".modal button[name=action_settle]", run: "click" },
@@ -240,6 +293,7 @@ tours.add("credit_collection_commission_settle", {
 
 tours.add("credit_collection_dashboard", {
     steps: () => [
+        ...openCollectionMenu("collection_dashboard_menu"),
         { trigger: ".o_form_view button:contains(Receivables at End):contains(1,500.00)" },
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(By Salesperson)", run: "click" },
         {
@@ -269,5 +323,106 @@ tours.add("credit_collection_promise_from_new", {
         { trigger: ".o_form_view button[name=action_confirm]", run: "click" },
         // within the collector's mandate: it opens at once
         { trigger: ".o_form_view .o_arrow_button_current:contains(Open)" },
+    ],
+});
+
+/* ---- The same screens in the user's language: French and Dutch ---- */
+
+tours.add("credit_collection_fr_call", {
+    steps: () => [
+        ...openFromCollectionMenu("res_partner_menu_collection", "Boulangerie Martin"),
+        { trigger: ".o_form_view .o_cp_action_menus button", run: "click" },
+        { trigger: ".o-dropdown-item:contains(Noter un appel)", run: "click" },
+        // the call is about the undisputed invoice only: a dispute keeps its reason
+        { trigger: ".modal div[name=move_ids] .o_tag:contains(INV)" },
+        { trigger: ".modal div[name=open_amount]:contains(600,00)" },
+        { trigger: ".modal div[name=contact_name] input", run: "edit Mme Martin" },
+        { trigger: ".modal div[name=promise_type] input[data-value=promise]", run: "click" },
+        {
+            trigger: ".modal div[name=date]:visible input",
+            run: `edit ${luxon.DateTime.now().plus({ days: 5 }).toFormat("dd/MM/yyyy")}`,
+        },
+        { trigger: ".modal .modal-title", run: "click" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Ouvert)" },
+        // back on the customer, the call shows as the last contact
+        { trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb .o_back_button", run: "click" },
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Recouvrement)", run: "click" },
+        { trigger: ".o_form_view label:contains(Dernier contact)" },
+        { trigger: ".o_form_view div[name=collection_last_contact_date]:not(:empty)" },
+    ],
+});
+
+tours.add("credit_collection_fr_approve_plan", {
+    steps: () => [
+        ...openFromCollectionMenu("collection_decision_menu_approve", "Boulangerie Martin"),
+        // a plan reads as a plan, with its own amount, its link and the dispute
+        { trigger: ".o_form_view div[name=request_summary]:contains(apurement)" },
+        { trigger: ".o_form_view div[name=amount_at_stake]:contains(200,00)" },
+        { trigger: ".o_form_view div[name=disputed_note]:contains(INV)" },
+        { trigger: ".o_form_view button[name=action_open_source]" },
+        { trigger: ".o_form_view button[name=action_approve]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Approuvée)" },
+        // the plan's other measure waits in the list: approved too
+        { trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb .o_back_button", run: "click" },
+        openRow("Boulangerie Martin"),
+        { trigger: ".o_form_view button[name=action_approve]", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Approuvée)" },
+    ],
+});
+
+tours.add("credit_collection_fr_empty_run", {
+    steps: () => [
+        ...openCollectionMenu("collection_run_menu"),
+        { trigger: ".o_list_button_add", run: "click" },
+        { trigger: ".o_form_view button[name=action_propose]", run: "click" },
+        // an empty proposal says when the next level comes, and offers no Execute
+        { trigger: ".o_form_view .alert-info:contains(La prochaine atteint son niveau le)" },
+        { trigger: ".o_form_view:not(:has(button[name=action_execute]:visible))" },
+    ],
+});
+
+tours.add("credit_collection_fr_held_quotation", {
+    steps: () => [
+        // CRM > Ventes > Clients, the customer, its Sales button, the quotation
+        ...openMenu("crm.crm_menu_sales", "crm.res_partner_menu_customer"),
+        ...search("Boulangerie"),
+        // the test's customer, not the demo's Boulangerie Martin SARL
+        { trigger: ".o_kanban_record:contains(Boulangerie Martin):not(:contains(SARL))", run: "click" },
+        { trigger: ".o_form_view button[name=action_view_sale_order]", run: "click" },
+        { trigger: ".o_list_view .o_data_row td.o_data_cell", run: "click" },
+        // the banner says why, and Confirm is not offered
+        { trigger: ".o_form_view .alert:contains(cette commande ne peut pas être confirmée)" },
+        { trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_confirm]:visible))" },
+    ],
+});
+
+tours.add("credit_collection_nl_dunning", {
+    steps: () => [
+        ...openFromCollectionMenu("collection_dunning_menu", "Boulangerie Martin"),
+        // why this level, said in Dutch when read; the state tracked in Dutch
+        { trigger: ".o_form_view div[name=level_note]:contains(is de eerste communicatie voor)" },
+        { trigger: ".o-mail-Message .o-mail-Message-trackingNew:contains(Klaar)" },
+        // the letter sent is kept: no bin on it
+        { trigger: ".o-mail-AttachmentCard:contains(.pdf)" },
+        { trigger: ".o-mail-Chatter:not(:has(.o-mail-AttachmentCard-unlink))" },
+    ],
+});
+
+tours.add("credit_collection_worklist", {
+    steps: () => [
+        ...openCollectionMenu("collection_customer_score_menu"),
+        // the likeliest loss first, each with its reasons
+        { trigger: ".o_list_view .o_data_row:first-child:contains(Steady)" },
+        { trigger: ".o_list_view .o_data_row:contains(Steady) td[name=reasons]:contains(45 days)" },
+        openRow("Falling"),
+        { trigger: ".o_form_view .alert-warning:contains(grade A to D)" },
+        { trigger: ".o_form_view button[name=action_open_partner]", run: "click" },
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Collection)", run: "click" },
+        { trigger: ".o_form_view div[name=collection_grade]:contains(D)" },
+        // the early warnings, once per change
+        ...openCollectionMenu("collection_score_alert_menu"),
+        { trigger: ".o_list_view .o_data_row:contains(Grade A to D)" },
+        { trigger: ".o_list_view .o_data_row:contains(Paying later)" },
     ],
 });

@@ -7,20 +7,20 @@ from odoo.tools.misc import format_date
 from .collection_guard import as_module
 from .collection_receivable import COLLECTED_MOVE_TYPES
 
-# What a request is about, for the `_get_<weapon>_facts` hooks.
+# What a request is about, for the `_get_<measure>_facts` hooks.
 Facts = namedtuple("Facts", "partner moves date term order source")
 
 
-class CollectionMandateUsage(models.Model):
-    """Requesting a weapon: the one entry point, the facts it computes, the
+class CollectionDecision(models.Model):
+    """Requesting a measure: the one entry point, the facts it computes, the
     mandate it checks."""
 
-    _inherit = "collection.mandate.usage"
+    _inherit = "collection.decision"
 
     @api.model
     def _request(
         self,
-        weapon,
+        measure,
         partner,
         moves=None,
         *,
@@ -30,7 +30,7 @@ class CollectionMandateUsage(models.Model):
         reason=None,
         source=None,
     ):
-        """The one entry point of every weapon: compute what is asked from the
+        """The one entry point of every measure: compute what is asked from the
         facts (the invoices, the new date, the terms, the order, the promise
         in `source`), check it against the user's mandate, log it, and apply
         it at once when the mandate covers it, or put it to the mandate's
@@ -41,64 +41,69 @@ class CollectionMandateUsage(models.Model):
         partner = partner.commercial_partner_id
         company = self._get_request_company(partner, moves, order, source)
         value, payload, source = self.with_company(company)._get_request_facts(
-            weapon, partner, moves, date, payment_term, order, source
+            measure, partner, moves, date, payment_term, order, source
         )
         values = self._prepare_request_values(
-            weapon, partner, value, moves, payload, reason, source, company
+            measure, partner, value, moves, payload, reason, source, company
         )
-        usage = as_module(self).with_context(mail_create_nolog=True).create(values)
+        decision = as_module(self).with_context(mail_create_nolog=True).create(values)
         if values["within_mandate"]:
-            usage._apply()
+            decision._apply()
         else:
-            usage._ask_approval()
-        return usage
+            decision._ask_approval()
+        return decision
 
     @api.model
-    def _request_for_policy(self, weapon, policy, requests):
-        """The uses a dunning or credit insurance policy makes for many
-        customers at once, within the company's own authority: [(partner,
-        moves, reason, source)]. Only for what the module decided itself: the
-        dunnings it proposed from the receivable book, the stop-delivery
-        dates it reached."""
-        usages = (
+    def _request_by_company(
+        self, measure, requests, dunning_policy=None, insurance_policy=None
+    ):
+        """The decisions the company's own rules take for many customers at
+        once, within the company's authority: a dunning policy
+        (`dunning_policy`) or a credit insurance policy (`insurance_policy`).
+        `requests`: [(partner, moves, reason, source)]. Only for what the
+        module decided itself: the dunnings it proposed from the receivable
+        book, the stop-delivery dates it reached."""
+        rule = dunning_policy or insurance_policy
+        decisions = (
             as_module(self)
             .with_context(mail_create_nolog=True)
             .create(
                 [
                     self._prepare_request_values(
-                        weapon,
+                        measure,
                         partner,
                         0.0,
                         moves,
                         None,
                         reason,
                         source,
-                        policy.company_id,
-                        policy=policy,
+                        rule.company_id,
+                        dunning_policy=dunning_policy,
+                        insurance_policy=insurance_policy,
                     )
                     for partner, moves, reason, source in requests
                 ]
             )
         )
-        usages._apply()
-        return usages
+        decisions._apply()
+        return decisions
 
     @api.model
     def _get_pending_requests(self, company, partners):
         """{customer id: "Extension, Credit"}: the kinds of request awaiting
         an approver for each of `partners` in `company`, read at once."""
-        weapons = dict(self._fields["weapon"]._description_selection(self.env))
+        measures = dict(self._fields["measure"]._description_selection(self.env))
         pending = {}
-        for partner, weapon in self.sudo()._read_group(
+        for partner, measure in self.sudo()._read_group(
             [
                 ("company_id", "=", company.id),
                 ("partner_id", "in", partners.ids),
                 ("state", "=", "to_approve"),
             ],
-            ["partner_id", "weapon"],
-            order="partner_id, weapon",
+            ["partner_id", "measure"],
+            order="partner_id, measure",
         ):
-            pending.setdefault(partner.id, []).append(weapons[weapon])
+            pending.setdefault(partner.id, []).append(measures[measure])
         return {partner_id: ", ".join(kinds) for partner_id, kinds in pending.items()}
 
     @api.model
@@ -134,17 +139,17 @@ class CollectionMandateUsage(models.Model):
         return company
 
     @api.model
-    def _get_request_facts(self, weapon, partner, moves, date, term, order, source):
+    def _get_request_facts(self, measure, partner, moves, date, term, order, source):
         """(value, payload, source) of a request, computed here so that no
         caller can understate it: days for a delay or terms, company-currency
         amounts for a waiver or a plan, broken promises for a new promise.
-        Each weapon has its `_get_<weapon>_facts` hook."""
+        Each measure has its `_get_<measure>_facts` hook."""
         facts = Facts(partner.with_env(self.env), moves, date, term, order, source)
-        return getattr(self, f"_get_{weapon}_facts", self._get_permission_facts)(facts)
+        return getattr(self, f"_get_{measure}_facts", self._get_permission_facts)(facts)
 
     @api.model
     def _get_delay_facts(self, facts):
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         oldest = self.env["collection.receivable"]._get_oldest_due_date(facts.moves)
         if not oldest or not facts.date:
             raise UserError(_("Choose the invoices and the new payment date."))
@@ -203,17 +208,19 @@ class CollectionMandateUsage(models.Model):
             None,
             company,
         )
-        usage = as_module(requests).with_context(mail_create_nolog=True).create(values)
+        decision = (
+            as_module(requests).with_context(mail_create_nolog=True).create(values)
+        )
         if values["within_mandate"]:
-            usage._apply()
+            decision._apply()
         else:
-            usage._ask_approval()
-        return usage
+            decision._ask_approval()
+        return decision
 
     @api.model
     def _get_waiver_facts(self, facts):
         company = self.env.company
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         if not facts.moves:
             raise UserError(_("Choose the invoices concerned."))
         charges = facts.moves._collection_get_charges(today)
@@ -241,7 +248,7 @@ class CollectionMandateUsage(models.Model):
             promise.amount,
             company.currency_id,
             company,
-            fields.Date.context_today(self),
+            self.env["collection.receivable"]._get_today(),
         )
         return amount, {}, promise
 
@@ -299,7 +306,7 @@ class CollectionMandateUsage(models.Model):
 
     def _prepare_request_values(
         self,
-        weapon,
+        measure,
         partner,
         value,
         moves,
@@ -307,38 +314,41 @@ class CollectionMandateUsage(models.Model):
         reason,
         source,
         company,
-        policy=None,
+        dunning_policy=None,
+        insurance_policy=None,
     ):
         user = self.env.user
         Mandate = self.env["collection.mandate"]
+        # a policy acts for the company; a manager's override is only logged
+        by_company = bool(dunning_policy or insurance_policy)
         mandate = (
             Mandate
-            if policy
-            else Mandate._get_mandate(user, company, fields.Date.context_today(self))
+            if by_company
+            else Mandate._get_mandate(
+                user, company, self.env["collection.receivable"]._get_today()
+            )
         )
-        # a policy acts for the company; a manager's override is only logged
         warning = (payload or {}).get("insurance_warning")
         within = not warning and (
-            bool(policy) or weapon == "override" or mandate._allows(weapon, value)
+            by_company or measure == "override" or mandate._allows(measure, value)
         )
-        insurance = policy and policy._name == "collection.insurance.policy"
-        limit = mandate._get_limit(weapon) if mandate else 0.0
+        limit = mandate._get_limit(measure) if mandate else 0.0
         return {
             "company_id": company.id,
-            "user_id": False if policy else user.id,
-            "policy_id": policy.id if policy and not insurance else False,
-            "insurance_policy_id": policy.id if insurance else False,
+            "user_id": False if by_company else user.id,
+            "policy_id": dunning_policy.id if dunning_policy else False,
+            "insurance_policy_id": insurance_policy.id if insurance_policy else False,
             "warning": warning or False,
             "mandate_id": mandate.id,
             "manager_id": mandate.manager_id.id,
             "partner_id": partner.id,
             "move_ids": [fields.Command.set(moves.ids)] if moves else [],
-            "weapon": weapon,
+            "measure": measure,
             "value": value,
             "limit_value": limit or 0.0,
             "within_mandate": within,
             "amount_at_stake": self._get_amount_at_stake(
-                weapon, partner, moves, value, company, source
+                measure, partner, moves, value, company, source
             ),
             "state": "applied" if within else "to_approve",
             "reason": reason,
@@ -348,19 +358,19 @@ class CollectionMandateUsage(models.Model):
         }
 
     @api.model
-    def _get_amount_at_stake(self, weapon, partner, moves, value, company, source):
+    def _get_amount_at_stake(self, measure, partner, moves, value, company, source):
         """What a request puts at stake, in company currency: the amount of the
         promise or plan it was asked for, its invoices' open amount (but the
         disputed ones'), the amount waived, or the customer's open amount when
         the request is about the customer (hold, release, terms)."""
-        if weapon == "waiver":
+        if measure == "waiver":
             return value
         if source and source._name == "collection.promise":
             return source.currency_id._convert(
                 source.amount,
                 company.currency_id,
                 company,
-                fields.Date.context_today(self),
+                self.env["collection.receivable"]._get_today(),
             )
         if moves:
             return sum(

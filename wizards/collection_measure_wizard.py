@@ -2,15 +2,15 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
-class CollectionWeaponWizard(models.TransientModel):
-    _name = "collection.weapon.wizard"
+class CollectionMeasureWizard(models.TransientModel):
+    _name = "collection.measure.wizard"
     _description = "Take a Collection Measure"
 
     # ------------------------------------------------------------
     # FIELDS
     # ------------------------------------------------------------
 
-    weapon = fields.Selection(
+    measure = fields.Selection(
         selection=[
             ("delay", "Grant an extension"),
             ("waiver", "Waive late-payment charges"),
@@ -70,14 +70,16 @@ class CollectionWeaponWizard(models.TransientModel):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
-    @api.depends("weapon")
+    @api.depends("measure")
     def _compute_mandate_id(self):
         mandate = self.env["collection.mandate"]._get_mandate(
-            self.env.user, self.env.company, fields.Date.context_today(self)
+            self.env.user,
+            self.env.company,
+            self.env["collection.receivable"]._get_today(),
         )
         for wizard in self:
             wizard.mandate_id = mandate
-            wizard.limit = mandate._describe_limit(wizard.weapon)
+            wizard.limit = mandate._describe_limit(wizard.measure)
 
     @api.depends("move_ids")
     def _compute_due_date(self):
@@ -87,24 +89,26 @@ class CollectionWeaponWizard(models.TransientModel):
 
     @api.depends("date")
     def _compute_days(self):
-        today = fields.Date.context_today(self)
+        today = self.env["collection.receivable"]._get_today()
         for wizard in self:
             wizard.days = (wizard.date - today).days if wizard.date else 0
 
     @api.onchange("days")
     def _onchange_days(self):
         if self.days > 0:
-            self.date = fields.Date.add(fields.Date.context_today(self), days=self.days)
+            self.date = fields.Date.add(
+                self.env["collection.receivable"]._get_today(), days=self.days
+            )
 
-    @api.depends("weapon", "date", "move_ids", "payment_term_id", "order_id")
+    @api.depends("measure", "date", "move_ids", "payment_term_id", "order_id")
     def _compute_value(self):
         """What the request will weigh, computed as the mandate check will."""
-        Usage = self.env["collection.mandate.usage"]
+        Decision = self.env["collection.decision"]
         for wizard in self:
             error = False
             try:
-                value = Usage._get_request_facts(
-                    wizard.weapon,
+                value = Decision._get_request_facts(
+                    wizard.measure,
                     wizard.partner_id.commercial_partner_id,
                     wizard.move_ids._origin,
                     wizard.date,
@@ -117,10 +121,10 @@ class CollectionWeaponWizard(models.TransientModel):
                 # said as the dialog is filled, not on Confirm
                 error = wizard.date and refused.args[0]
             wizard.date_error = error
-            wizard.waiver_amount = value if wizard.weapon == "waiver" else 0.0
-            wizard.value = 0.0 if wizard.weapon == "waiver" else value
+            wizard.waiver_amount = value if wizard.measure == "waiver" else 0.0
+            wizard.value = 0.0 if wizard.measure == "waiver" else value
             wizard.within_mandate = not error and wizard.mandate_id._allows(
-                wizard.weapon, value
+                wizard.measure, value
             )
 
     # ------------------------------------------------------------
@@ -129,20 +133,20 @@ class CollectionWeaponWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        usage = self._request()
-        if usage.state == "applied":
+        decision = self._request()
+        if decision.state == "applied":
             message = _("Done: within your mandate.")
         else:
             message = _(
                 "Beyond your mandate: %(manager)s decides. Nothing changes until then.",
-                manager=usage.manager_id.name,
+                manager=decision.manager_id.name,
             )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "message": message,
-                "type": "success" if usage.state == "applied" else "warning",
+                "type": "success" if decision.state == "applied" else "warning",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -152,26 +156,26 @@ class CollectionWeaponWizard(models.TransientModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _action_open(self, weapon, partner, **defaults):
-        """The wizard for `weapon` on `partner`, from any screen."""
+    def _action_open(self, measure, partner, **defaults):
+        """The wizard for `measure` on `partner`, from any screen."""
         context = {f"default_{name}": value for name, value in defaults.items()}
-        weapons = dict(self._fields["weapon"]._description_selection(self.env))
+        measures = dict(self._fields["measure"]._description_selection(self.env))
         return {
-            "name": weapons[weapon],
+            "name": measures[measure],
             "type": "ir.actions.act_window",
             "res_model": self._name,
             "view_mode": "form",
             "target": "new",
             "context": {
-                "default_weapon": weapon,
+                "default_measure": measure,
                 "default_partner_id": partner.commercial_partner_id.id,
                 **context,
             },
         }
 
     def _request(self):
-        return self.env["collection.mandate.usage"]._request(
-            self.weapon,
+        return self.env["collection.decision"]._request(
+            self.measure,
             self.partner_id,
             self.move_ids,
             date=self.date,

@@ -1,0 +1,117 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
+
+from .res_partner import HOLD_NOTE_READERS, HOLD_READERS
+
+
+class ResPartner(models.Model):
+    """A customer's credit hold, one company's: its insurer's or its collector's
+    decision blocks that company's orders and deliveries only, but a
+    collection manager's logged override."""
+
+    _inherit = "res.partner"
+
+    collection_hold = fields.Boolean(
+        string="On Credit Hold",
+        company_dependent=True,
+        tracking=True,
+        copy=False,
+        help="Sale orders cannot be confirmed nor deliveries validated in this "
+        "company, but by a collection manager, whose override is logged.",
+    )
+    collection_hold_reason = fields.Char(
+        string="Hold Reason", company_dependent=True, copy=False, groups=HOLD_READERS
+    )
+    collection_hold_date = fields.Date(
+        string="On Hold Since", company_dependent=True, copy=False, groups=HOLD_READERS
+    )
+    collection_hold_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Put on Hold By",
+        company_dependent=True,
+        copy=False,
+        groups=HOLD_READERS,
+    )
+    collection_hold_note = fields.Char(
+        string="Why on Hold",
+        compute="_compute_collection_hold_note",
+        groups=HOLD_NOTE_READERS,
+        help="The hold's reason, date and author, for those who may read this "
+        "customer's collection status.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends_context("uid", "company")
+    @api.depends("collection_hold")
+    def _compute_collection_hold_note(self):
+        for partner in self:
+            partner.collection_hold_note = partner._get_collection_hold_note()
+
+    def _get_collection_hold_note(self):
+        """The hold's reason, date and author, in the reader's language, when
+        the reader may read this customer's collection status; else False."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        if not commercial.collection_hold or not commercial.collection_status_access:
+            return False
+        hold = commercial.sudo()
+        return _(
+            "%(reason)s (since %(date)s, by %(user)s)",
+            reason=hold.collection_hold_reason or _("no reason given"),
+            date=format_date(self.env, hold.collection_hold_date),
+            user=hold.collection_hold_user_id.name or _("the module"),
+        )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_collection_hold(self):
+        return self._open_measure_wizard("hold")
+
+    def action_collection_release(self):
+        return self._open_measure_wizard("release")
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _check_collection_hold(self, what):
+        """Refuse `what` for a customer on hold in the current company; a
+        collection manager goes ahead, and the override is logged."""
+        held = self.commercial_partner_id.filtered("collection_hold")
+        if not held:
+            return
+        if self.env.user.has_group("credit_collection.group_collection_manager"):
+            for partner in held:
+                self.env["collection.decision"]._request(
+                    "override", partner, reason=what
+                )
+            return
+        raise UserError(held[:1]._get_collection_hold_error(what))
+
+    def _get_collection_hold_error(self, what):
+        """Why `what` is refused for this customer on hold in the current
+        company. The hold's reason is told to those who may read it only."""
+        self.ensure_one()
+        if self.collection_status_access:
+            hold = self.sudo()
+            return _(
+                "%(partner)s is on credit hold since %(date)s (%(reason)s): "
+                "%(what)s is blocked. Ask %(who)s or a collection manager.",
+                partner=self.display_name,
+                date=format_date(self.env, hold.collection_hold_date),
+                reason=hold.collection_hold_reason or _("no reason given"),
+                what=what,
+                who=hold.collection_user_id.name or _("the collector"),
+            )
+        return _(
+            "%(partner)s is on credit hold: %(what)s is blocked. Ask the "
+            "collection team.",
+            partner=self.display_name,
+            what=what,
+        )

@@ -1,0 +1,172 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import CollectionCommon
+
+LANGUAGES = ("fr_FR", "nl_BE")
+# the modules whose words these screens show
+TRANSLATED_MODULES = ("base", "web", "mail", "account", "sale", "credit_collection")
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
+    """The screens users tripped on, walked in French (and in Dutch) from
+    the menu, as the user each point concerns: what they read is in their
+    language, what they may not do is not offered, what happened shows."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for code in LANGUAGES:
+            cls.env["res.lang"]._activate_lang(code)
+        cls.env["ir.module.module"].search(
+            [("name", "in", TRANSLATED_MODULES)]
+        )._update_translations(list(LANGUAGES))
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.dutch_collector = new_test_user(
+            cls.env,
+            login="luc_nl",
+            groups="account.group_account_invoice,credit_collection.group_collection_user",
+            company_id=cls.env.company.id,
+        )
+        (cls.collector | cls.manager | cls.salesperson).lang = "fr_FR"
+        cls.dutch_collector.lang = "nl_BE"
+        cls.mandate = cls.env["collection.mandate"].create(
+            {
+                "name": "Collectors",
+                "user_ids": [Command.set((cls.collector | cls.dutch_collector).ids)],
+                "manager_id": cls.manager.id,
+                "date_start": cls.today - timedelta(days=90),
+                "max_delay_days": 30,
+                "max_credit_amount": 1000,
+                "can_hold": True,
+            }
+        )
+        cls.customer.collection_user_id = cls.collector
+        cls.goods = cls.env["collection.reason"].search(
+            [("is_dispute", "=", True)], limit=1
+        )
+
+    def app_url(self, menu="account.menu_finance"):
+        return f"/odoo?menu_id={self.env.ref(menu).id}"
+
+    def test_a_french_call_leaves_the_dispute_and_shows_as_last_contact(self):
+        undisputed = self.create_invoice(
+            self.customer, 600, self.today - timedelta(days=10)
+        )
+        disputed = self.create_invoice(
+            self.customer, 900, self.today - timedelta(days=20)
+        )
+        disputed.with_user(self.collector).collection_reason_id = self.goods
+        self.start_tour(
+            self.app_url(), "credit_collection_fr_call", login=self.collector.login
+        )
+        promise = self.env["collection.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual((promise.state, promise.move_ids), ("open", undisputed))
+        self.assertEqual(disputed.collection_reason_id, self.goods)
+        self.assertTrue(disputed.collection_disputed)
+        self.assertEqual(self.customer.collection_last_contact_date, self.today)
+
+    def test_a_french_approver_reads_a_plan_as_a_plan(self):
+        first = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=10)
+        )
+        disputed = self.create_invoice(
+            self.customer, 500, self.today - timedelta(days=20)
+        )
+        disputed.with_user(self.collector).collection_reason_id = self.goods
+        wizard = (
+            self.env["collection.call.wizard"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+            .create(
+                {
+                    "contact_name": "Mme Martin",
+                    "move_ids": [Command.set((first | disputed).ids)],
+                    "promise_type": "plan",
+                    "date": self.today + timedelta(days=5),
+                    "amount": 1200.0,
+                    "installment_count": 2,
+                }
+            )
+        )
+        plan = wizard._action_confirm()
+        self.assertEqual(plan.state, "to_approve", "1,200.00 is beyond 1,000.00")
+        self.start_tour(
+            self.app_url(),
+            "credit_collection_fr_approve_plan",
+            login=self.manager.login,
+        )
+        self.assertEqual(plan.decision_ids.mapped("state"), ["approved", "approved"])
+        self.assertEqual(plan.state, "open")
+
+    def test_a_french_empty_run_says_when_the_next_level_comes(self):
+        self.create_policy({"name": "Rappel", "days_after_due": 10})
+        self.create_invoice(self.customer, 800, self.today - timedelta(days=3))
+        self.start_tour(
+            self.app_url(), "credit_collection_fr_empty_run", login=self.collector.login
+        )
+        run = self.env["collection.run"].search(
+            [("create_uid", "=", self.collector.id)]
+        )
+        self.assertEqual(run.state, "proposed")
+        self.assertFalse(run.dunning_ids)
+
+    def test_a_french_salesperson_is_not_offered_confirm_for_a_held_customer(self):
+        self.create_invoice(self.customer, 1000, self.today - timedelta(days=70))
+        self.env["collection.decision"].with_user(self.collector)._request(
+            "hold", self.customer, reason="Trois factures à plus de 60 jours"
+        )
+        product = self.env["product.product"].create(
+            {"name": "Farine", "type": "consu", "list_price": 10.0}
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesperson)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesperson.id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_uom_qty": 2})
+                    ],
+                }
+            )
+        )
+        self.start_tour(
+            self.app_url("crm.crm_menu_root"),
+            "credit_collection_fr_held_quotation",
+            login=self.salesperson.login,
+        )
+        self.assertEqual(order.state, "draft")
+
+    def test_a_dutch_collector_reads_why_this_level_and_keeps_the_letter(self):
+        self.customer.collection_user_id = self.dutch_collector
+        invoice = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=20)
+        )
+        policy = self.create_policy(
+            {"name": "Herinnering", "days_after_due": 10, "channel": "letter"}
+        )
+        run = (
+            self.env["collection.run"]
+            .with_user(self.dutch_collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        self.env["collection.dunning"]._cron_send_queued()
+        dunning = run.dunning_ids
+        self.assertEqual(dunning.state, "done")
+        self.assertTrue(dunning.letter_attachment_id)
+        self.start_tour(
+            self.app_url(),
+            "credit_collection_nl_dunning",
+            login=self.dutch_collector.login,
+        )
+        self.assertEqual(invoice.collection_level_id.name, "Herinnering")
+        self.assertTrue(dunning.letter_attachment_id.exists())
