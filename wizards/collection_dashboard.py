@@ -178,7 +178,7 @@ class CollectionDashboard(models.TransientModel):
         self._compute_dashboard()
 
     # ------------------------------------------------------------
-    # THE FIGURES (their SQL: collection_dashboard_query.py)
+    # THE FIGURES (computed by collection.kpi.book)
     # ------------------------------------------------------------
 
     def _get_book_period(self):
