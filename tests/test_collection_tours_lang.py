@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -170,3 +172,35 @@ class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
         )
         self.assertEqual(invoice.collection_level_id.name, "Herinnering")
         self.assertTrue(dunning.letter_attachment_id.exists())
+
+    def test_a_french_manager_opens_the_dashboard_of_the_last_complete_months(self):
+        self.create_invoice(self.customer, 1500, self.today - timedelta(days=10))
+        self.start_tour(
+            self.app_url(), "credit_collection_fr_dashboard", login=self.manager.login
+        )
+        # a user's own dashboard: read as its user
+        board = (
+            self.env["collection.dashboard"]
+            .with_user(self.manager)
+            .search([], order="id desc", limit=1)
+        )
+        first = self.today.replace(day=1)
+        self.assertEqual(
+            (board.date_from, board.date_to),
+            (first - relativedelta(months=3), first - timedelta(days=1)),
+        )
+        self.assertEqual(board.receivables_end, 1500.0)
+
+    def test_a_french_extension_beyond_the_mandate_is_said_before_confirm(self):
+        invoice = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=5)
+        )
+        self.start_tour(
+            self.app_url(), "credit_collection_fr_extension", login=self.collector.login
+        )
+        decision = self.env["collection.decision"].search(
+            [("measure", "=", "delay"), ("move_ids", "in", invoice.ids)]
+        )
+        # 45 days from today, weighed from the due date 5 days ago: 50 > 30
+        self.assertEqual((decision.state, decision.value), ("to_approve", 50.0))
+        self.assertFalse(invoice.collection_extended_until)

@@ -426,3 +426,27 @@ tours.add("credit_collection_worklist", {
         { trigger: ".o_list_view .o_data_row:contains(Paying later)" },
     ],
 });
+
+tours.add("credit_collection_fr_dashboard", {
+    steps: () => [
+        // the last three complete months by default, the figures in French
+        ...openCollectionMenu("collection_dashboard_menu"),
+        { trigger: ".o_form_view button:contains(Créances en fin)" },
+        { trigger: ".o_form_view div[name=date_from] input" },
+    ],
+});
+
+tours.add("credit_collection_fr_extension", {
+    steps: () => [
+        ...openFromCollectionMenu("account_move_menu_collection", "Boulangerie Martin"),
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Recouvrement)", run: "click" },
+        { trigger: "button[name=action_collection_extend]", run: "click" },
+        // days typed from today; beyond the mandate said before Confirm
+        { trigger: ".modal .modal-title:contains(Accorder un délai)" },
+        { trigger: ".modal div[name=days] input", run: "edit 45" },
+        { trigger: ".modal div[name=reason] textarea", run: "edit Activité saisonnière" },
+        { trigger: ".modal .alert-warning:contains(Au-delà de votre mandat)" },
+        { trigger: ".modal button[name=action_confirm]", run: "click" },
+        { trigger: ".o_notification:contains(décide)" },
+    ],
+});
