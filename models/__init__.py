@@ -59,3 +59,11 @@ from . import account_edi_xml
 from . import collection_customer_score
 from . import collection_score_alert
 from . import res_partner_behaviour
+from . import collection_handler
+from . import collection_case
+from . import collection_case_line
+from . import collection_case_payment
+from . import collection_case_file
+from . import account_move_case
+from . import res_partner_case
+from . import collection_case_demo

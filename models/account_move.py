@@ -19,7 +19,7 @@ MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
 # Set by the Delay and Waiver measures only, within a mandate or once approved;
 # computed from the dunning history, the charge invoices and the promises:
 # never written by a user.
-WEAPON_FIELDS = {
+MEASURE_FIELDS = {
     "collection_original_due_dates",
     "collection_extended_until",
     "collection_charges_waived_until",
@@ -34,6 +34,7 @@ WEAPON_FIELDS = {
     "collection_charge_line_ids",
     "collection_dispute_date",
     "collection_dispute_user_id",
+    "collection_case_id",
 }
 
 
@@ -327,11 +328,11 @@ class AccountMove(models.Model):
         return {
             **super()._get_collection_action_fields(),
             **dict.fromkeys(
-                WEAPON_FIELDS,
+                MEASURE_FIELDS,
                 _(
                     "Extensions and waivers are granted with their actions, within "
-                    "a mandate; dunning levels, promises and charges are written by "
-                    "their own actions."
+                    "a mandate; dunning levels, promises, charges and cases are "
+                    "written by their own actions."
                 ),
             ),
         }

@@ -15,6 +15,7 @@ MEASURES = [
     ("terms", "Longer payment terms"),
     ("override", "Hold override"),
     ("promise", "Promise after broken ones"),
+    ("escalate", "Handover to a handler"),
 ]
 
 
@@ -187,6 +188,18 @@ class CollectionDecision(models.Model):
             if decision.res_model == "collection.promise":
                 promise = promises.filtered(lambda p, u=decision: p.id == u.res_id)
                 summary = promise._get_request_summary()
+            elif decision.res_model == "collection.case":
+                case = self.env["collection.case"].sudo().browse(decision.res_id)
+                summary = _(
+                    "Handover of %(invoices)s to %(handler)s (%(procedure)s), "
+                    "%(amount)s claimed",
+                    invoices=", ".join(decision.move_ids.mapped("name")),
+                    handler=case.handler_id.name,
+                    procedure=dict(
+                        case._fields["procedure"]._description_selection(self.env)
+                    ).get(case.procedure),
+                    amount=case.currency_id.format(case.amount_claimed),
+                )
             elif decision.measure == "delay" and decision.requested_date:
                 summary = _(
                     "Extension to %(date)s of %(invoices)s",

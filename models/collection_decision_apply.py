@@ -1,7 +1,11 @@
 from odoo import models
 
 # The records a decision is asked for that decide themselves once it is decided.
-DECIDING_SOURCES = ("collection.promise", "collection.insurance.declaration")
+DECIDING_SOURCES = (
+    "collection.promise",
+    "collection.insurance.declaration",
+    "collection.case",
+)
 
 
 class CollectionDecision(models.Model):

@@ -14,6 +14,7 @@ SKIP_REASONS = [
     ("policy", "Its dunning policy is not in this run"),
     ("no_email", "No email address"),
     ("pending_request", "A request for the customer awaits approval"),
+    ("case", "Handed over to a collection agency, bailiff or lawyer"),
 ]
 
 

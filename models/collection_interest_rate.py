@@ -90,7 +90,7 @@ class CollectionInterestRate(models.Model):
                         "No late-payment reference rate for the half-year starting "
                         "%(date)s: a collection manager adds it in Collection > "
                         "Configuration > Reference Rates.",
-                        date=start,
+                        date=format_date(self.env, start),
                     )
                 )
             if mode == "be":

@@ -75,6 +75,11 @@ class CollectionMandate(models.Model):
         tracking=True,
         help="Accept payment terms longer than the company's.",
     )
+    can_escalate = fields.Boolean(
+        string="May Hand Over",
+        tracking=True,
+        help="Hand claims over to an agency, a bailiff or a lawyer.",
+    )
     max_broken_promises = fields.Integer(
         string="Broken Promises",
         default=2,
@@ -238,7 +243,11 @@ class CollectionMandate(models.Model):
                 "Terms up to %(days)s days",
                 days=self.company_id.collection_payment_days,
             ) + (_(", longer ones too") if self.can_accept_terms else "")
-        allowed = {"hold": self.can_hold, "release": self.can_release}.get(measure)
+        allowed = {
+            "hold": self.can_hold,
+            "release": self.can_release,
+            "escalate": self.can_escalate,
+        }.get(measure)
         return _("Allowed") if allowed else _("Not allowed")
 
     def _allows(self, measure, value):
@@ -254,6 +263,7 @@ class CollectionMandate(models.Model):
             "hold": self.can_hold,
             "release": self.can_release,
             "terms": self.can_accept_terms,
+            "escalate": self.can_escalate,
         }
         if measure in permissions:
             return permissions[measure]

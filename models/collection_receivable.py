@@ -298,6 +298,7 @@ class CollectionReceivable(models.AbstractModel):
                        %(policy)s AS policy_id,
                        move.collection_disputed AS disputed,
                        move.collection_excluded AS excluded,
+                       move.collection_case_id AS case_id,
                        move.collection_extended_until AS extended_until,
                        EXISTS(
                            SELECT 1

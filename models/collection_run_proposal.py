@@ -9,7 +9,15 @@ from .collection_receivable import COLLECTED_MOVE_TYPES
 
 # skip reasons that keep an invoice out of its customer's dunning; the others
 # ("already dunned") list it in the dunning without raising the level
-SKIPPED_ALONE = {"disputed", "excluded", "extended", "promise", "minimum", "other_run"}
+SKIPPED_ALONE = {
+    "disputed",
+    "excluded",
+    "case",
+    "extended",
+    "promise",
+    "minimum",
+    "other_run",
+}
 
 
 class CollectionRun(models.Model):
@@ -296,6 +304,7 @@ class CollectionRun(models.Model):
                    AND move.move_type IN %(move_types)s
                    AND NOT COALESCE(move.collection_disputed, FALSE)
                    AND NOT COALESCE(move.collection_excluded, FALSE)
+                   AND move.collection_case_id IS NULL
                    AND level.policy_id IN %(policy_ids)s
                    AND level.days_after_due > COALESCE(reached.days_after_due, -36500)
                    AND %(due)s + level.days_after_due > %(date)s
@@ -317,6 +326,8 @@ class CollectionRun(models.Model):
             return "disputed"
         if row["excluded"]:
             return "excluded"
+        if row["case_id"]:
+            return "case"
         if row["extended_until"] and row["extended_until"] >= self.date:
             return "extended"
         if row["promised"]:

@@ -12,6 +12,7 @@ DEMO_LANGUAGES = {
     "user_salesperson_fr": "fr_FR",
     "user_salesperson_be": "nl_BE",
     "partner_insurer": "fr_FR",
+    "partner_cabinet_dufour": "fr_FR",
     "partner_boulangerie_martin": "fr_FR",
     "partner_transports_lefevre": "fr_FR",
     "partner_menuiserie_garnier": "fr_FR",

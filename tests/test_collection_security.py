@@ -985,6 +985,13 @@ class TestCollectionAccessMatrix(CollectionCommon):
         # by a salesperson for their own customers (a rule)
         "collection.customer.score": ("r", "r", "r", ""),
         "collection.score.alert": ("r", "r", "r", ""),
+        # escalation: managers keep the handlers' agreements; cases are the
+        # collectors' (their guards and actions decide what changes)
+        "collection.handler": ("r", "rwc", "", ""),
+        "collection.case": ("rwcu", "rwcu", "", ""),
+        "collection.case.line": ("r", "r", "", ""),
+        "collection.case.payment": ("rwcu", "rwcu", "", ""),
+        "collection.case.close.wizard": ("rwcu", "rwcu", "", ""),
     }
     OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

@@ -4,6 +4,14 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+from odoo.tools.misc import format_date
+
+from odoo.addons.credit_collection.models.collection_interest_rate import (
+    REMINDER_DAYS,
+    half_year_start,
+    next_half_year_start,
+)
 
 from .common import CollectionCommon
 
@@ -204,3 +212,137 @@ class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
         # 45 days from today, weighed from the due date 5 days ago: 50 > 30
         self.assertEqual((decision.state, decision.value), ("to_approve", 50.0))
         self.assertFalse(invoice.collection_extended_until)
+        # the request shows on its invoice until the manager decides
+        note = (
+            invoice.with_user(self.collector)
+            .with_context(lang="en_US")
+            .collection_pending_note
+        )
+        self.assertIn(
+            f"Extension to {format_date(self.env, decision.requested_date)}", note
+        )
+        self.assertIn(invoice.name, note)
+
+    def test_a_french_manager_is_reminded_of_the_missing_rate_and_adds_it(self):
+        """No reference rate for the half-year: the managers are reminded in
+        their language; the invoice says which rate is missing where its
+        interest would be; once the manager adds it, the interest shows."""
+        # a manager who follows this customer herself
+        self.customer.collection_user_id = self.manager
+        Rate = self.env["collection.interest.rate"]
+        start = half_year_start(self.today)
+        Rate.search([("date_start", ">=", start)]).unlink()
+        self.env.company.collection_interest_mode = "fr"
+        days = min(20, (self.today - start).days)
+        invoice = self.create_invoice(
+            self.customer, 1000, self.today - timedelta(days=days)
+        )
+        reminded = next_half_year_start(self.today)
+        if (reminded - self.today).days > REMINDER_DAYS:
+            reminded = start
+        Rate._cron_remind_next_rate()
+        reminder = Rate.search([], limit=1).activity_ids.filtered(
+            lambda activity: activity.user_id == self.manager
+        )
+        in_french = format_date(self.env(context={"lang": "fr_FR"}), reminded)
+        self.assertEqual(
+            reminder.summary,
+            "Ajoutez le taux de référence des pénalités de retard du semestre "
+            f"commençant le {in_french}",
+        )
+        self.assertEqual(reminder.date_deadline, reminded)
+        self.start_tour(
+            self.app_url(),
+            "credit_collection_fr_reference_rate",
+            login=self.manager.login,
+        )
+        rate = Rate.search([("date_start", "=", start)])
+        self.assertEqual(rate.ecb_rate, 2.15)
+        invoice.invalidate_recordset(["collection_interest_amount"])
+        # France: ECB 2.15 + 10 points = 12.15 % a year, for the days late
+        self.assertEqual(
+            invoice.collection_interest_amount, round(1000 * 0.1215 * days / 365, 2)
+        )
+
+    def test_a_french_collector_is_offered_only_what_she_may_do(self):
+        """The hold checkbox reads, not ticks; a sent dunning offers no
+        Delete; invoice numbers and customer names read whole."""
+        self.create_invoice(self.customer, 1000, self.today - timedelta(days=20))
+        policy = self.create_policy(
+            {"name": "Premier rappel", "days_after_due": 10, "channel": "letter"}
+        )
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        self.env["collection.dunning"]._cron_send_queued()
+        dunning = run.dunning_ids
+        self.assertEqual(dunning.state, "done")
+        self.start_tour(
+            self.app_url(),
+            "credit_collection_fr_what_she_may_do",
+            login=self.collector.login,
+        )
+        self.assertEqual(dunning.state, "done")
+        self.assertFalse(self.customer.collection_hold)
+
+    def test_a_french_manager_is_told_where_the_month_is_and_what_waits(self):
+        """Settling a month already in a draft settlement says where its
+        payments are and what else waits, in French dates and amounts."""
+        self.env["collection.commission.rate"].create(
+            {"user_id": self.salesperson.id, "rate": 5.0}
+        )
+        month = self.today.replace(day=1) - relativedelta(months=1)
+        earlier = month - relativedelta(months=2)
+        last = self.create_invoice(self.customer, 1000, month + timedelta(days=4))
+        self.pay(last, 1000, month + timedelta(days=2))
+        old = self.create_invoice(self.customer, 1000, earlier + timedelta(days=4))
+        self.pay(old, 1000, earlier + timedelta(days=2))
+        draft = self.env["collection.commission.settlement"]._settle(
+            self.env.company,
+            month,
+            month + relativedelta(months=1, days=-1),
+            self.salesperson,
+        )
+        self.assertEqual((draft.state, draft.amount_total), ("draft", 50.0))
+        # the refusal is a UserError, which the server logs as it answers it
+        with mute_logger("odoo.http"):
+            self.start_tour(
+                self.app_url(),
+                "credit_collection_fr_settle_told",
+                login=self.manager.login,
+            )
+        self.assertEqual(
+            self.env["collection.commission.settlement"].search(
+                [("user_id", "=", self.salesperson.id)]
+            ),
+            draft,
+        )
+        self.assertEqual(old.commission_state, "earned")
+
+    def test_a_french_collector_hands_a_claim_over_from_the_menu(self):
+        agency = self.env["collection.handler"].create(
+            {
+                "partner_id": self.env["res.partner"]
+                .create({"name": "Recouvrement Dupont", "is_company": True})
+                .id,
+                "commission_rate": 10.0,
+            }
+        )
+        self.mandate.can_escalate = True
+        invoice = self.create_invoice(
+            self.customer, 4000, self.today - timedelta(days=75)
+        )
+        self.start_tour(
+            self.app_url(), "credit_collection_fr_case", login=self.collector.login
+        )
+        case = self.env["collection.case"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual((case.state, case.handler_id), ("placed", agency))
+        self.assertEqual(invoice.collection_case_id, case)
+        self.assertEqual(case.line_ids.move_id, invoice)
+        self.assertEqual(case.line_ids.days_late, 75)

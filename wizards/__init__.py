@@ -8,3 +8,4 @@ from . import collection_dashboard
 from . import collection_dashboard_line
 from . import collection_dashboard_export
 from . import collection_commission_settle_wizard
+from . import collection_case_close_wizard

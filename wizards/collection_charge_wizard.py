@@ -127,6 +127,8 @@ class CollectionChargeWizard(models.TransientModel):
                     ],
                 ),
                 ("collection_is_charge_invoice", "=", False),
+                # a claim handed over is charged by its handler, as frozen
+                ("collection_case_id", "=", False),
             ]
         )
         pending = moves.collection_charge_line_ids.filtered(

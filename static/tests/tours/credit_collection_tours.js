@@ -448,5 +448,103 @@ tours.add("credit_collection_fr_extension", {
         { trigger: ".modal .alert-warning:contains(Au-delà de votre mandat)" },
         { trigger: ".modal button[name=action_confirm]", run: "click" },
         { trigger: ".o_notification:contains(décide)" },
+        // the request shows on its invoice until it is decided
+        { trigger: ".o_form_view .alert-warning:contains(En attente d'approbation)" },
+    ],
+});
+
+/** The first day of the half-year of today, as typed in French. */
+function halfYearStart() {
+    const now = luxon.DateTime.now();
+    return now.set({ month: now.month <= 6 ? 1 : 7, day: 1 }).toFormat("dd/MM/yyyy");
+}
+
+/** A step's run: fails when the cell's text is cut by its column. */
+function readsWhole() {
+    const cell = this.anchor;
+    if (cell.scrollWidth > cell.clientWidth + 1) {
+        throw new Error(
+            `"${cell.textContent.trim()}" is cut: ${cell.scrollWidth}px in ${cell.clientWidth}px`
+        );
+    }
+}
+
+tours.add("credit_collection_fr_reference_rate", {
+    steps: () => [
+        // where the interest would be, the invoice says which rate is missing
+        ...openFromCollectionMenu("account_move_menu_collection", "Boulangerie Martin"),
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Recouvrement)", run: "click" },
+        { trigger: ".o_form_view div[name=collection_charges_warning]:contains(Pas de taux de référence)" },
+        // Configuration > Taux de référence > Nouveau: the half-year's rate
+        ...openCollectionMenu("collection_interest_rate_menu"),
+        { trigger: ".o_list_button_add", run: "click" },
+        { trigger: ".o_selected_row div[name=date_start] input", run: `edit ${halfYearStart()}` },
+        { trigger: ".o_selected_row div[name=ecb_rate] input", run: "edit 2,15" },
+        { trigger: ".o_list_button_save", run: "click" },
+        { trigger: ".o_list_view .o_data_row:not(.o_selected_row):contains(2,15)" },
+        // back on the invoice, the interest is there
+        ...openFromCollectionMenu("account_move_menu_collection", "Boulangerie Martin"),
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Recouvrement)", run: "click" },
+        { trigger: ".o_form_view div[name=collection_interest_amount]" },
+        { trigger: ".o_form_view:not(:has(div[name=collection_charges_warning]:visible))" },
+    ],
+});
+
+tours.add("credit_collection_fr_what_she_may_do", {
+    steps: () => [
+        // the hold is read on the customer; the buttons ask for it
+        ...openFromCollectionMenu("res_partner_menu_collection", "Boulangerie Martin"),
+        { trigger: ".o_form_view .o_notebook a.nav-link:contains(Recouvrement)", run: "click" },
+        { trigger: ".o_form_view div[name=collection_hold] input[type=checkbox]:disabled" },
+        { trigger: ".o_form_view button[name=action_collection_hold]" },
+        // a dunning sent is kept: printed, not deleted
+        ...openFromCollectionMenu("collection_dunning_menu", "Boulangerie Martin"),
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Terminée)" },
+        { trigger: ".o_form_view .o_cp_action_menus button", run: "click" },
+        { trigger: ".o-dropdown--menu .o-dropdown-item:contains(Imprimer), .o-dropdown--menu .o_menu_item" },
+        { trigger: "body:not(:has(.o-dropdown--menu .o-dropdown-item:contains(Supprimer)))" },
+        // invoice numbers and customer names read whole
+        ...openCollectionMenu("account_move_menu_collection"),
+        { trigger: ".o_list_view .o_data_row td[name=name]:contains(INV)", run: readsWhole },
+        ...openCollectionMenu("collection_run_menu"),
+        { trigger: ".o_list_view .o_data_row td.o_data_cell", run: "click" },
+        {
+            trigger: ".o_form_view div[name=dunning_ids] .o_data_row td[name=partner_id]:contains(Boulangerie Martin)",
+            run: readsWhole,
+        },
+    ],
+});
+
+tours.add("credit_collection_fr_settle_told", {
+    steps: () => [
+        // last month is already in a draft settlement: said, with what waits
+        ...openCollectionMenu("collection_commission_settle_menu"),
+        { trigger: ".modal button[name=action_settle]", run: "click" },
+        { trigger: ".o_error_dialog:contains(Rien à décompter du):contains(Ses paiements sont dans)" },
+        { trigger: ".o_error_dialog:contains(En attente de décompte):contains(50,00)" },
+        { trigger: ".o_error_dialog .o-default-button", run: "click" },
+        { trigger: ".modal button[name=action_settle]" },
+    ],
+});
+
+tours.add("credit_collection_fr_case", {
+    steps: () => [
+        // Recouvrement > Dossiers > Nouveau: the customer, the agency, the invoice
+        ...openCollectionMenu("collection_case_menu"),
+        { trigger: ".o_list_button_add", run: "click" },
+        { trigger: ".o_form_view div[name=partner_id] input", run: "edit Boulangerie Martin" },
+        { trigger: ".o-autocomplete--dropdown-item:contains(Boulangerie Martin)", run: "click" },
+        { trigger: ".o_form_view div[name=handler_id] input", run: "edit Recouvrement" },
+        { trigger: ".o-autocomplete--dropdown-item:contains(Recouvrement Dupont)", run: "click" },
+        { trigger: ".o_form_view div[name=move_ids] input", run: "edit INV" },
+        { trigger: ".o-autocomplete--dropdown-item:contains(INV)", run: "click" },
+        { trigger: ".o_form_view div[name=move_ids] .o_tag:contains(INV)" },
+        // placed within the mandate, after saying what it stops
+        { trigger: ".o_form_view button[name=action_place]", run: "click" },
+        { trigger: ".modal:contains(la relance et la facturation des intérêts s'arrêtent)" },
+        { trigger: ".modal-footer button.btn-primary", run: "click" },
+        { trigger: ".o_form_view .o_arrow_button_current:contains(Placé)" },
+        { trigger: ".o_form_view div[name=line_ids] .o_data_row:contains(INV)" },
+        { trigger: ".o_form_view button[name=action_print_file]" },
     ],
 });
