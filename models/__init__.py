@@ -57,10 +57,13 @@ from . import collection_commission_settlement
 from . import account_move_commission
 from . import account_edi_xml
 from . import collection_customer_score
+from . import collection_customer_score_sql
 from . import collection_score_alert
 from . import res_partner_behaviour
 from . import collection_handler
 from . import collection_case
+from . import collection_case_place
+from . import collection_case_procedure
 from . import collection_case_line
 from . import collection_case_payment
 from . import collection_case_file
