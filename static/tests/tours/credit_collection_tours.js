@@ -8,11 +8,37 @@ import { registry } from "@web/core/registry";
 
 const tours = registry.category("web_tour.tours");
 
-/** Steps opening the navbar's `section` > `item` (full XML ids). */
+/** Resolves once `check()` is true; fails after ten seconds saying `what`. */
+async function waitUntil(check, what) {
+    for (let tries = 0; tries < 100; tries++) {
+        if (check()) {
+            return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`Still waiting for ${what}`);
+}
+
+/** Steps opening the navbar's `section` > `item` (full XML ids), done once
+ * the new action is shown (its address changed): a row of the page left
+ * behind is never clicked for one of the page opened. */
 function openMenu(section, item) {
+    let before;
     return [
         { trigger: `.o_menu_sections [data-menu-xmlid='${section}']`, run: "click" },
-        { trigger: `.o-dropdown-item[data-menu-xmlid='${item}']`, run: "click" },
+        {
+            trigger: `.o-dropdown-item[data-menu-xmlid='${item}']`,
+            run() {
+                before = window.location.href;
+                this.anchor.click();
+            },
+        },
+        {
+            trigger: ".o_action_manager",
+            async run() {
+                await waitUntil(() => window.location.href !== before, `${item} to open`);
+            },
+        },
     ];
 }
 
