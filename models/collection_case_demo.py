@@ -33,7 +33,8 @@ class CollectionCase(models.Model):
                 "move_ids": [fields.Command.set(moves.ids)],
                 "user_id": claire.id,
                 "contact_name": "Hervé Garnier",
-                "note": "Two instalments, after the workshop's big order is paid.",
+                "note": "Deux échéances, après le paiement de la grosse commande de "
+                "l'atelier.",
                 "line_ids": [
                     fields.Command.create(
                         {"date": today - timedelta(days=40), "amount": half}
@@ -54,7 +55,7 @@ class CollectionCase(models.Model):
                 "partner_id": garnier.id,
                 "handler_id": self.env.ref("credit_collection.handler_dufour").id,
                 "move_ids": [fields.Command.set(moves.ids)],
-                "note": "Payment plan of two instalments broken: nothing paid since. "
-                "Mr Garnier does not dispute the invoices.",
+                "note": "Plan d'apurement en deux échéances non tenu : rien payé "
+                "depuis. M. Garnier ne conteste pas les factures.",
             }
         )

@@ -3,7 +3,7 @@ import zipfile
 
 from odoo import _, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, formatLang
 
 from .collection_xlsx import CollectionWorkbook
 
@@ -75,7 +75,8 @@ class CollectionCase(models.Model):
                     "%(amount)s at the rate of each half-year from each invoice's "
                     "due date (%(rate)s %% a year today)",
                     amount=money(self.amount_interest),
-                    rate=", ".join(f"{rate:.2f}" for rate in rates) or "0.00",
+                    rate=", ".join(formatLang(self.env, rate) for rate in rates)
+                    or formatLang(self.env, 0.0),
                 ),
             ),
             (
@@ -186,8 +187,15 @@ class CollectionCase(models.Model):
             "target": "download",
         }
 
+    def _in_handler_language(self):
+        """The case as its handler reads it: the file is written for them."""
+        return self.with_context(lang=self.handler_partner_id.lang or self.env.lang)
+
     def _get_xlsx(self):
         self.ensure_one()
+        return self._in_handler_language()._write_xlsx()
+
+    def _write_xlsx(self):
         book = CollectionWorkbook()
         parties = book.add_sheet(
             _("Case"),
@@ -198,7 +206,7 @@ class CollectionCase(models.Model):
         for title, rows in (
             (_("Creditor"), self._get_creditor_rows()),
             (_("Debtor"), self._get_party_rows(self.partner_id)),
-            (_("Claim"), self._get_claim_rows()),
+            (_("Claim Handed Over"), self._get_claim_rows()),
             (_("Credit Insurance"), self._get_insurance_rows()),
         ):
             if not rows:
@@ -283,6 +291,7 @@ class CollectionCase(models.Model):
             for dunning in self._get_dunnings()
         ]
         for promise in self._get_promises():
+            contact = f" ({promise.contact_name})" if promise.contact_name else ""
             rows.append(
                 (
                     promise.date,
@@ -291,9 +300,7 @@ class CollectionCase(models.Model):
                         "%(amount)s by %(date)s%(contact)s",
                         amount=promise.currency_id.format(promise.amount),
                         date=format_date(self.env, promise.date_due),
-                        contact=f" ({promise.contact_name})"
-                        if promise.contact_name
-                        else "",
+                        contact=contact,
                     ),
                     promise_states.get(promise.state, ""),
                 )
@@ -316,6 +323,9 @@ class CollectionCase(models.Model):
     def _get_zip(self):
         """The file (PDF and XLSX), each invoice's PDF and each letter sent."""
         self.ensure_one()
+        return self._in_handler_language()._write_zip()
+
+    def _write_zip(self):
         if not self.line_ids:
             raise UserError(_("A case has its file once it is placed."))
         Report = self.env["ir.actions.report"]
@@ -327,14 +337,13 @@ class CollectionCase(models.Model):
             )
             archive.writestr(f"{stem}.pdf", pdf)
             archive.writestr(f"{stem}.xlsx", self._get_xlsx())
+            invoices, letters = _("Invoices"), _("Letters")
             for move in self.line_ids.move_id:
                 pdf, _type = Report._render_qweb_pdf(
                     "account.account_invoices", move.ids
                 )
-                archive.writestr(
-                    f"{_('Invoices')}/{move.name.replace('/', '-')}.pdf", pdf
-                )
+                archive.writestr(f"{invoices}/{move.name.replace('/', '-')}.pdf", pdf)
             for dunning in self._get_dunnings().filtered("letter_attachment_id"):
                 letter = dunning.letter_attachment_id.sudo()
-                archive.writestr(f"{_('Letters')}/{letter.name}", letter.raw)
+                archive.writestr(f"{letters}/{letter.name}", letter.raw)
         return buffer.getvalue()
