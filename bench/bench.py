@@ -116,6 +116,14 @@ ROWS = [
         "{lines} lines, DSO {dso}, countback {countback}",
     ),
     (
+        "case_list",
+        "Cases, 80 rows, and the follow-up by handler and month",
+        (
+            "{cases} cases, {queries_20} queries for 20; by handler and month:"
+            " {groups} groups in {pivot_s} s, {pivot_queries} queries"
+        ),
+    ),
+    (
         "commission_record",
         "Commission of every payment",
         "{entries} entries from {partials} reconciliations",
@@ -197,7 +205,7 @@ def main(config, database, size):
         "behaviour": results["behaviour_cron"].get("seconds", 0) < TARGET_BEHAVIOUR_S,
         "lists": all(
             results[what].get("queries") == results[what].get("queries_20")
-            for what in ("customers", "invoices", "insurance_list")
+            for what in ("customers", "invoices", "insurance_list", "case_list")
         ),
     }
     summary = {

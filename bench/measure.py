@@ -298,6 +298,107 @@ def insurance_list(env):
     }
 
 
+def _make_cases(env):
+    """One case per customer with an invoice overdue, with 10 agencies, placed
+    as the module would leave them (made in SQL: the bench reads cases, it
+    does not place them), a quarter of them closed."""
+    day = today(env)
+    env.cr.execute(
+        """
+        SELECT move.commercial_partner_id, array_agg(move.id)
+          FROM account_move move
+         WHERE move.move_type = 'out_invoice' AND move.state = 'posted'
+           AND move.payment_state IN ('not_paid', 'partial')
+           AND move.invoice_date_due < %s
+         GROUP BY move.commercial_partner_id
+        """,
+        [day],
+    )
+    claims = env.cr.fetchall()
+    agencies = env["res.partner"].create(
+        [{"name": f"Agency {index}", "is_company": True} for index in range(10)]
+    )
+    handlers = env["collection.handler"].create(
+        [{"partner_id": agency.id, "commission_rate": 10.0} for agency in agencies]
+    )
+    cases = env["collection.case"].create(
+        [
+            {
+                "partner_id": partner_id,
+                "handler_id": handlers[index % 10].id,
+                "move_ids": [fields.Command.set(move_ids)],
+            }
+            for index, (partner_id, move_ids) in enumerate(claims)
+        ]
+    )
+    env.flush_all()
+    env.cr.execute(
+        """
+        UPDATE collection_case case_
+           SET state = CASE WHEN case_.id %% 4 = 0 THEN 'closed' ELSE 'placed' END,
+               outcome = CASE WHEN case_.id %% 4 = 0 THEN 'partly_paid' END,
+               date_placed = %(day)s::date - (case_.id %% 180),
+               date_closed = CASE WHEN case_.id %% 4 = 0 THEN %(day)s::date END,
+               duration_days = CASE WHEN case_.id %% 4 = 0
+                                    THEN case_.id %% 180 ELSE 0 END,
+               amount_principal = open.amount,
+               amount_claimed = open.amount,
+               amount_remaining = open.amount
+          FROM (
+                SELECT rel.collection_case_id AS case_id,
+                       SUM(move.amount_residual_signed) AS amount
+                  FROM account_move_collection_case_rel rel
+                  JOIN account_move move ON move.id = rel.account_move_id
+                 GROUP BY rel.collection_case_id
+               ) open
+         WHERE open.case_id = case_.id AND case_.id = ANY(%(ids)s)
+        """,
+        {"day": day, "ids": cases.ids},
+    )
+    env.invalidate_all()
+    return cases
+
+
+def case_list(env):
+    """The first page of Cases as the web client reads it, at 20 and 80
+    records (the queries must not grow), and the follow-up by handler: what
+    was placed and collected, the commission and the days to close."""
+    cases = _make_cases(env)
+    spec, domain = _list_spec(
+        env, "credit_collection.collection_case_action", "collection.case"
+    )
+    Case = env["collection.case"]
+    env.invalidate_all()
+    Case.web_search_read(domain, spec, limit=20)
+    with Measure(env.cr) as small:
+        env.invalidate_all()
+        Case.web_search_read(domain, spec, limit=20)
+    with Measure(env.cr) as measure:
+        env.invalidate_all()
+        result = Case.web_search_read(domain, spec, limit=80)
+    env.invalidate_all()
+    with Measure(env.cr) as pivot:
+        handlers = Case.read_group(
+            [],
+            [
+                "amount_claimed:sum",
+                "amount_collected:sum",
+                "amount_commission:sum",
+                "duration_days:avg",
+            ],
+            ["handler_id", "date_placed:month"],
+            lazy=False,
+        )
+    return measure, {
+        "cases": len(cases),
+        "records": len(result["records"]),
+        "queries_20": small.queries,
+        "groups": len(handlers),
+        "pivot_s": round(pivot.seconds, 3),
+        "pivot_queries": pivot.queries,
+    }
+
+
 def analysis_pivot(env):
     """The receivables analysis as its pivot opens: the whole book by
     collector and bucket, then by customer."""
@@ -391,6 +492,7 @@ def main(config, database, what, *args):
                 "insurance_cron": insurance_cron,
                 "insurance_list": insurance_list,
                 "analysis_pivot": analysis_pivot,
+                "case_list": case_list,
                 "dashboard": dashboard,
                 "commission_record": commission_record,
                 "commission_settle": commission_settle,
