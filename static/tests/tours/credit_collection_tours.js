@@ -532,6 +532,7 @@ tours.add("credit_collection_fr_what_she_may_do", {
         // invoice numbers and customer names read whole
         ...openCollectionMenu("account_move_menu_collection"),
         { trigger: ".o_list_view .o_data_row td[name=name]:contains(INV)", run: readsWhole },
+        { trigger: ".o_list_view .o_data_row td[name=invoice_date_due]", run: readsWhole },
         ...openCollectionMenu("collection_run_menu"),
         { trigger: ".o_list_view .o_data_row td.o_data_cell", run: "click" },
         {
