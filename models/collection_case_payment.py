@@ -11,6 +11,8 @@ RECEIVERS = [
 ]
 # What a payment keeps once its commission is billed.
 BILLED_FREE_FIELDS = {"remitted_date", "note"}
+# Computed or linked by the module only: never written by a user.
+MODULE_FIELDS = {"bill_id", "commission", "remittance_due"}
 
 
 class CollectionCasePayment(models.Model):
@@ -132,12 +134,16 @@ class CollectionCasePayment(models.Model):
 
     @api.model
     def _check_not_billing(self, vals_list):
-        if any(
-            "bill_id" in vals or "default_bill_id" in self.env.context
-            for vals in vals_list
-        ):
+        """The commission, the day to pay over and the bill are the module's:
+        refused in values and in the context's defaults alike."""
+        defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
+        if any(MODULE_FIELDS & (set(vals) | defaults) for vals in vals_list):
             raise AccessError(
-                _("A payment is linked to the handler's bill by Create Bill only.")
+                _(
+                    "A payment's commission and the day it is paid over are "
+                    "computed; it is linked to the handler's bill by Create "
+                    "Bill only."
+                )
             )
 
     @api.model

@@ -76,17 +76,13 @@ class CollectionCase(models.Model):
             as_module(case.move_ids).write({"collection_case_id": case.id})
             customer = case.partner_id.with_company(case.company_id)
             if not customer.collection_hold:
-                as_module(customer).write(
-                    {
-                        "collection_hold": True,
-                        "collection_hold_reason": _(
-                            "Claim handed to %(handler)s (%(case)s)",
-                            handler=handler.name,
-                            case=case.name,
-                        ),
-                        "collection_hold_date": today,
-                        "collection_hold_user_id": case.user_id.id,
-                    }
+                customer._collection_set_hold(
+                    _(
+                        "Claim handed to %(handler)s (%(case)s)",
+                        handler=handler.name,
+                        case=case.name,
+                    ),
+                    case.user_id,
                 )
             case.message_post(
                 body=_(

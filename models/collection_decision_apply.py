@@ -71,15 +71,8 @@ class CollectionDecision(models.Model):
         for (company, reason, user), decisions in self.grouped(
             lambda u: (u.company_id, u.reason, u.user_id)
         ).items():
-            decisions.partner_id.with_company(company).write(
-                {
-                    "collection_hold": True,
-                    "collection_hold_reason": reason,
-                    "collection_hold_date": self.env[
-                        "collection.receivable"
-                    ]._get_today(),
-                    "collection_hold_user_id": user.id,
-                }
+            decisions.partner_id.with_company(company)._collection_set_hold(
+                reason, user
             )
 
     def _apply_release(self):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from .collection_guard import as_module
 from .res_partner import HOLD_NOTE_READERS, HOLD_READERS
 
 
@@ -79,6 +80,18 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _collection_set_hold(self, reason, user):
+        """Put these customers on hold in the current company, as the module:
+        the one write of a hold, after a decision or a case placed."""
+        as_module(self).write(
+            {
+                "collection_hold": True,
+                "collection_hold_reason": reason,
+                "collection_hold_date": self.env["collection.receivable"]._get_today(),
+                "collection_hold_user_id": user.id,
+            }
+        )
 
     def _check_collection_hold(self, what):
         """Refuse `what` for a customer on hold in the current company; a

@@ -308,11 +308,30 @@ class TestCollectionCase(CaseCommon):
                     self.create_case(self.old, user=getattr(self, role))
                 with self.assertRaises(AccessError):
                     self.as_role(role, case).read(["amount_claimed"])
-        # a payment is linked to a bill by Create Bill only
-        with self.assertRaises(AccessError):
-            self.env["collection.case.payment"].with_user(self.collector).create(
-                {"case_id": case.id, "amount": 10.0, "bill_id": self.recent.id}
-            )
+        # a payment is linked to a bill by Create Bill only, its commission
+        # and pay-over day computed: refused in values and in defaults
+        Payment = self.env["collection.case.payment"]
+        payment = Payment.with_user(self.collector).create(
+            {"case_id": case.id, "amount": 100.0}
+        )
+        self.assertEqual(payment.commission, 10.0)
+        for values in (
+            {"bill_id": self.recent.id},
+            {"commission": 0.0},
+            {"remittance_due": "2027-01-01"},
+        ):
+            for role in ("collector", "manager"):
+                with self.subTest(values=values, role=role), self.refused():
+                    self.as_role(role, payment).write(values)
+                with self.subTest(values=values, role=role), self.refused():
+                    self.as_role(role, Payment).create(
+                        {"case_id": case.id, "amount": 10.0, **values}
+                    )
+        with self.refused():
+            Payment.with_user(self.collector).with_context(
+                default_commission=0.0
+            ).create({"case_id": case.id, "amount": 10.0})
+        self.assertEqual((payment.commission, payment.bill_id.id), (10.0, False))
         # only a collector hands a claim over
         with self.assertRaises(AccessError):
             self.env["collection.case"].with_user(self.salesperson).browse(

@@ -60,6 +60,19 @@ class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
             [("is_dispute", "=", True)], limit=1
         )
 
+    def sent_letter(self, level, collector):
+        """The letter of a run of one `level` (10 days after the due date),
+        proposed, executed and sent by `collector`."""
+        policy = self.create_policy(
+            {"name": level, "days_after_due": 10, "channel": "letter"}
+        )
+        run = self.new_run(policy, user=collector)
+        run.action_propose()
+        run.action_execute()
+        self.env["collection.dunning"]._cron_send_queued()
+        self.assertEqual(run.dunning_ids.state, "done")
+        return run.dunning_ids
+
     def app_url(self, menu="account.menu_finance"):
         return f"/odoo?menu_id={self.env.ref(menu).id}"
 
@@ -160,19 +173,7 @@ class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
         invoice = self.create_invoice(
             self.customer, 1000, self.today - timedelta(days=20)
         )
-        policy = self.create_policy(
-            {"name": "Herinnering", "days_after_due": 10, "channel": "letter"}
-        )
-        run = (
-            self.env["collection.run"]
-            .with_user(self.dutch_collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
-        self.env["collection.dunning"]._cron_send_queued()
-        dunning = run.dunning_ids
-        self.assertEqual(dunning.state, "done")
+        dunning = self.sent_letter("Herinnering", self.dutch_collector)
         self.assertTrue(dunning.letter_attachment_id)
         self.start_tour(
             self.app_url(),
@@ -269,19 +270,7 @@ class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
         """The hold checkbox reads, not ticks; a sent dunning offers no
         Delete; invoice numbers and customer names read whole."""
         self.create_invoice(self.customer, 1000, self.today - timedelta(days=20))
-        policy = self.create_policy(
-            {"name": "Premier rappel", "days_after_due": 10, "channel": "letter"}
-        )
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
-        self.env["collection.dunning"]._cron_send_queued()
-        dunning = run.dunning_ids
-        self.assertEqual(dunning.state, "done")
+        dunning = self.sent_letter("Premier rappel", self.collector)
         self.start_tour(
             self.app_url(),
             "credit_collection_fr_what_she_may_do",
