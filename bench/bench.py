@@ -120,7 +120,8 @@ ROWS = [
         "Cases, 80 rows, and the follow-up by handler and month",
         (
             "{cases} cases, {queries_20} queries for 20; by handler and month:"
-            " {groups} groups in {pivot_s} s, {pivot_queries} queries"
+            " {groups} groups in {pivot_s} s, {pivot_queries} queries;"
+            " handler report figures in {report_s} s, {report_queries} queries"
         ),
     ),
     (

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import SQL
 
 from ..models import collection_behaviour as behaviour
@@ -10,7 +10,7 @@ from .common import ROLES, TODAY, CollectionCommon
 
 
 @tagged("post_install", "-at_install")
-class TestPaymentBehaviourRules(CollectionCommon):
+class TestPaymentBehaviourRules(TransactionCase):
     """docs/payment-behaviour.md's rules as pure functions, and their SQL
     twins giving the same figures."""
 
@@ -57,6 +57,11 @@ class PaymentBehaviourCommon(CollectionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        with freeze_time(TODAY):
+            cls._build_histories()
+
+    @classmethod
+    def _build_histories(cls):
         Partner = cls.env["res.partner"]
         cls.customers = {
             name: Partner.create(
@@ -139,13 +144,13 @@ class PaymentBehaviourCommon(CollectionCommon):
         )
 
 
-@freeze_time(TODAY)
 @tagged("post_install", "-at_install")
-class TestPaymentBehaviour(PaymentBehaviourCommon):
+class TestPaymentBehaviour(PaymentBehaviourCommon, HttpCase):
     """The histories computed as the daily action does, with exact figures;
     the worklist's order and reasons, the alerts once per change, who reads
     what."""
 
+    @freeze_time(TODAY)
     def test_the_worked_example(self):
         self.compute(TODAY)
         self.assertRecordValues(
@@ -166,6 +171,7 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
             ],
         )
 
+    @freeze_time(TODAY)
     def test_a_good_payer_sliding_is_told_once(self):
         self.compute("2026-03-10")
         self.assertFalse(self.alerts("Sliding"))
@@ -197,6 +203,7 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
         self.assertEqual(len(self.alerts("Sliding")), 1)
         self.assertEqual(len(customer.activity_ids), 1)
 
+    @freeze_time(TODAY)
     def test_a_steady_late_payer_raises_nothing(self):
         self.compute("2026-03-10")
         self.compute(TODAY)
@@ -217,6 +224,7 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
         self.assertFalse(self.alerts("Steady"))
         self.assertEqual(self.score("Steady").reasons, "$\xa01,000.00 overdue, 45 days")
 
+    @freeze_time(TODAY)
     def test_a_falling_grade_and_a_drift_are_told(self):
         self.compute("2026-03-01")
         self.assertEqual(self.score("Falling").grade, "A")
@@ -243,6 +251,7 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
         # D 20 % x 1 on 500 ten days overdue
         self.assertEqual(score.expected_loss, 100.0)
 
+    @freeze_time(TODAY)
     def test_disputes_only_stay_apart(self):
         self.compute(TODAY)
         self.assertRecordValues(
@@ -261,6 +270,7 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
             self.score("Disputing").reasons, "2 open disputes ($\xa01,500.00)"
         )
 
+    @freeze_time(TODAY)
     def test_the_worklist_reads_in_the_order_to_call(self):
         self.compute(TODAY)
         worklist = self.Score.with_user(self.collector).search(
@@ -270,6 +280,7 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
             worklist.partner_id.mapped("name")[:3], ["Steady", "Falling", "Example"]
         )
 
+    @freeze_time(TODAY)
     def test_who_reads_and_nobody_writes(self):
         self.compute(TODAY)
         score = self.score("Steady")
@@ -291,9 +302,6 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
         with self.refused():
             self.as_role("plain", score).read(["grade"])
 
-
-@tagged("post_install", "-at_install")
-class TestPaymentBehaviourScreens(PaymentBehaviourCommon, HttpCase):
     def test_the_collectors_worklist_and_early_warnings(self):
         """Computed on 1 March, then on 15 March: the collector opens the
         worklist from the menu, reads it in the order to call, opens the

@@ -389,3 +389,57 @@ class TestCollectionCase(CaseCommon):
                 ]
             ),
         )
+
+    def test_the_handler_report(self):
+        case = self.create_case(self.invoices)
+        case.action_place()
+        Payment = self.env["collection.case.payment"].with_user(self.collector)
+        Payment.create({"case_id": case.id, "date": "2026-03-16", "amount": 3000.0})
+        Payment.create(
+            {
+                "case_id": case.id,
+                "date": "2026-03-20",
+                "amount": 1200.0,
+                "received_by": "company",
+            }
+        )
+        other = self.env["res.partner"].create(
+            {"name": "Scierie Roux", "is_company": True}
+        )
+        # 1,000.00 due 30 days ago: 9.99 of interest at 12.15 %, 40.00
+        second = self.create_case(
+            self.create_invoice(other, 1000, "2026-02-13"), partner_id=other.id
+        )
+        second.action_place()
+        with freeze_time("2026-05-14"):
+            self.env["collection.case.close.wizard"].with_user(self.collector).create(
+                {"case_id": second.id, "outcome": "irrecoverable"}
+            ).action_confirm()
+        self.create_case(self.create_invoice(other, 500, "2026-02-20"))  # not placed
+        with freeze_time("2026-04-20"):  # the 3,000.00 was due on 15 April
+            report = self.env["report.credit_collection.report_collection_handler"]
+            figures = report.with_user(self.collector)._get_figures(self.agency)[
+                self.agency.id
+            ]
+            html = (
+                self.env["ir.actions.report"]
+                .with_user(self.collector)
+                ._render_qweb_html(
+                    "credit_collection.action_report_collection_handler",
+                    self.agency.ids,
+                )[0]
+                .decode()
+            )
+        self.assertEqual(
+            {key: figures[key] for key in ("placed", "open", "outcomes")},
+            {"placed": 2, "open": 1, "outcomes": {"Irrecoverable": 1}},
+        )
+        self.assertAlmostEqual(figures["claimed"], 13582.19, places=2)
+        self.assertAlmostEqual(figures["collected"], 4200.0, places=2)
+        self.assertAlmostEqual(figures["remaining"], 9382.19, places=2)
+        self.assertAlmostEqual(figures["recovery"], 30.92, places=2)
+        self.assertAlmostEqual(figures["commission"], 930.0, places=2, msg="780 + fee")
+        self.assertEqual(figures["days_to_close"], 60.0)
+        self.assertEqual((figures["late_count"], figures["late_amount"]), (1, 3000.0))
+        for text in ("13,582.19", "30.9", "930.00", second.name, "Scierie Roux"):
+            self.assertIn(text, html)
