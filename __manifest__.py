@@ -10,7 +10,7 @@
     "maintainers": ["credit-collection"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "account_edi_ubl_cii", "sale_stock", "crm"],
+    "depends": ["account", "account_edi_ubl_cii", "sale_stock", "crm", "portal"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/credit_collection_groups.xml",
@@ -57,6 +57,7 @@
         "wizards/collection_insurance_declare_wizard_views.xml",
         "views/collection_customer_score_views.xml",
         "views/collection_case_views.xml",
+        "views/portal_templates.xml",
         "wizards/collection_case_close_wizard_views.xml",
         "views/credit_collection_menus.xml",
         "views/collection_commission_views.xml",

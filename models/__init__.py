@@ -3,6 +3,7 @@ from . import collection_receivable
 from . import collection_reason
 from . import collection_interest_rate
 from . import collection_policy
+from . import collection_policy_portal
 from . import collection_level
 from . import collection_run
 from . import collection_run_proposal
@@ -69,4 +70,5 @@ from . import collection_case_payment
 from . import collection_case_file
 from . import account_move_case
 from . import res_partner_case
+from . import res_partner_portal
 from . import collection_case_demo

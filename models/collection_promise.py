@@ -22,6 +22,7 @@ CHANNELS = [
     ("email", "Email"),
     ("meeting", "Meeting"),
     ("letter", "Letter"),
+    ("portal", "Customer Portal"),
 ]
 
 

@@ -14,6 +14,7 @@ DEMO_LANGUAGES = {
     "partner_insurer": "fr_FR",
     "partner_cabinet_dufour": "fr_FR",
     "partner_boulangerie_martin": "fr_FR",
+    "partner_boulangerie_martin_accounting": "fr_FR",
     "partner_transports_lefevre": "fr_FR",
     "partner_menuiserie_garnier": "fr_FR",
     "partner_pharmacie_centre": "fr_FR",

@@ -16,6 +16,7 @@ from . import test_collection_kpi
 from . import test_collection_level_order
 from . import test_collection_mandate
 from . import test_collection_mentions
+from . import test_collection_portal
 from . import test_collection_promise
 from . import test_collection_receivable
 from . import test_collection_run
