@@ -80,3 +80,29 @@ class CollectionPolicy(models.Model):
                         "payment is at most 100 %."
                     )
                 )
+
+    def _get_portal_rules(self):
+        """The self-service rules as the customer reads them on the portal,
+        one sentence each, in the reader's language."""
+        self.ensure_one()
+        money = self.company_id.currency_id.format
+        percent = f"{self.portal_down_payment:g}"
+        return [
+            _("Up to %(amount)s in all.", amount=money(self.portal_auto_limit)),
+            _(
+                "The last payment at most %(days)s days after the oldest due date.",
+                days=self.portal_promise_days,
+            ),
+            _(
+                "A plan in at most %(count)s installments, ending within %(days)s "
+                "days.",
+                count=self.portal_max_installments,
+                days=self.portal_plan_days,
+            ),
+            _(
+                "A plan's first installment of at least %(percent)s %% within 15 "
+                "days, each installment at least %(amount)s.",
+                percent=percent,
+                amount=money(self.portal_min_installment),
+            ),
+        ]

@@ -4,7 +4,6 @@ import freezegun
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -26,34 +25,23 @@ class CollectionCommon(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
         # The test's own user configures collection, as an administrator would.
         cls.env.user.groups_id += cls.env.ref(
             "credit_collection.group_collection_manager"
         )
-        cls.collector = new_test_user(
-            cls.env,
-            login="collector",
-            groups="account.group_account_invoice,credit_collection.group_collection_user",
-            company_id=company.id,
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="collection_manager",
-            groups="account.group_account_invoice,credit_collection.group_collection_manager",
-            company_id=company.id,
-        )
-        cls.salesperson = new_test_user(
-            cls.env,
-            login="salesperson",
-            groups="sales_team.group_sale_salesman",
-            company_id=company.id,
-        )
-        cls.other_salesperson = new_test_user(
-            cls.env,
-            login="other_salesperson",
-            groups="sales_team.group_sale_salesman",
-            company_id=company.id,
+        cls.collector, cls.manager, cls.salesperson, cls.other_salesperson = (
+            cls.create_users(
+                (
+                    "collector",
+                    "account.group_account_invoice,credit_collection.group_collection_user",
+                ),
+                (
+                    "collection_manager",
+                    "account.group_account_invoice,credit_collection.group_collection_manager",
+                ),
+                ("salesperson", "sales_team.group_sale_salesman"),
+                ("other_salesperson", "sales_team.group_sale_salesman"),
+            )
         )
         cls.customer = cls.env["res.partner"].create(
             {
@@ -74,20 +62,40 @@ class CollectionCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def create_users(cls, *specs):
+        """Users of the company from (login, groups) pairs, as new_test_user
+        makes them (password: the login padded to 8 with x), in one create."""
+        company = cls.env.company
+        return cls.env["res.users"].create(
+            [
+                {
+                    "login": login,
+                    "name": f"{login} ({groups})",
+                    "password": login + "x" * (8 - len(login)),
+                    "email": f"{login[0]}.{login[0]}@example.com",
+                    "company_id": company.id,
+                    "company_ids": [Command.link(company.id)],
+                    "groups_id": [
+                        Command.set(
+                            [cls.env.ref(group).id for group in groups.split(",")]
+                        )
+                    ],
+                }
+                for login, groups in specs
+            ]
+        )
+
+    @classmethod
     def create_roles_and_mandate(cls, **limits):
         """Beside the collector, the manager and the salespeople: a plain
         internal user and an approver, who approves the mandate of the
         collector and the manager, given `limits` from 1 January 2026."""
-        company = cls.env.company
-        cls.plain = new_test_user(
-            cls.env, login="plain", groups="base.group_user", company_id=company.id
-        )
-        cls.approver = new_test_user(
-            cls.env,
-            login="approver",
-            groups="account.group_account_invoice,"
-            "credit_collection.group_collection_manager",
-            company_id=company.id,
+        cls.plain, cls.approver = cls.create_users(
+            ("plain", "base.group_user"),
+            (
+                "approver",
+                "account.group_account_invoice,credit_collection.group_collection_manager",
+            ),
         )
         cls.mandate = cls.env["collection.mandate"].create(
             {

@@ -60,3 +60,26 @@ class TestCollectionDemo(TransactionCase):
         self.assertLess(dashboard.dso, 365)
         self.assertGreater(dashboard.cei, 0)
         self.assertLessEqual(dashboard.cei, 100)
+
+    def test_the_portal_accountant_has_her_companys_statement(self):
+        """Boulangerie Martin's accountant (login boulangerie) finds its open
+        invoices on the portal, with self-service on the default policy."""
+        elise = self.env.ref("credit_collection.user_portal_boulangerie")
+        customer = self.env.ref("credit_collection.partner_boulangerie_martin")
+        self.assertTrue(elise._is_portal())
+        partner = elise.partner_id.with_user(elise)
+        invoices = partner._collection_portal_invoices()
+        self.assertTrue(invoices)
+        self.assertEqual(invoices.commercial_partner_id, customer)
+        self.assertEqual(
+            len(invoices),
+            self.env["account.move"].search_count(
+                [
+                    ("commercial_partner_id", "=", customer.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ]
+            ),
+        )
+        self.assertTrue(partner._collection_portal_policy().portal_self_service)
