@@ -206,6 +206,7 @@ class ResPartner(models.Model):
                     _("longer than %(days)s days", days=policy.portal_plan_days)
                 )
             first_day, first = schedule[0]
+            percent = f"{policy.portal_down_payment:g}"
             if (
                 100 * first < policy.portal_down_payment * total
                 or first_day > today + timedelta(days=DOWN_PAYMENT_DAYS)
@@ -213,7 +214,7 @@ class ResPartner(models.Model):
                 reasons.append(
                     _(
                         "a down payment under %(percent)s %% within %(days)s days",
-                        percent=policy.portal_down_payment,
+                        percent=percent,
                         days=DOWN_PAYMENT_DAYS,
                     )
                 )
