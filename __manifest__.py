@@ -10,7 +10,13 @@
     "maintainers": ["credit-collection"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "account_edi_ubl_cii", "sale_stock", "crm", "portal"],
+    "depends": [
+        "account",
+        "account_edi_ubl_cii",
+        "sale_stock",
+        "crm",
+        "account_payment",
+    ],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/credit_collection_groups.xml",

@@ -1,8 +1,12 @@
 from datetime import date
 
+from werkzeug.urls import url_encode
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
+
+from odoo.addons.payment import utils as payment_utils
 
 
 class CollectionPromiseLine(models.Model):
@@ -57,3 +61,25 @@ class CollectionPromiseLine(models.Model):
                     "promise and record a new one."
                 )
             )
+
+    def _get_portal_pay_url(self):
+        """Where the customer pays what is left of this installment: the
+        portal page of the promise's oldest open invoice, with the amount
+        signed as Odoo's payment links sign it (docs/customer-portal.md)."""
+        self.ensure_one()
+        left = self.currency_id.round(self.amount - self.amount_paid)
+        moves = self.promise_id.move_ids.filtered(
+            lambda move: move.amount_residual > 0
+        ).sorted(lambda move: (move.invoice_date_due, move.id))
+        if not moves or left <= 0:
+            return False
+        move = moves[0]
+        amount = move.currency_id.round(min(left, move.amount_residual))
+        query = url_encode(
+            {
+                "amount": amount,
+                "payment_token": payment_utils.generate_access_token(move.id, amount),
+                "payment": True,
+            }
+        )
+        return f"{move.get_portal_url()}&{query}#portal_pay"

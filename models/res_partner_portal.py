@@ -21,6 +21,15 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    def _collection_portal_url(self):
+        """The collection portal's address for a customer one of whose
+        contacts has a portal account, for its letters and emails; False
+        otherwise."""
+        commercial = self.commercial_partner_id.sudo()
+        if not (commercial | commercial.child_ids).user_ids:
+            return False
+        return f"{commercial.get_base_url()}/my/collection"
+
     def _collection_portal_policy(self):
         """The dunning policy whose self-service rules apply to the customer
         in the current company."""

@@ -96,6 +96,12 @@ class TestCollectionPortal(CollectionCommon, HttpCase):
         other_page = self.open_page("other")
         self.assertIn(self.other_invoice.name, other_page)
         self.assertNotIn(self.overdue.name, other_page)
+        # the letters and emails point there only where someone can log in
+        self.assertTrue(
+            self.customer._collection_portal_url().endswith("/my/collection")
+        )
+        nobody = self.env["res.partner"].create({"name": "Nobody", "is_company": True})
+        self.assertFalse(nobody._collection_portal_url())
         self.logout()
         anonymous = self.url_open("/my/collection", allow_redirects=False)
         self.assertIn("/web/login", anonymous.headers.get("Location", ""))
@@ -185,6 +191,26 @@ class TestCollectionPortal(CollectionCommon, HttpCase):
         )
         self.assertEqual(promise.date_due, self.today + timedelta(days=15))
         self.assertIn(promise.name, message)
+        # its installment is paid from the invoice's page, the amount signed
+        page = self.url_open("/my/collection").text
+        anchor = re.search(r"<a[^>]*o_collection_pay_installment[^>]*>", page).group(0)
+        link = html.unescape(re.search(r'href="([^"]+)"', anchor).group(1))
+        self.assertIn(f"/my/invoices/{self.overdue.id}?", link)
+        self.assertIn("amount=1000.0", link)
+        invoice_page = self.url_open(link)
+        self.assertEqual(
+            invoice_page.url.split("?")[0].split("#")[0][
+                -len(f"/my/invoices/{self.overdue.id}") :
+            ],
+            f"/my/invoices/{self.overdue.id}",
+        )
+        forged = self.url_open(link.replace("amount=1000.0", "amount=1.0"))
+        self.assertFalse(
+            forged.url.split("#")[0]
+            .split("?")[0]
+            .endswith(f"/my/invoices/{self.overdue.id}"),
+            "a forged amount goes back to /my",
+        )
         self.assertTrue(
             promise.message_ids.filtered(
                 lambda m: "within the self-service rules" in (m.body or "")
