@@ -275,6 +275,16 @@ class ResPartner(models.Model):
         policy = self._collection_portal_policy()
         if not policy.portal_self_service:
             raise UserError(_("Promises and plans are agreed with your contact here."))
+        handed = moves.sudo().filtered("collection_case_id")
+        if handed:
+            raise UserError(
+                _(
+                    "%(invoices)s are followed by %(handler)s: please settle them "
+                    "with them.",
+                    invoices=", ".join(handed.mapped("name")),
+                    handler=handed.collection_case_id.handler_id[:1].name,
+                )
+            )
         today = self.env["collection.receivable"]._get_today()
         currency = self.env.company.currency_id
         if any(day < today for day, _amount in schedule):

@@ -267,6 +267,36 @@ class TestCollectionPortal(CollectionCommon, HttpCase):
                 )
                 self.assertEqual(error, expected)
         self.assertFalse(self.env["collection.promise"].search([]))
+        # an invoice handed to an agency is settled with the agency
+        agency = self.env["collection.handler"].create(
+            {
+                "partner_id": self.env["res.partner"]
+                .create({"name": "Recouvrement Dupont", "is_company": True})
+                .id,
+                "commission_rate": 10.0,
+            }
+        )
+        case = self.env["collection.case"].create(
+            {"partner_id": self.customer.id, "handler_id": agency.id}
+        )
+        self.not_due.sudo().collection_case_id = case  # as placing it does
+        form = self.url_open("/my/collection").text.split("o_collection_promise_form")[
+            1
+        ]
+        self.assertNotIn(f'value="{self.not_due.id}"', form)
+        _message, error = self.post(
+            "/my/collection/promise",
+            {
+                "invoice_ids": self.not_due.id,
+                "date": str(self.today + timedelta(days=5)),
+            },
+        )
+        self.assertEqual(
+            error,
+            f"{self.not_due.name} are followed by Recouvrement Dupont: please "
+            "settle them with them.",
+        )
+        self.assertFalse(self.env["collection.promise"].search([]))
 
     def test_the_customer_walks_the_portal(self):
         """From the portal's home: a promise within the rules, a plan beyond
