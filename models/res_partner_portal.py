@@ -285,23 +285,6 @@ class ResPartner(models.Model):
                     handler=handed.collection_case_id.handler_id[:1].name,
                 )
             )
-        today = self.env["collection.receivable"]._get_today()
-        currency = self.env.company.currency_id
-        if any(day < today for day, _amount in schedule):
-            raise UserError(_("A promised date cannot be in the past."))
-        if any(currency.compare_amounts(amount, 0.0) <= 0 for _day, amount in schedule):
-            raise UserError(_("Each installment needs a positive amount."))
-        open_amount = sum(moves.mapped("amount_residual"))
-        total = sum(amount for _day, amount in schedule)
-        if currency.compare_amounts(total, open_amount) > 0:
-            raise UserError(
-                _(
-                    "The promise (%(amount)s) is more than the invoices' open amount "
-                    "(%(open)s).",
-                    amount=currency.format(total),
-                    open=currency.format(open_amount),
-                )
-            )
         commercial = self.commercial_partner_id
         collector = self._collection_portal_collector()
         beyond = self._collection_portal_beyond_rules(moves, schedule)
@@ -320,7 +303,8 @@ class ResPartner(models.Model):
                 ],
             }
         )
-        promise._check_single_promise()
+        # the checks of any promise: dates, amounts, one promise an invoice
+        promise._check_promise()
         staff = self._collection_portal_staff()
         if beyond:
             summary = staff._collection_portal_proposal_text(promise, moves, schedule)
