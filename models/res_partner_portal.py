@@ -88,20 +88,16 @@ class ResPartner(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         if attachments:
-            documents = (
-                self.env["ir.attachment"]
-                .sudo()
-                .create(
-                    [
-                        {
-                            "name": name,
-                            "raw": content,
-                            "res_model": "account.move",
-                            "res_id": move.id,
-                        }
-                        for name, content in attachments
-                    ]
-                )
+            documents = as_module(self.env["ir.attachment"]).create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    }
+                    for name, content in attachments
+                ]
             )
             message.attachment_ids = documents
         staff._collection_portal_tell_collector(
