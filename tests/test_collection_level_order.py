@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import TODAY, CollectionCommon
@@ -144,3 +144,44 @@ class TestLevelOrder(CollectionCommon):
     def test_a_gap_is_never_negative(self):
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.business.level_ids[1].min_gap_days = -1
+
+    def test_policy_levels_are_validated(self):
+        Policy = self.env["collection.policy"].with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "same delay"):
+            Policy.create(
+                {
+                    "name": "Twice",
+                    "level_ids": [
+                        Command.create(
+                            {"name": "A", "sequence": 1, "days_after_due": 5}
+                        ),
+                        Command.create(
+                            {"name": "B", "sequence": 2, "days_after_due": 5}
+                        ),
+                    ],
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "increasing delay"):
+            Policy.create(
+                {
+                    "name": "Backwards",
+                    "level_ids": [
+                        Command.create(
+                            {"name": "A", "sequence": 1, "days_after_due": 10}
+                        ),
+                        Command.create(
+                            {"name": "B", "sequence": 2, "days_after_due": 5}
+                        ),
+                    ],
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "at least one level"):
+            Policy.create({"name": "Empty", "level_ids": []})
+        with self.assertRaisesRegex(UserError, "at least one level"):
+            single = Policy.create(
+                {
+                    "name": "Single",
+                    "level_ids": [Command.create({"name": "A", "days_after_due": 3})],
+                }
+            )
+            single.level_ids.unlink()
