@@ -61,6 +61,7 @@ class CollectionPortal(CustomerPortal):
             "partner": commercial,
             "statement": statement,
             "invoices": partner._collection_portal_invoices(),
+            "disputes": partner._collection_portal_disputes(),
             "promises": promises,
             "promised": {
                 move.id: promise.name
@@ -100,6 +101,28 @@ class CollectionPortal(CustomerPortal):
             headers=[
                 ("Content-Type", "application/pdf"),
                 ("Content-Length", len(pdf)),
+                ("Content-Disposition", http.content_disposition(name)),
+            ],
+        )
+
+    @http.route("/my/collection/statement.xlsx", type="http", auth="user", website=True)
+    def portal_my_collection_statement_xlsx(self, **kwargs):
+        commercial = request.env.user.partner_id.commercial_partner_id
+        content = (
+            request.env["report.credit_collection.report_collection_statement"]
+            .sudo()
+            .with_context(lang=request.env.lang)
+            ._get_xlsx(commercial)
+        )
+        name = _("Statement of account") + f" {commercial.name}.xlsx"
+        return request.make_response(
+            content,
+            headers=[
+                (
+                    "Content-Type",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+                ("Content-Length", len(content)),
                 ("Content-Disposition", http.content_disposition(name)),
             ],
         )

@@ -34,11 +34,13 @@ from . import res_partner_hold
 from . import res_partner_status
 from . import res_partner_insurance
 from . import account_move
+from . import account_move_dispute
 from . import account_move_due_date
 from . import account_move_mentions
 from . import account_move_charges
 from . import account_move_line
 from . import account_move_insurance
+from . import account_move_insurance_cover
 from . import account_payment_term
 from . import sale_order
 from . import crm_lead

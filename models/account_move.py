@@ -12,10 +12,17 @@ from .collection_receivable import COLLECTED_MOVE_TYPES
 COLLECTION_FIELDS = {
     "collection_reason_id",
     "collection_disputed",
+    "collection_dispute_answer",
 }
 # Invoice fields only collection managers may change: they stop or change the
 # dunning of the invoice for good.
 MANAGER_FIELDS = {"collection_excluded", "collection_policy_id"}
+# What a dispute is stamped with when it opens.
+DISPUTE_STAMPS = (
+    "collection_dispute_date",
+    "collection_dispute_user_id",
+    "collection_dispute_state",
+)
 # Set by the Delay and Waiver measures only, within a mandate or once approved;
 # computed from the dunning history, the charge invoices and the promises:
 # never written by a user.
@@ -34,6 +41,7 @@ MEASURE_FIELDS = {
     "collection_charge_line_ids",
     "collection_dispute_date",
     "collection_dispute_user_id",
+    "collection_dispute_state",
     "collection_case_id",
 }
 
@@ -61,18 +69,6 @@ class AccountMove(models.Model):
         copy=False,
         check_company=True,
         index="btree_not_null",
-    )
-    collection_disputed = fields.Boolean(
-        string="Disputed",
-        tracking=True,
-        copy=False,
-        help="The customer disputes this invoice: dunning is suspended.",
-    )
-    collection_dispute_date = fields.Date(
-        string="Disputed Since", readonly=True, copy=False
-    )
-    collection_dispute_user_id = fields.Many2one(
-        comodel_name="res.users", string="Disputed By", readonly=True, copy=False
     )
     collection_excluded = fields.Boolean(
         string="Excluded from Collection",
@@ -146,42 +142,6 @@ class AccountMove(models.Model):
     collection_last_dunning_date = fields.Date(
         string="Last Dunning",
         compute="_compute_collection_level",
-        store=True,
-    )
-    collection_interest_amount = fields.Monetary(
-        string="Late-payment Interest",
-        compute="_compute_collection_charges",
-        help="Statutory interest due today, not yet invoiced.",
-    )
-    collection_compensation_amount = fields.Monetary(
-        string="Recovery Compensation",
-        compute="_compute_collection_charges",
-        currency_field="company_currency_id",
-        help="Fixed compensation for recovery costs (B2B) or capped damages (Belgian "
-        "consumers) due today, not yet invoiced.",
-    )
-    collection_charges_warning = fields.Char(compute="_compute_collection_charges")
-    collection_charge_line_ids = fields.One2many(
-        comodel_name="account.move.line",
-        inverse_name="collection_charged_move_id",
-        string="Charge Lines",
-        help="Lines of the invoices that charge this invoice's late-payment charges.",
-    )
-    collection_is_charge_invoice = fields.Boolean(
-        string="Late-payment Charges Invoice",
-        compute="_compute_collection_is_charge_invoice",
-        store=True,
-        help="Charges late-payment interest or compensation: dunned, never charged.",
-    )
-    collection_interest_invoiced_until = fields.Date(
-        string="Interest Invoiced Until",
-        compute="_compute_collection_invoiced_charges",
-        store=True,
-        help="Interest was invoiced for every day up to this one.",
-    )
-    collection_compensation_invoiced = fields.Boolean(
-        string="Compensation Invoiced",
-        compute="_compute_collection_invoiced_charges",
         store=True,
     )
 
@@ -347,6 +307,8 @@ class AccountMove(models.Model):
         if "collection_disputed" in vals:
             # stamped by _prepare_collection_values from the dispute itself
             refused -= {"collection_dispute_date", "collection_dispute_user_id"}
+            if vals["collection_disputed"]:
+                refused -= {"collection_dispute_state"}
         return refused
 
     @api.model_create_multi
@@ -389,12 +351,6 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
     # ACTION METHODS
     # ------------------------------------------------------------
-
-    def action_collection_dispute(self):
-        self.write({"collection_disputed": True})
-
-    def action_collection_lift_dispute(self):
-        self.write({"collection_disputed": False})
 
     def action_view_collection_promises(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -444,16 +400,25 @@ class AccountMove(models.Model):
 
     def _prepare_collection_values(self, vals):
         """A dispute reason disputes the invoice; a dispute is stamped with its
-        date and author, and lifting it clears them."""
+        date and author, and opened (its answer cleared); lifting it clears
+        date and author (and closes it: account_move_dispute.py)."""
         vals = dict(vals)
         if vals.get("collection_reason_id") and "collection_disputed" not in vals:
             reason = self.env["collection.reason"].browse(vals["collection_reason_id"])
             if reason.is_dispute:
                 vals["collection_disputed"] = True
-        if "collection_disputed" in vals:
+        if vals.get("collection_disputed") and self.filtered("collection_disputed"):
+            # disputed already (write splits a mixed set): the dispute keeps
+            # its day, author and state
+            for fname in DISPUTE_STAMPS:
+                vals.pop(fname, None)
+        elif "collection_disputed" in vals:
             disputed = vals["collection_disputed"]
             vals["collection_dispute_date"] = (
                 disputed and self.env["collection.receivable"]._get_today()
             )
             vals["collection_dispute_user_id"] = disputed and self.env.uid
+            if disputed:
+                vals["collection_dispute_state"] = "open"
+                vals["collection_dispute_answer"] = False
         return vals

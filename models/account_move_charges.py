@@ -1,6 +1,6 @@
 import functools
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
@@ -13,6 +13,43 @@ class AccountMove(models.Model):
     functions of `collection_charges` need, for whole recordsets."""
 
     _inherit = "account.move"
+
+    collection_interest_amount = fields.Monetary(
+        string="Late-payment Interest",
+        compute="_compute_collection_charges",
+        help="Statutory interest due today, not yet invoiced.",
+    )
+    collection_compensation_amount = fields.Monetary(
+        string="Recovery Compensation",
+        compute="_compute_collection_charges",
+        currency_field="company_currency_id",
+        help="Fixed compensation for recovery costs (B2B) or capped damages (Belgian "
+        "consumers) due today, not yet invoiced.",
+    )
+    collection_charges_warning = fields.Char(compute="_compute_collection_charges")
+    collection_charge_line_ids = fields.One2many(
+        comodel_name="account.move.line",
+        inverse_name="collection_charged_move_id",
+        string="Charge Lines",
+        help="Lines of the invoices that charge this invoice's late-payment charges.",
+    )
+    collection_is_charge_invoice = fields.Boolean(
+        string="Late-payment Charges Invoice",
+        compute="_compute_collection_is_charge_invoice",
+        store=True,
+        help="Charges late-payment interest or compensation: dunned, never charged.",
+    )
+    collection_interest_invoiced_until = fields.Date(
+        string="Interest Invoiced Until",
+        compute="_compute_collection_invoiced_charges",
+        store=True,
+        help="Interest was invoiced for every day up to this one.",
+    )
+    collection_compensation_invoiced = fields.Boolean(
+        string="Compensation Invoiced",
+        compute="_compute_collection_invoiced_charges",
+        store=True,
+    )
 
     @api.depends(
         "collection_charge_line_ids.parent_state",

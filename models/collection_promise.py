@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date
@@ -401,25 +399,6 @@ class CollectionPromise(models.Model):
                         promise=others.name,
                     )
                 )
-
-    def _get_broken_count(self):
-        """Broken promises of the customer in the last 365 days."""
-        return self._count_broken(self.partner_id)
-
-    @api.model
-    def _count_broken(self, partner):
-        return self.sudo().search_count(
-            [
-                ("partner_id", "=", partner.commercial_partner_id.id),
-                ("state", "=", "broken"),
-                (
-                    "date",
-                    ">=",
-                    self.env["collection.receivable"]._get_today()
-                    - timedelta(days=365),
-                ),
-            ]
-        )
 
     def _collection_decided(self):
         """Open the promise once its decisions all took effect; cancel it if

@@ -86,3 +86,22 @@ class CollectionPromise(models.Model):
             summary=message,
             user_id=(self.user_id or self.env.user).id,
         )
+
+    def _get_broken_count(self):
+        """Broken promises of the customer in the last 365 days."""
+        return self._count_broken(self.partner_id)
+
+    @api.model
+    def _count_broken(self, partner):
+        return self.sudo().search_count(
+            [
+                ("partner_id", "=", partner.commercial_partner_id.id),
+                ("state", "=", "broken"),
+                (
+                    "date",
+                    ">=",
+                    self.env["collection.receivable"]._get_today()
+                    - timedelta(days=365),
+                ),
+            ]
+        )

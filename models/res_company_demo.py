@@ -155,6 +155,24 @@ class ResCompany(models.Model):
                     )
                 moves |= move
 
+        # Boulangerie Martin disputed its oldest invoice: rejected with an
+        # answer, then paid (its accountant reads both on the portal)
+        boulangerie = self.env.ref("credit_collection.partner_boulangerie_martin")
+        rejected = moves.filtered(
+            lambda m: (
+                m.partner_id == boulangerie
+                and m.invoice_date_due == today - relativedelta(days=50)
+            )
+        )
+        rejected.collection_reason_id = self.env.ref(
+            "credit_collection.collection_reason_dispute_goods"
+        )
+        rejected.collection_dispute_answer = (
+            "Les 12 sacs ont été livrés complets et intacts : bon de livraison "
+            "signé par votre magasinier à la réception."
+        )
+        rejected.action_collection_reject_dispute()
+
         # One invoice in a foreign currency, one credit note.
         foreign = self.env.ref(
             "base.USD" if company.currency_id.name == "EUR" else "base.EUR"

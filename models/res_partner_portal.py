@@ -56,6 +56,28 @@ class ResPartner(models.Model):
             )
         )
 
+    def _collection_portal_disputes(self):
+        """The customer's disputes of the last year in the current company,
+        open or ended, for the customer to read how each ended."""
+        since = self.env["collection.receivable"]._get_today() - timedelta(days=365)
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", self.env.company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("collection_dispute_state", "!=", False),
+                    "|",
+                    ("collection_disputed", "=", True),
+                    ("invoice_date", ">=", since),
+                ],
+                order="invoice_date desc, id desc",
+            )
+        )
+
     def _collection_portal_check_invoices(self, move_ids):
         """The invoices `move_ids` if they are the customer's own and open;
         anything else is refused, whatever the form sent."""

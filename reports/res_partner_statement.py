@@ -1,6 +1,7 @@
-from odoo import api, models
+from odoo import _, api, models
 
 from ..models.collection_receivable import COLLECTED_MOVE_TYPES
+from ..models.collection_xlsx import CollectionWorkbook
 
 
 class ReportCollectionStatement(models.AbstractModel):
@@ -73,3 +74,43 @@ class ReportCollectionStatement(models.AbstractModel):
             "interest": sum(item["interest"] for item in items),
             "compensation": sum(item["compensation"] for item in items),
         }
+
+    @api.model
+    def _get_xlsx(self, partner):
+        """The statement of account as a spreadsheet: the same items and
+        totals as its PDF, in the reader's language."""
+        statement = self._get_statement(partner)
+        book = CollectionWorkbook()
+        headers = [
+            _("Document"),
+            _("Due Date"),
+            _("Days Late"),
+            _("Amount"),
+            _("Open"),
+            _("Interest"),
+            _("Compensation"),
+        ]
+        sheet = book.add_sheet(
+            _("Statement"),
+            headers,
+            title=_(
+                "Statement of account of %(customer)s on %(date)s",
+                customer=partner.commercial_partner_id.name,
+                date=statement["date"].isoformat(),
+            ),
+            widths=[(0, 0, 22), (1, 1, 12), (2, 2, 10), (3, 6, 14)],
+        )
+        row = 3
+        for item in statement["items"]:
+            sheet.write(row, 0, item["move"].name)
+            sheet.write_datetime(row, 1, item["due"], book.day)
+            sheet.write_number(row, 2, item["days_late"])
+            for column, key in enumerate(
+                ("amount", "open", "interest", "compensation"), start=3
+            ):
+                sheet.write_number(row, column, item[key], book.money)
+            row += 1
+        sheet.write(row, 0, _("Total"), book.bold)
+        for column, key in enumerate(("open", "interest", "compensation"), start=4):
+            sheet.write_number(row, column, statement[key], book.money_total)
+        return book.close()

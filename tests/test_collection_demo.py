@@ -83,3 +83,9 @@ class TestCollectionDemo(TransactionCase):
             ),
         )
         self.assertTrue(partner._collection_portal_policy().portal_self_service)
+        # and her company's rejected dispute, with the collector's answer
+        dispute = partner._collection_portal_disputes()
+        self.assertEqual(len(dispute), 1)
+        self.assertEqual(dispute.collection_dispute_state, "rejected")
+        self.assertIn("bon de livraison", dispute.collection_dispute_answer)
+        self.assertFalse(dispute.collection_disputed)

@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import TODAY, CollectionCommon
 
@@ -22,6 +22,7 @@ class TestCollectionDispute(CollectionCommon):
         cls.reason_dispute = cls.env.ref(
             "credit_collection.collection_reason_dispute_goods"
         )
+        cls.plain = new_test_user(cls.env, login="plain", groups="base.group_user")
         # As at a commit: the invoice was created untracked, track from now on.
         cls.env.flush_all()
         cls.env.cr.precommit.run()
@@ -55,6 +56,147 @@ class TestCollectionDispute(CollectionCommon):
         self.assertFalse(invoice.collection_dispute_date)
         self.assertFalse(invoice.collection_dispute_user_id)
         self.assertEqual(len(self._tracked(self.invoice, "collection_disputed")), 2)
+
+    def test_how_a_dispute_ends(self):
+        """Open, in review, then rejected with an answer (dunning resumes);
+        another resolved by the credit note of its invoice; a third lifted:
+        closed."""
+        invoice = self.invoice.with_user(self.collector)
+        invoice.action_collection_dispute()
+        self.assertEqual(invoice.collection_dispute_state, "open")
+        invoice.action_collection_review_dispute()
+        self.assertEqual(invoice.collection_dispute_state, "review")
+        self.assertTrue(invoice.collection_disputed)
+        # as at a commit: the chatter tracks open, then in review
+        self.assertEqual(
+            self._tracked(self.invoice, "collection_dispute_state"),
+            [(0, "In Review")],
+        )
+        with self.assertRaisesRegex(UserError, "Only an open dispute"):
+            invoice.action_collection_review_dispute()
+        with self.assertRaisesRegex(UserError, "Write the answer to the customer"):
+            invoice.action_collection_reject_dispute()
+        self.assertEqual(invoice.collection_dispute_state, "review")
+        # another dispute reason leaves the dispute in review, as it was
+        invoice.collection_reason_id = self.reason_dispute
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "collection_dispute_state": "review",
+                    "collection_dispute_user_id": self.collector.id,
+                }
+            ],
+        )
+        # the form saves the answer, then its button rejects
+        with Form(invoice) as form:
+            form.collection_dispute_answer = "The goods were delivered complete."
+        invoice.action_collection_reject_dispute()
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "collection_disputed": False,
+                    "collection_dispute_state": "rejected",
+                    "collection_dispute_answer": "The goods were delivered complete.",
+                    "collection_reason_id": False,
+                }
+            ],
+        )
+        self.assertIn(
+            ("In Review", "Rejected"),
+            self._tracked(self.invoice, "collection_dispute_state"),
+        )
+        with self.assertRaisesRegex(UserError, "Only a disputed invoice"):
+            invoice.action_collection_reject_dispute()
+        # disputed again: open, the old answer gone
+        invoice.action_collection_dispute()
+        self.assertEqual(
+            (invoice.collection_dispute_state, invoice.collection_dispute_answer),
+            ("open", False),
+        )
+        invoice.action_collection_lift_dispute()
+        self.assertEqual(invoice.collection_dispute_state, "closed")
+
+        # a credit note of part of a disputed invoice, through Odoo's wizard
+        credited = self.create_invoice(self.customer, 400, "2026-02-20")
+        credited.with_user(self.collector).action_collection_dispute()
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.collector)
+            .with_context(active_model="account.move", active_ids=credited.ids)
+            .create(
+                {"reason": "Two cases broken", "journal_id": credited.journal_id.id}
+            )
+        )
+        action = reversal.refund_moves()
+        credit_note = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual(credit_note.state, "draft")
+        self.assertEqual(credited.collection_dispute_state, "open")
+        credit_note.with_user(self.collector).action_post()
+        self.assertRecordValues(
+            credited,
+            [{"collection_disputed": False, "collection_dispute_state": "resolved"}],
+        )
+        # a dispute reason set on two invoices at once, one in review already
+        in_review = self.create_invoice(self.customer, 300, "2026-02-20")
+        new = self.create_invoice(self.customer, 200, "2026-02-20")
+        in_review.with_user(self.collector).action_collection_dispute()
+        in_review.with_user(self.collector).action_collection_review_dispute()
+        (in_review | new).with_user(
+            self.collector
+        ).collection_reason_id = self.reason_dispute
+        self.assertEqual(
+            (in_review | new).mapped("collection_dispute_state"), ["review", "open"]
+        )
+        # a credit note of an invoice never disputed starts no dispute
+        untouched = self.create_invoice(self.customer, 100, "2026-02-20")
+        untouched._reverse_moves(cancel=True)
+        self.assertFalse(untouched.collection_dispute_state)
+
+    def test_how_a_dispute_ends_is_the_collectors_action(self):
+        self.invoice.with_user(self.collector).action_collection_dispute()
+        # the state is written by the actions only, by every role and door
+        for values in (
+            {"collection_dispute_state": "rejected"},
+            {"collection_disputed": False, "collection_dispute_state": "rejected"},
+        ):
+            self.assert_refused_to_all(
+                lambda role, v=values: self.as_role(role, self.invoice).write(v)
+            )
+        # nor does a default of the context fill it on a new invoice
+        self.assert_refused_to_all(
+            lambda role: (
+                self.as_role(role, self.env["account.move"])
+                .with_context(default_collection_dispute_state="resolved")
+                .create({"move_type": "out_invoice", "partner_id": self.customer.id})
+            )
+        )
+        # the answer and the actions are a collector's
+        plain = ("salesperson", "plain")
+        self.assert_refused_to_all(
+            lambda role: self.as_role(role, self.invoice).write(
+                {"collection_dispute_answer": "No."}
+            ),
+            roles=plain,
+        )
+        for action in (
+            "action_collection_review_dispute",
+            "action_collection_reject_dispute",
+        ):
+            self.assert_refused_to_all(
+                lambda role, a=action: getattr(self.as_role(role, self.invoice), a)(),
+                roles=plain,
+            )
+        self.assertEqual(
+            (self.invoice.collection_dispute_state, self.invoice.collection_disputed),
+            ("open", True),
+        )
+        # a manager answers and rejects
+        invoice = self.invoice.with_user(self.manager)
+        invoice.collection_dispute_answer = "Price as quoted on 2 February."
+        invoice.action_collection_reject_dispute()
+        self.assertEqual(self.invoice.collection_dispute_state, "rejected")
 
     def test_dispute_reason_disputes_the_invoice(self):
         invoice = self.invoice.with_user(self.collector)

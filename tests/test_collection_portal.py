@@ -1,6 +1,9 @@
 import html
+import io
 import re
 from datetime import timedelta
+
+import openpyxl
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
@@ -93,9 +96,34 @@ class TestCollectionPortal(CollectionCommon, HttpCase):
         # the statement of account (Odoo's tests render a report's HTML)
         self.assertIn(self.overdue.name.encode(), pdf.content)
         self.assertNotIn(self.other_invoice.name.encode(), pdf.content)
+        # the same statement as a spreadsheet
+        xlsx = self.url_open("/my/collection/statement.xlsx")
+        self.assertIn("spreadsheetml", xlsx.headers["Content-Type"])
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+        rows = [
+            [cell.value for cell in row]
+            for row in sheet.iter_rows(min_row=4, max_col=7)
+        ]
+        statement = self.env[
+            "report.credit_collection.report_collection_statement"
+        ]._get_statement(self.customer)
+        self.assertEqual(
+            [row[0] for row in rows], [self.overdue.name, self.not_due.name, "Total"]
+        )
+        self.assertEqual([row[2] for row in rows[:2]], [10, 0], "days late")
+        self.assertEqual([row[4] for row in rows], [1000.0, 500.0, 1500.0])
+        self.assertEqual(
+            (rows[0][5], rows[0][6]),
+            (statement["items"][0]["interest"], statement["items"][0]["compensation"]),
+        )
+        self.assertGreater(rows[0][5], 0)
         other_page = self.open_page("other")
         self.assertIn(self.other_invoice.name, other_page)
         self.assertNotIn(self.overdue.name, other_page)
+        other_xlsx = self.url_open("/my/collection/statement.xlsx").content
+        other_rows = openpyxl.load_workbook(io.BytesIO(other_xlsx)).active
+        self.assertEqual(other_rows.cell(4, 1).value, self.other_invoice.name)
+        self.assertEqual(other_rows.cell(5, 1).value, "Total")
         # the letters and emails point there only where someone can log in
         self.assertTrue(
             self.customer._collection_portal_url().endswith("/my/collection")
@@ -138,6 +166,20 @@ class TestCollectionPortal(CollectionCommon, HttpCase):
         # the page says so, and offers no second dispute of it
         page = self.url_open("/my/collection").text
         self.assertIn("Disputed since", page)
+        # the collector looks into it, then rejects it with an answer: the
+        # customer reads both, another customer neither
+        invoice = self.overdue.with_user(self.collector)
+        invoice.action_collection_review_dispute()
+        self.assertIn("Dispute in review since", self.url_open("/my/collection").text)
+        invoice.collection_dispute_answer = "The bags left our depot intact."
+        invoice.action_collection_reject_dispute()
+        page = self.url_open("/my/collection").text
+        row = page[page.index('class="o_collection_dispute"') :]
+        row = row[: row.index("</tr>")]
+        self.assertIn(self.overdue.name, row)
+        self.assertIn("Rejected", row)
+        self.assertIn("The bags left our depot intact.", row)
+        self.assertNotIn("The bags left our depot", self.open_page("other"))
 
     def test_what_is_not_the_customers_is_refused(self):
         self.open_page()
