@@ -44,10 +44,7 @@ class CollectionDunning(models.Model):
         # the run's chatter says who executed it, and when: tracking each of
         # its dunnings would only repeat that, a message per dunning
         untracked = self.with_context(mail_notrack=True)
-        for dunning in untracked:
-            dunning.name = dunning._collection_next_name(
-                dunning.company_id, "collection.dunning"
-            )
+        untracked._set_names()
         to_send = untracked.filtered(
             lambda d: d.channel in ("email", "letter") or d.formal_notice
         )
@@ -60,6 +57,33 @@ class CollectionDunning(models.Model):
             self.env.ref(
                 "credit_collection.ir_cron_collection_send_dunnings"
             )._trigger()
+
+    def _set_names(self):
+        """Name the executed dunnings in the order they were proposed, a
+        batch of names per company and one statement for the whole
+        recordset."""
+        names = []
+        for company, dunnings in self.sorted("id").grouped("company_id").items():
+            names += zip(
+                dunnings.ids,
+                self._collection_next_names(
+                    len(dunnings), company, "collection.dunning"
+                ),
+                strict=True,
+            )
+        self.flush_recordset(["name"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE collection_dunning dunning SET name = named.name
+                  FROM (VALUES %s) AS named(id, name)
+                 WHERE dunning.id = named.id
+                """,
+                SQL(", ").join(SQL("(%s, %s)", id_, name) for id_, name in names),
+            )
+        )
+        self.invalidate_recordset(["name"])
+        self.fetch(["name"])
 
     def _drop_dunned_meanwhile(self):
         """Drop the dunnings one of whose invoices got a sent dunning at the

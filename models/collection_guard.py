@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 # Written by the ORM or by mail.thread for every record: never business facts.
 TECHNICAL_FIELDS = frozenset(
@@ -116,12 +117,49 @@ class CollectionGuardMixin(models.AbstractModel):
     def _collection_next_name(self, company=None, code=None):
         """The next name of sequence `code` (the model's own by default) in
         `company` (the current one by default)."""
-        return (
+        return self._collection_next_names(1, company, code)[0]
+
+    @api.model
+    def _collection_next_names(self, count, company=None, code=None):
+        """The next `count` names of sequence `code` in `company`, in order,
+        as `next_by_code` would give them one by one. A gapless sequence
+        gives a whole batch in one statement, and waits for a concurrent
+        batch to commit instead of failing (several cron workers name their
+        batches one after the other)."""
+        company = company or self.env.company
+        sequence = (
             self.env["ir.sequence"]
-            .with_company(company or self.env.company)
-            .next_by_code(code or self._collection_sequence)
-            or "/"
+            .sudo()
+            .search(
+                [
+                    ("code", "=", code or self._collection_sequence),
+                    ("company_id", "in", [company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+            .with_company(company)
         )
+        if not sequence:
+            return ["/"] * count
+        if sequence.implementation != "no_gap" or sequence.use_date_range:
+            return [sequence._next() for _i in range(count)]
+        step = sequence.number_increment
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ir_sequence SET number_next = number_next + %s
+                 WHERE id = %s
+             RETURNING number_next - %s
+                """,
+                step * count,
+                sequence.id,
+                step * count,
+            )
+        )
+        first = self.env.cr.fetchone()[0]
+        sequence.invalidate_recordset(["number_next"])
+        return [sequence.get_next_char(first + i * step) for i in range(count)]
 
     def write(self, vals):
         if not self.env.su:

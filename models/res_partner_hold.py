@@ -83,14 +83,59 @@ class ResPartner(models.Model):
 
     def _collection_set_hold(self, reason, user):
         """Put these customers on hold in the current company, as the module:
-        the one write of a hold, after a decision or a case placed."""
-        as_module(self).write(
+        the one write of a hold, after a decision or a case placed. Each
+        customer's chatter tracks it as Odoo's tracking does, the messages
+        written in one batch (a run holds hundreds of customers at once)."""
+        held = self.filtered(lambda partner: not partner.collection_hold)
+        as_module(self).with_context(mail_notrack=True).write(
             {
                 "collection_hold": True,
                 "collection_hold_reason": reason,
                 "collection_hold_date": self.env["collection.receivable"]._get_today(),
                 "collection_hold_user_id": user.id,
             }
+        )
+        held._collection_log_tracking("collection_hold", False, True)
+
+    def _collection_log_tracking(self, fname, old, new):
+        """The chatter message Odoo's tracking writes for `fname` changed from
+        `old` to `new`, on each of these records, created in one batch."""
+        if not self:
+            return
+        records = as_module(self)
+        info = records.fields_get([fname], ["string", "type", "selection"])[fname]
+        Tracking = self.env["mail.tracking.value"]
+        author_id, email_from = records._message_compute_author(raise_on_email=False)
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "author_id": author_id,
+                        "email_from": email_from,
+                        "reply_to": reply_to[False],
+                        "model": self._name,
+                        "res_id": record.id,
+                        "message_type": "notification",
+                        "is_internal": True,
+                        "subtype_id": subtype_id,
+                        "body": "",
+                    }
+                    for record in records
+                ]
+            )
+        )
+        Tracking.sudo().create(
+            [
+                {
+                    **Tracking._create_tracking_values(old, new, fname, info, record),
+                    "mail_message_id": message.id,
+                }
+                for record, message in zip(records, messages, strict=True)
+            ]
         )
 
     def _check_collection_hold(self, what):

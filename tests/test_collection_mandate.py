@@ -339,6 +339,20 @@ class TestCollectionMandate(CollectionCommon):
             (decision.policy_id, decision.user_id), (policy, self.env["res.users"])
         )
         self.assertEqual(decision.state, "applied")
+        # the customer's chatter tracks the hold, as a user's change would be
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = self.customer.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "collection_hold"
+        )
+        self.assertEqual(
+            [(value.old_value_integer, value.new_value_integer) for value in tracked],
+            [(0, 1)],
+        )
+        self.assertEqual(
+            tracked.mail_message_id.subtype_id, self.env.ref("mail.mt_note")
+        )
+        self.assertEqual(tracked.mail_message_id.message_type, "notification")
 
     def test_a_request_awaiting_approval_holds_back_the_hold(self):
         """A run shows the customer's pending requests on its dunnings and

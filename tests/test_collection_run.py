@@ -145,8 +145,21 @@ class TestCollectionRun(CollectionCommon):
         call_log.save()._action_confirm()
         run = self.new_run()
         run.action_propose()
+        sequence = self.env.ref("credit_collection.seq_collection_dunning")
+        first = sequence.number_next
         run.action_execute()
         self.assertEqual(run.state, "done")
+        # named in one batch, in order, without a gap, as one by one
+        dunnings = run.dunning_ids.sorted("id")
+        self.assertGreater(len(dunnings), 1)
+        self.assertEqual(
+            dunnings.mapped("name"),
+            [f"DUN/2026/{first + i:05d}" for i in range(len(dunnings))],
+        )
+        self.assertEqual(
+            self.env["ir.sequence"].next_by_code("collection.dunning"),
+            f"DUN/2026/{first + len(dunnings):05d}",
+        )
         letter = run.dunning_ids.filtered(lambda d: d.partner_id == self.customer)
         # decided at once, rendered and sent by the scheduled action
         self.assertEqual(letter.state, "queued")
