@@ -127,6 +127,48 @@ class CollectionPortal(CustomerPortal):
             ],
         )
 
+    @http.route(
+        "/my/collection/promise/<int:promise_id>/confirmation",
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_collection_promise_pdf(self, promise_id, **kwargs):
+        """The confirmation letter of one of the customer's open promises;
+        any other number is not found."""
+        commercial = request.env.user.partner_id.commercial_partner_id
+        promise = (
+            request.env["collection.promise"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", promise_id),
+                    ("partner_id", "=", commercial.id),
+                    ("company_id", "=", request.env.company.id),
+                    ("state", "=", "open"),
+                ]
+            )
+        )
+        if not promise:
+            raise request.not_found()
+        pdf, _format = (
+            request.env["ir.actions.report"]
+            .sudo()
+            .with_context(lang=request.env.lang)
+            ._render_qweb_pdf(
+                "credit_collection.action_report_collection_promise", promise.ids
+            )
+        )
+        name = f"{promise.name.replace('/', '-')}.pdf"
+        return request.make_response(
+            pdf,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(pdf)),
+                ("Content-Disposition", http.content_disposition(name)),
+            ],
+        )
+
     def _redirect(self, message=None, error=None):
         request.session["collection_portal_message"] = message
         request.session["collection_portal_error"] = error

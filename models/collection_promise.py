@@ -302,7 +302,6 @@ class CollectionPromise(models.Model):
     def action_send_confirmation(self):
         """Email the confirmation letter to the customer's invoicing contact:
         only once the agreement holds."""
-        report = self.env.ref("credit_collection.action_report_collection_promise")
         self._check_confirmable()
         for promise in self:
             partner = promise.partner_id
@@ -314,25 +313,32 @@ class CollectionPromise(models.Model):
                         partner=recipient.display_name,
                     )
                 )
-            attachment = report._collection_attach_pdf(
-                promise, promise, f"{promise.name.replace('/', '-')}.pdf"
-            )
-            promise.with_context(mail_post_autofollow=False).message_post(
-                subject=_("Our agreement %(name)s", name=promise.name),
-                body=_(
-                    "Please find attached the confirmation of our agreement: "
-                    "%(amount)s by %(date)s.",
-                    amount=promise.currency_id.format(promise.amount),
-                    date=format_date(
-                        promise.with_context(lang=recipient.lang).env,
-                        promise.date_due,
-                    ),
+            promise._send_confirmation(recipient)
+
+    def _send_confirmation(self, recipient):
+        """Email the confirmation letter (PDF) to `recipient`, from the
+        promise's chatter."""
+        promise = self.ensure_one()
+        report = self.env.ref("credit_collection.action_report_collection_promise")
+        attachment = report._collection_attach_pdf(
+            promise, promise, f"{promise.name.replace('/', '-')}.pdf"
+        )
+        promise.with_context(mail_post_autofollow=False).message_post(
+            subject=_("Our agreement %(name)s", name=promise.name),
+            body=_(
+                "Please find attached the confirmation of our agreement: "
+                "%(amount)s by %(date)s.",
+                amount=promise.currency_id.format(promise.amount),
+                date=format_date(
+                    promise.with_context(lang=recipient.lang).env,
+                    promise.date_due,
                 ),
-                partner_ids=recipient.ids,
-                attachment_ids=attachment.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
+            ),
+            partner_ids=recipient.ids,
+            attachment_ids=attachment.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
 
     def action_print_confirmation(self):
         self._check_confirmable()

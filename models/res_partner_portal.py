@@ -333,6 +333,13 @@ class ResPartner(models.Model):
             as_module(promise).message_post(
                 body=staff._collection_portal_accepted_text(promise)
             )
+            # confirmed by email with its letter, to the one who agreed it,
+            # from the collector (a portal user's message carries no letter)
+            reader = self.env.user.partner_id
+            if reader.email:
+                as_module(
+                    promise.with_user(collector).with_context(lang=reader.lang)
+                )._send_confirmation(reader)
         return promise, beyond
 
     def _collection_portal_proposal_text(self, promise, moves, schedule):

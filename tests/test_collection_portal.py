@@ -258,6 +258,25 @@ class TestCollectionPortal(CollectionCommon, HttpCase):
                 lambda m: "within the self-service rules" in (m.body or "")
             )
         )
+        # confirmed by email to the accountant who agreed it, with its letter
+        confirmation = promise.message_ids.filtered(
+            lambda m: m.partner_ids == self.accountant.partner_id
+        )
+        self.assertEqual(len(confirmation), 1)
+        self.assertEqual(confirmation.author_id, self.collector.partner_id)
+        self.assertIn(promise.name, confirmation.subject)
+        self.assertEqual(
+            confirmation.attachment_ids.mapped("name"),
+            [f"{promise.name.replace('/', '-')}.pdf"],
+        )
+        # and downloaded from the page, by its customer only
+        self.assertIn(f"/my/collection/promise/{promise.id}/confirmation", page)
+        letter = self.url_open(f"/my/collection/promise/{promise.id}/confirmation")
+        self.assertEqual(letter.status_code, 200)
+        self.assertIn(promise.name.encode(), letter.content)
+        self.open_page("other")
+        refused = self.url_open(f"/my/collection/promise/{promise.id}/confirmation")
+        self.assertEqual(refused.status_code, 404)
 
     def test_a_plan_beyond_the_rules_waits_for_the_collector(self):
         self.open_page()
