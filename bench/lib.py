@@ -11,10 +11,12 @@ from odoo import SUPERUSER_ID, api, fields
 
 @contextlib.contextmanager
 def environment(config, database):
-    """A superuser environment on `database`; the caller commits or not."""
-    odoo.tools.config.parse_config(
-        ["-c", config, "-d", database, "--no-http", "--log-level=warn"]
-    )
+    """A superuser environment on `database`; the caller commits or not.
+    Odoo's configuration is read once a process."""
+    if not odoo.tools.config.get("db_name"):
+        odoo.tools.config.parse_config(
+            ["-c", config, "-d", database, "--no-http", "--log-level=warn"]
+        )
     registry = odoo.modules.registry.Registry(database)
     with registry.cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {"lang": "en_US"})

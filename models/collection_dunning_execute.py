@@ -44,15 +44,20 @@ class CollectionDunning(models.Model):
         # the run's chatter says who executed it, and when: tracking each of
         # its dunnings would only repeat that, a message per dunning
         untracked = self.with_context(mail_notrack=True)
-        untracked._set_names()
         to_send = untracked.filtered(
             lambda d: d.channel in ("email", "letter") or d.formal_notice
         )
         to_send.write({"state": "queued"})
         (untracked - to_send).write({"state": "done"})
         self.line_ids.write({"state": "done"})
-        self.env["mail.activity"]._collection_create(activities)
+        activities = self.env["mail.activity"]._collection_create(activities)
         self._hold()
+        # named last (a run handed to the scheduled action is named before):
+        # the gapless sequence stays locked until the transaction ends
+        unnamed = self.filtered(lambda d: d.name == "/")
+        if unnamed:
+            unnamed._set_names()
+            activities._collection_set_res_name()
         if to_send:
             self.env.ref(
                 "credit_collection.ir_cron_collection_send_dunnings"

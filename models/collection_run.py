@@ -9,6 +9,12 @@ from .collection_guard import as_module
 EXECUTION_BATCH = 500
 # first key of the advisory lock a company's dunning executions share
 EXECUTION_LOCK = 0x636F6C6C  # "coll"
+# The scheduled actions executing large runs: a cron job runs in one cron
+# thread at a time, so each worker is a job of its own.
+EXECUTION_WORKERS = (
+    "credit_collection.ir_cron_collection_execute",
+    "credit_collection.ir_cron_collection_execute_2",
+)
 # written by the run's actions only
 RUN_ACTION_FIELDS = {"name", "state", "automatic", "dunning_ids", "line_ids"}
 # what the proposal is computed from: editable before execution only
@@ -236,21 +242,33 @@ class CollectionRun(models.Model):
             run._lock_execution()
             dunnings = run.dunning_ids.filtered(lambda d: d.state == "draft")
             if len(dunnings) > batch_size:
+                # numbered now, in one transaction: the workers then never
+                # wait on the sequence (one dropped at execution leaves its
+                # number unused)
+                as_module(dunnings)._set_names()
                 as_module(run).state = "executing"
             else:
                 dunnings._execute()
                 as_module(run).state = "done"
         if "executing" in self.mapped("state"):
-            self.env.ref("credit_collection.ir_cron_collection_execute")._trigger()
+            for xmlid in EXECUTION_WORKERS:
+                self.env.ref(xmlid)._trigger()
 
-    def _lock_execution(self, wait=False):
+    def _lock_execution(self, wait=False, shared=False):
         """Take the company's dunning lock until the transaction ends: two
-        executions never dun the same invoices at once. Returns False, or
+        executions never dun the same invoices at once. The scheduled
+        action's workers share it (each executes dunnings of the same run it
+        claimed alone); a user's execution takes it alone. Returns False, or
         raises, when another transaction holds it."""
         self.ensure_one()
         self.env.cr.execute(
             SQL(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                "SELECT %s(%s, %s)",
+                SQL(
+                    "pg_try_advisory_xact_lock_shared"
+                    if shared
+                    else "pg_try_advisory_xact_lock"
+                ),
                 EXECUTION_LOCK,
                 self.company_id.id,
             )
@@ -269,20 +287,21 @@ class CollectionRun(models.Model):
 
     @api.model
     def _cron_execute(self, batch_size=EXECUTION_BATCH):
-        """Execute the next batch of dunnings of the runs being executed, one
-        run at a time. A batch that fails puts its run back to Proposed with
-        the reason, and the collector is told; the other runs go on."""
+        """Execute the next batch of dunnings of the runs being executed: of
+        each company, its oldest run only, so that two runs never overlap.
+        Several workers execute a run together, each claiming its dunnings
+        with row locks that the others skip; a worker killed mid-batch
+        leaves its dunnings to the next (its transaction is rolled back). A
+        batch that fails puts its run back to Proposed with the reason, and
+        the collector is told; the other runs go on."""
         runs = self.search([("state", "=", "executing")], order="id")
         Dunning = self.env["collection.dunning"]
         done = 0
-        for run in runs:
-            if not run._lock_execution(wait=True):
+        for run in runs.grouped("company_id").values():
+            run = run[0]
+            if not run._lock_execution(wait=True, shared=True):
                 continue
-            todo = Dunning.search(
-                [("run_id", "=", run.id), ("state", "=", "draft")],
-                order="id",
-                limit=batch_size - done,
-            )
+            todo = run._claim_dunnings(batch_size - done)
             try:
                 with self.env.cr.savepoint():
                     todo._execute()
@@ -300,6 +319,28 @@ class CollectionRun(models.Model):
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=left)
         return left
+
+    def _claim_dunnings(self, limit):
+        """Up to `limit` proposed dunnings of this run no other worker holds,
+        locked until the transaction ends."""
+        self.ensure_one()
+        self.env["collection.dunning"].flush_model(["run_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM collection_dunning
+                 WHERE run_id = %s AND state = 'draft'
+                 ORDER BY id
+                 LIMIT %s
+                   FOR UPDATE SKIP LOCKED
+                """,
+                self.id,
+                limit,
+            )
+        )
+        return self.env["collection.dunning"].browse(
+            row[0] for row in self.env.cr.fetchall()
+        )
 
     def _record_failure(self, error):
         """Show why the scheduled action failed on a run, put it back where a

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.tools import SQL
 
 
 class MailActivity(models.Model):
@@ -25,3 +26,29 @@ class MailActivity(models.Model):
         for batch in batches.values():
             activities |= quick.create(batch)
         return activities
+
+    def _collection_set_res_name(self):
+        """The name of the record each of these activities is on, read again
+        and written in one statement (the record was named after they were
+        created)."""
+        if not self:
+            return
+        names = []
+        for model, activities in self.grouped("res_model").items():
+            records = self.env[model].browse(set(activities.mapped("res_id")))
+            display = {record.id: record.display_name for record in records}
+            names += [
+                (activity.id, display[activity.res_id]) for activity in activities
+            ]
+        self.flush_recordset(["res_name"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mail_activity activity SET res_name = named.name
+                  FROM (VALUES %s) AS named(id, name)
+                 WHERE activity.id = named.id
+                """,
+                SQL(", ").join(SQL("(%s, %s)", id_, name) for id_, name in names),
+            )
+        )
+        self.invalidate_recordset(["res_name"])

@@ -233,6 +233,9 @@ class TestCollectionRun(CollectionCommon):
         activities = caller.activity_ids
         call = activities.filtered(lambda a: a.activity_type_id.category == "phonecall")
         self.assertEqual(len(call), 1)
+        # named as its dunning, which is named at the end of the batch
+        self.assertEqual(set(activities.mapped("res_name")), {caller.name})
+        self.assertTrue(caller.name.startswith("DUN/2026/"))
         self.assertIn(self.invoice_call.name, str(call.note))
         self.assertIn("+33 3 80 00 00 00", str(call.note))
         # the call logged before the run is among the previous contacts
@@ -416,6 +419,9 @@ class TestCollectionRun(CollectionCommon):
         run._action_execute(batch_size=1)
         self.assertEqual(run.state, "executing")
         self.assertEqual(set(dunnings.mapped("state")), {"draft"})
+        # numbered when handed over: the workers never wait on the sequence
+        self.assertEqual(len(set(dunnings.mapped("name"))), 2)
+        self.assertNotIn("/", dunnings.mapped("name"))
         with self.assertRaisesRegex(UserError, "already executed"):
             run.action_propose()
         with self.assertRaisesRegex(UserError, "is kept"):

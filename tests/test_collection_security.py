@@ -322,8 +322,21 @@ class TestCollectionSecurity(CollectionSecurityCommon):
             self.env["collection.run"].sudo()._cron_execute()
             self.assertEqual(run.state, "executing")
             other.rollback()
-        self.env["collection.run"].sudo()._cron_execute()
-        self.assertEqual(run.state, "done")
+        # another worker of the scheduled action shares the lock: this one
+        # executes its own dunnings beside it; a user waits for both
+        with self.env.registry.cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s, %s)",
+                (EXECUTION_LOCK, self.env.company.id),
+            )
+            second = self.new_run()
+            second.action_propose()
+            with self.assertRaisesRegex(UserError, "being executed right now"):
+                second.action_execute()
+            self.env["collection.run"].sudo()._cron_execute()
+            self.assertEqual(run.state, "done")
+            self.assertNotIn("draft", run.dunning_ids.mapped("state"))
+            other.rollback()
 
     def test_stop_deliveries_holds_only_from_the_book(self):
         """The policy's authority holds a customer only for a dunning the run
