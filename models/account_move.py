@@ -320,8 +320,19 @@ class AccountMove(models.Model):
             if any(vals.get(fname) for fname in MANAGER_FIELDS):
                 self._check_collection_manager_access()
         return super().create(
-            [self._prepare_collection_values(vals) for vals in vals_list]
+            [
+                self._prepare_collection_values(self._with_dispute_defaults(vals))
+                for vals in vals_list
+            ]
         )
+
+    def _with_dispute_defaults(self, vals):
+        """`vals` with the context's defaults of a dispute made explicit: a
+        dispute from a `default_` key is stamped by the module as any other,
+        not left to the caller's values."""
+        full = with_context_defaults(self, vals)
+        keys = ("collection_disputed", "collection_reason_id", *DISPUTE_STAMPS)
+        return {**vals, **{key: full[key] for key in keys if key in full}}
 
     def write(self, vals):
         if COLLECTION_FIELDS.intersection(vals):

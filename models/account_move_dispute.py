@@ -53,7 +53,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         """A dispute lifted is closed, unless a credit note or a rejection
-        says how it ended; its dispute reason goes with it."""
+        says how it ended (its reason stays, the customer reads it)."""
         disputed = self.filtered("collection_disputed")
         if (
             disputed
@@ -61,18 +61,14 @@ class AccountMove(models.Model):
             and ({"collection_disputed", "collection_reason_id"} & set(vals))
         ):
             # a dispute already open keeps its day, author and state
-            super(AccountMove, disputed).write(vals)
-            return super(AccountMove, self - disputed).write(vals)
+            disputed.write(vals)
+            return (self - disputed).write(vals)
         lifted = self.browse()
         if "collection_disputed" in vals and not vals["collection_disputed"]:
             lifted = self.filtered("collection_disputed")
         result = super().write(vals)
         if lifted:
             as_module(lifted).collection_dispute_state = "closed"
-            if "collection_reason_id" not in vals:
-                as_module(
-                    lifted.filtered("collection_reason_id.is_dispute")
-                ).collection_reason_id = False
         return result
 
     def action_collection_dispute(self):
@@ -107,6 +103,17 @@ class AccountMove(models.Model):
             )
         self.write({"collection_disputed": False})
         as_module(self).collection_dispute_state = "rejected"
+
+    def button_draft(self):
+        """A credit note that resolved a dispute, reset to draft: the dispute
+        is open again until it is posted again."""
+        reopened = self.filtered(
+            lambda m: m.move_type == "out_refund" and m.state == "posted"
+        ).reversed_entry_id.filtered(lambda m: m.collection_dispute_state == "resolved")
+        result = super().button_draft()
+        if reopened:
+            as_module(reopened).collection_disputed = True
+        return result
 
     def _post(self, soft=True):
         """A credit note of a disputed invoice resolves its dispute."""

@@ -123,9 +123,8 @@ class CollectionGuardMixin(models.AbstractModel):
     def _collection_next_names(self, count, company=None, code=None):
         """The next `count` names of sequence `code` in `company`, in order,
         as `next_by_code` would give them one by one. A gapless sequence
-        gives a whole batch in one statement, and waits for a concurrent
-        batch to commit instead of failing (several cron workers name their
-        batches one after the other)."""
+        gives a whole batch in one statement (its row stays locked until the
+        transaction ends: a large run is numbered before its workers start)."""
         company = company or self.env.company
         sequence = (
             self.env["ir.sequence"]

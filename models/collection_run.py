@@ -1,3 +1,7 @@
+import contextlib
+
+from psycopg2 import errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -9,6 +13,9 @@ from .collection_guard import as_module
 EXECUTION_BATCH = 500
 # first key of the advisory lock a company's dunning executions share
 EXECUTION_LOCK = 0x636F6C6C  # "coll"
+# What two workers may meet under Odoo's repeatable-read transactions: the
+# batch is rolled back and executed again by the next call.
+CONCURRENT_ERRORS = (errors.SerializationFailure, errors.LockNotAvailable)
 # The scheduled actions executing large runs: a cron job runs in one cron
 # thread at a time, so each worker is a job of its own.
 EXECUTION_WORKERS = (
@@ -245,7 +252,7 @@ class CollectionRun(models.Model):
                 # numbered now, in one transaction: the workers then never
                 # wait on the sequence (one dropped at execution leaves its
                 # number unused)
-                as_module(dunnings)._set_names()
+                as_module(dunnings.filtered(lambda d: d.name == "/"))._set_names()
                 as_module(run).state = "executing"
             else:
                 dunnings._execute()
@@ -301,16 +308,27 @@ class CollectionRun(models.Model):
             run = run[0]
             if not run._lock_execution(wait=True, shared=True):
                 continue
-            todo = run._claim_dunnings(batch_size - done)
+            todo = Dunning
             try:
                 with self.env.cr.savepoint():
+                    todo = run._claim_dunnings(batch_size - done)
                     todo._execute()
+            except CONCURRENT_ERRORS:
+                # another worker changed what this one read: its next call
+                # executes these dunnings again, from a fresh snapshot
+                continue
+            except Exception as error:  # noqa: BLE001 - recorded, the others go on
+                run._record_failure(error)
+            else:
+                # two workers finishing at once: one of them says it is done
+                with (
+                    contextlib.suppress(*CONCURRENT_ERRORS),
+                    self.env.cr.savepoint(),
+                ):
                     if not Dunning.search_count(
                         [("run_id", "=", run.id), ("state", "=", "draft")]
                     ):
                         run.state = "done"
-            except Exception as error:  # noqa: BLE001 - recorded, the others go on
-                run._record_failure(error)
             done += len(todo)
             if done >= batch_size:
                 break

@@ -99,7 +99,8 @@ class TestCollectionDispute(CollectionCommon):
                     "collection_disputed": False,
                     "collection_dispute_state": "rejected",
                     "collection_dispute_answer": "The goods were delivered complete.",
-                    "collection_reason_id": False,
+                    # the customer still reads why it was disputed
+                    "collection_reason_id": self.reason_dispute.id,
                 }
             ],
         )
@@ -138,6 +139,15 @@ class TestCollectionDispute(CollectionCommon):
             credited,
             [{"collection_disputed": False, "collection_dispute_state": "resolved"}],
         )
+        # the credit note reset to draft: the dispute is open again, until the
+        # credit note is posted again
+        credit_note.with_user(self.collector).button_draft()
+        self.assertRecordValues(
+            credited,
+            [{"collection_disputed": True, "collection_dispute_state": "open"}],
+        )
+        credit_note.with_user(self.collector).action_post()
+        self.assertEqual(credited.collection_dispute_state, "resolved")
         # a dispute reason set on two invoices at once, one in review already
         in_review = self.create_invoice(self.customer, 300, "2026-02-20")
         new = self.create_invoice(self.customer, 200, "2026-02-20")
@@ -149,6 +159,14 @@ class TestCollectionDispute(CollectionCommon):
         self.assertEqual(
             (in_review | new).mapped("collection_dispute_state"), ["review", "open"]
         )
+        # lifted together with an invoice never disputed: closed all the same
+        never = self.create_invoice(self.customer, 100, "2026-02-20")
+        (in_review | never).with_user(self.collector).action_collection_lift_dispute()
+        self.assertEqual(
+            (in_review.collection_disputed, in_review.collection_dispute_state),
+            (False, "closed"),
+        )
+        self.assertFalse(never.collection_dispute_state)
         # a credit note of an invoice never disputed starts no dispute
         untouched = self.create_invoice(self.customer, 100, "2026-02-20")
         untouched._reverse_moves(cancel=True)
@@ -171,6 +189,30 @@ class TestCollectionDispute(CollectionCommon):
                 .with_context(default_collection_dispute_state="resolved")
                 .create({"move_type": "out_invoice", "partner_id": self.customer.id})
             )
+        )
+        # a dispute from the context's defaults is stamped by the module, not
+        # by the caller's values
+        created = (
+            self.env["account.move"]
+            .with_user(self.collector)
+            .with_context(
+                default_collection_disputed=True,
+                default_collection_dispute_state="resolved",
+                default_collection_dispute_date="2020-01-01",
+                default_collection_dispute_user_id=self.manager.id,
+            )
+            .create({"move_type": "out_invoice", "partner_id": self.customer.id})
+        )
+        self.assertRecordValues(
+            created,
+            [
+                {
+                    "collection_disputed": True,
+                    "collection_dispute_state": "open",
+                    "collection_dispute_date": fields.Date.to_date(TODAY),
+                    "collection_dispute_user_id": self.collector.id,
+                }
+            ],
         )
         # the answer and the actions are a collector's
         plain = ("salesperson", "plain")
