@@ -10,7 +10,7 @@ from odoo.tools.misc import format_date, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
-from .collection_guard import as_module
+from .collection_guard import as_module, write_column
 
 
 class CollectionDunning(models.Model):
@@ -67,27 +67,18 @@ class CollectionDunning(models.Model):
         """Name the executed dunnings in the order they were proposed, a
         batch of names per company and one statement for the whole
         recordset."""
-        names = []
+        names = {}
         for company, dunnings in self.sorted("id").grouped("company_id").items():
-            names += zip(
-                dunnings.ids,
-                self._collection_next_names(
-                    len(dunnings), company, "collection.dunning"
-                ),
-                strict=True,
+            names.update(
+                zip(
+                    dunnings.ids,
+                    self._collection_next_names(
+                        len(dunnings), company, "collection.dunning"
+                    ),
+                    strict=True,
+                )
             )
-        self.flush_recordset(["name"])
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE collection_dunning dunning SET name = named.name
-                  FROM (VALUES %s) AS named(id, name)
-                 WHERE dunning.id = named.id
-                """,
-                SQL(", ").join(SQL("(%s, %s)", id_, name) for id_, name in names),
-            )
-        )
-        self.invalidate_recordset(["name"])
+        write_column(self, "name", names)
         self.fetch(["name"])
 
     def _drop_dunned_meanwhile(self):

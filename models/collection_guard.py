@@ -35,6 +35,32 @@ def as_module(records):
     return records.with_env(records.env(context=context, su=True))
 
 
+def write_column(records, fname, values):
+    """Write {record id: value} into column `fname` of `records`' table in
+    one statement, as the module: for values that differ by record (names
+    from a sequence), which the ORM would write one statement each. The
+    cache is refreshed; `fname` must be a plain stored column nothing
+    computes from."""
+    if not values:
+        return
+    records.flush_recordset([fname])
+    records.env.cr.execute(
+        SQL(
+            """
+            UPDATE %s record SET %s = new.value
+              FROM (VALUES %s) AS new(id, value)
+             WHERE record.id = new.id
+            """,
+            SQL.identifier(records._table),
+            SQL.identifier(fname),
+            SQL(", ").join(
+                SQL("(%s, %s)", id_, value) for id_, value in values.items()
+            ),
+        )
+    )
+    records.invalidate_recordset([fname])
+
+
 def with_context_defaults(model, vals):
     """`vals` as `create` will store them: the context's `default_<field>`
     keys included, for a check on create must not miss what comes from

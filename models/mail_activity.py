@@ -1,7 +1,8 @@
 from collections import defaultdict
 
 from odoo import api, models
-from odoo.tools import SQL
+
+from .collection_guard import write_column
 
 
 class MailActivity(models.Model):
@@ -31,24 +32,11 @@ class MailActivity(models.Model):
         """The name of the record each of these activities is on, read again
         and written in one statement (the record was named after they were
         created)."""
-        if not self:
-            return
-        names = []
+        names = {}
         for model, activities in self.grouped("res_model").items():
             records = self.env[model].browse(set(activities.mapped("res_id")))
             display = {record.id: record.display_name for record in records}
-            names += [
+            names.update(
                 (activity.id, display[activity.res_id]) for activity in activities
-            ]
-        self.flush_recordset(["res_name"])
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE mail_activity activity SET res_name = named.name
-                  FROM (VALUES %s) AS named(id, name)
-                 WHERE activity.id = named.id
-                """,
-                SQL(", ").join(SQL("(%s, %s)", id_, name) for id_, name in names),
             )
-        )
-        self.invalidate_recordset(["res_name"])
+        write_column(self, "res_name", names)

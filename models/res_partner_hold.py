@@ -108,27 +108,24 @@ class ResPartner(models.Model):
         author_id, email_from = records._message_compute_author(raise_on_email=False)
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)
-        messages = (
-            self.env["mail.message"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "author_id": author_id,
-                        "email_from": email_from,
-                        "reply_to": reply_to[False],
-                        "model": self._name,
-                        "res_id": record.id,
-                        "message_type": "notification",
-                        "is_internal": True,
-                        "subtype_id": subtype_id,
-                        "body": "",
-                    }
-                    for record in records
-                ]
-            )
+        # as the module: a caller's `default_` keys fill no message field
+        messages = as_module(self.env["mail.message"]).create(
+            [
+                {
+                    "author_id": author_id,
+                    "email_from": email_from,
+                    "reply_to": reply_to[False],
+                    "model": self._name,
+                    "res_id": record.id,
+                    "message_type": "notification",
+                    "is_internal": True,
+                    "subtype_id": subtype_id,
+                    "body": "",
+                }
+                for record in records
+            ]
         )
-        Tracking.sudo().create(
+        as_module(Tracking).create(
             [
                 {
                     **Tracking._create_tracking_values(old, new, fname, info, record),

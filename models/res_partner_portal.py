@@ -39,8 +39,9 @@ class ResPartner(models.Model):
             or self.env.company.sudo().collection_policy_id
         )
 
-    def _collection_portal_invoices(self):
-        """The customer's open invoices in the current company."""
+    def _collection_portal_moves(self, domain, order):
+        """The customer's posted invoices in the current company within
+        `domain`: what the portal may show it, whatever it asks."""
         return (
             self.env["account.move"]
             .sudo()
@@ -50,32 +51,31 @@ class ResPartner(models.Model):
                     ("company_id", "=", self.env.company.id),
                     ("move_type", "=", "out_invoice"),
                     ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
+                    *domain,
                 ],
-                order="invoice_date_due, id",
+                order=order,
             )
+        )
+
+    def _collection_portal_invoices(self):
+        """The customer's open invoices in the current company."""
+        return self._collection_portal_moves(
+            [("payment_state", "in", ("not_paid", "partial"))],
+            "invoice_date_due, id",
         )
 
     def _collection_portal_disputes(self):
         """The customer's disputes of the last year in the current company,
         open or ended, for the customer to read how each ended."""
         since = self.env["collection.receivable"]._get_today() - timedelta(days=365)
-        return (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", self.env.company.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("collection_dispute_state", "!=", False),
-                    "|",
-                    ("collection_disputed", "=", True),
-                    ("invoice_date", ">=", since),
-                ],
-                order="invoice_date desc, id desc",
-            )
+        return self._collection_portal_moves(
+            [
+                ("collection_dispute_state", "!=", False),
+                "|",
+                ("collection_disputed", "=", True),
+                ("invoice_date", ">=", since),
+            ],
+            "invoice_date desc, id desc",
         )
 
     def _collection_portal_check_invoices(self, move_ids):
