@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from .collection_guard import with_context_defaults
@@ -203,12 +204,42 @@ class AccountMove(models.Model):
         "collection_dunning_line_ids.level_id",
     )
     def _compute_collection_level(self):
-        for move in self:
+        """The last dunning sent: read in one query for stored invoices (a
+        run's execution recomputes tens of thousands), from the cache for
+        an invoice being edited."""
+        stored = self.filtered("id")
+        last = {}
+        if stored:
+            self.env["collection.dunning.line"].flush_model(
+                ["move_id", "state", "date", "level_id"]
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (line.move_id)
+                           line.move_id, line.level_id, line.date
+                      FROM collection_dunning_line line
+                      JOIN collection_level level ON level.id = line.level_id
+                     WHERE line.move_id = ANY(%s) AND line.state = 'done'
+                     ORDER BY line.move_id, line.date DESC,
+                              level.days_after_due DESC, line.id DESC
+                    """,
+                    stored.ids,
+                )
+            )
+            last = {
+                move_id: (level, date)
+                for move_id, level, date in self.env.cr.fetchall()
+            }
+        for move in self - stored:
             done = move.collection_dunning_line_ids.filtered(
                 lambda line: line.state == "done"
             ).sorted(lambda line: (line.date, line.level_id.days_after_due, line.id))
-            move.collection_level_id = done[-1:].level_id
-            move.collection_last_dunning_date = done[-1:].date
+            last[move.id] = (done[-1:].level_id.id, done[-1:].date)
+        for move in self:
+            level_id, date = last.get(move.id, (False, False))
+            move.collection_level_id = level_id
+            move.collection_last_dunning_date = date
 
     def _search_collection_days_overdue(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool):

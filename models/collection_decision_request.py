@@ -64,6 +64,10 @@ class CollectionDecision(models.Model):
         module decided itself: the dunnings it proposed from the receivable
         book, the stop-delivery dates it reached."""
         rule = dunning_policy or insurance_policy
+        # what the amounts at stake read, for every request's invoices at once
+        self.env["account.move"].union(
+            *(moves for __, moves, __, __ in requests)
+        ).fetch(["collection_disputed", "amount_residual_signed"])
         decisions = (
             as_module(self)
             .with_context(mail_create_nolog=True)

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import _, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import SQL, float_round, html2plaintext
 from odoo.tools.misc import format_date, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
@@ -253,17 +253,69 @@ class CollectionDunning(models.Model):
                 or (d.level_id.notify_salesperson and d.salesperson_id)
             )
         )
-        dunnings.line_ids.move_id.fetch(
-            ["name", "invoice_origin", "invoice_payment_term_id", "currency_id"]
-        )
         formats = BatchFormats(self.env)
         previous = dunnings._get_previous_contacts(formats)
+        invoices = dunnings._get_desk_invoices(formats)
         notes = dict.fromkeys(self.ids, False)
         for dunning in dunnings:
             notes[dunning.id] = dunning._get_desk_note(
-                previous[dunning.partner_id.id], formats
+                invoices[dunning.id], previous[dunning.partner_id.id]
             )
         return notes
+
+    def _get_desk_invoices(self, formats):
+        """{dunning id: [text]}: one line per invoice of each dunning, in the
+        dunning's order, read in one query (tens of thousands at a run)."""
+        self.env["collection.dunning.line"].flush_model()
+        self.env["account.move"].flush_model(["name", "invoice_origin"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.dunning_id, move.name, move.invoice_origin,
+                       COALESCE(term.name->>%s, term.name->>'en_US'),
+                       line.due_date, line.days_overdue, line.amount_open,
+                       line.amount_total, line.currency_id
+                  FROM collection_dunning_line line
+                  JOIN account_move move ON move.id = line.move_id
+                  LEFT JOIN account_payment_term term
+                         ON term.id = move.invoice_payment_term_id
+                 WHERE line.dunning_id = ANY(%s)
+                 ORDER BY line.run_id DESC, line.partner_id, line.due_date, line.id
+                """,
+                formats.lang,
+                self.ids,
+            )
+        )
+        no_terms = self.env._("no payment terms")
+        currencies = {}
+        invoices = {dunning_id: [] for dunning_id in self.ids}
+        for (
+            dunning_id,
+            name,
+            origin,
+            terms,
+            due,
+            days,
+            amount_open,
+            amount_total,
+            currency_id,
+        ) in self.env.cr.fetchall():
+            if currency_id not in currencies:
+                currencies[currency_id] = self.env["res.currency"].browse(currency_id)
+            currency = currencies[currency_id]
+            invoices[dunning_id].append(
+                self.env._(
+                    "%(invoice)s, %(terms)s, due %(due)s, %(days)s days late:"
+                    " %(open)s open of %(total)s",
+                    invoice=f"{name} ({origin})" if origin else name,
+                    terms=terms or no_terms,
+                    due=formats.date(due),
+                    days=days,
+                    open=formats.amount(amount_open, currency),
+                    total=formats.amount(amount_total, currency),
+                )
+            )
+        return invoices
 
     def _get_previous_contacts(self, formats, limit=5):
         """{customer id: [text]}: the latest dunnings sent and contacts logged
@@ -320,40 +372,19 @@ class CollectionDunning(models.Model):
             for partner_id, lines in contacts.items()
         } | {partner.id: [] for partner in partners if partner.id not in contacts}
 
-    def _get_desk_note(self, previous, formats):
-        """One line per invoice, not a table: the note is sanitized by the
-        ORM, whose cost grows with its number of tags."""
-        invoices = Markup("").join(
-            Markup("<li>%s</li>")
-            % self.env._(
-                "%(invoice)s, %(terms)s, due %(due)s, %(days)s days late:"
-                " %(open)s open of %(total)s",
-                invoice=(
-                    f"{line.move_id.name} ({line.move_id.invoice_origin})"
-                    if line.move_id.invoice_origin
-                    else line.move_id.name
-                ),
-                terms=line.move_id.invoice_payment_term_id.name
-                or self.env._("no payment terms"),
-                due=formats.date(line.due_date),
-                days=line.days_overdue,
-                open=formats.amount(line.amount_open, line.move_id.currency_id),
-                total=formats.amount(line.amount_total, line.move_id.currency_id),
-            )
-            for line in self.line_ids
-        )
-        contacts = Markup("").join(
-            Markup("<li>%s</li>") % contact for contact in previous
-        ) or Markup("<li>%s</li>") % self.env._("No previous contact")
+    def _get_desk_note(self, invoices, previous):
+        """One line per invoice, not a table: the note is short markup, every
+        value in it escaped."""
+        contacts = previous or [self.env._("No previous contact")]
         return Markup("<p>%s</p><ul>%s</ul><p>%s</p><ul>%s</ul>") % (
             self.env._(
                 "Customer: %(partner)s, phone %(phone)s",
                 partner=self.partner_id.display_name,
                 phone=self.partner_id.phone or self.partner_id.mobile or "-",
             ),
-            invoices,
+            Markup("").join(Markup("<li>%s</li>") % line for line in invoices),
             self.env._("Previous contacts"),
-            contacts,
+            Markup("").join(Markup("<li>%s</li>") % line for line in contacts),
         )
 
 
@@ -370,6 +401,7 @@ class BatchFormats:
         self.thousands_sep = lang.thousands_sep or ""
         self.decimal_point = lang.decimal_point
         self._dates = {}
+        self._currencies = {}
 
     def date(self, value):
         if value not in self._dates:
@@ -377,7 +409,15 @@ class BatchFormats:
         return self._dates[value]
 
     def amount(self, value, currency):
-        digits = f"{currency.round(value):.{currency.decimal_places}f}"
+        if currency.id not in self._currencies:
+            self._currencies[currency.id] = (
+                currency.rounding,
+                currency.decimal_places,
+                currency.position,
+                currency.symbol or "",
+            )
+        rounding, places, position, symbol = self._currencies[currency.id]
+        digits = f"{float_round(value, precision_rounding=rounding):.{places}f}"
         whole, __, decimals = digits.partition(".")
         number = intersperse(whole, self.grouping, self.thousands_sep)[0]
         if decimals:
@@ -385,6 +425,6 @@ class BatchFormats:
         number = number.replace(" ", "\N{NO-BREAK SPACE}").replace(
             "-", "-\N{ZERO WIDTH NO-BREAK SPACE}"
         )
-        if currency.position == "before":
-            return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{number}"
-        return f"{number}\N{NO-BREAK SPACE}{currency.symbol or ''}"
+        if position == "before":
+            return f"{symbol}\N{NO-BREAK SPACE}{number}"
+        return f"{number}\N{NO-BREAK SPACE}{symbol}"
