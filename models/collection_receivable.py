@@ -8,6 +8,8 @@ from odoo.tools import SQL
 
 # The customer documents collection dunns and charges.
 COLLECTED_MOVE_TYPES = ("out_invoice", "out_receipt")
+# invoices of the receivable book a dunning proposal holds at once
+BOOK_PAGE = 10000
 
 
 class CollectionReceivable(models.AbstractModel):
@@ -284,15 +286,48 @@ class CollectionReceivable(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_book_items(self, company, due_until, run=None):
+    def _get_book_pages(self, company, due_until, run=None, page_size=None):
         """The open invoices of `company` with an installment due on or before
         `due_until`, with their policy, suspensions, level, the highest level
         another run proposes for them, and their oldest open due date and open
-        amounts: one query for the whole receivable book."""
+        amounts: one query for the whole receivable book, read through a
+        cursor in pages of about `page_size` invoices, each page holding
+        whole customers (a million open items are never held at once). The
+        pages are read as of the first one: what the caller writes between
+        them is not seen."""
         self.env.flush_all()
+        name = SQL.identifier(f"collection_book_{run.id if run else 0}")
         self.env.cr.execute(
             SQL(
-                """
+                "DECLARE %s NO SCROLL CURSOR FOR %s ORDER BY partner_id, move_id",
+                name,
+                self._get_book_items_sql(company, due_until, run),
+            )
+        )
+        try:
+            size = page_size or BOOK_PAGE
+            rows = []
+            while True:
+                self.env.cr.execute(SQL("FETCH FORWARD %s FROM %s", size, name))
+                fetched = self.env.cr.dictfetchall()
+                rows += fetched
+                if len(fetched) < size:
+                    break
+                # the last customer may go on in the next page
+                cut = len(rows)
+                while cut and rows[cut - 1]["partner_id"] == rows[-1]["partner_id"]:
+                    cut -= 1
+                if cut:
+                    yield rows[:cut]
+                    rows = rows[cut:]
+            if rows:
+                yield rows
+        finally:
+            self.env.cr.execute(SQL("CLOSE %s", name))
+
+    def _get_book_items_sql(self, company, due_until, run=None):
+        return SQL(
+            """
                 SELECT move.id AS move_id,
                        move.commercial_partner_id AS partner_id,
                        %(policy)s AS policy_id,
@@ -338,16 +373,14 @@ class CollectionReceivable(models.AbstractModel):
                    AND move.move_type IN %(move_types)s
               GROUP BY move.id, partner.id, company.id
                 """,
-                policy=self._get_policy_sql(),
-                run_id=run.id if run else 0,
-                due=self._get_due_date_sql(),
-                company_id=company.id,
-                open_item=self._get_open_item_condition(),
-                due_until=due_until,
-                move_types=COLLECTED_MOVE_TYPES,
-            )
+            policy=self._get_policy_sql(),
+            run_id=run.id if run else 0,
+            due=self._get_due_date_sql(),
+            company_id=company.id,
+            open_item=self._get_open_item_condition(),
+            due_until=due_until,
+            move_types=COLLECTED_MOVE_TYPES,
         )
-        return self.env.cr.dictfetchall()
 
     # ------------------------------------------------------------
     # CUSTOMERS' STATUS

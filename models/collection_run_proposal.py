@@ -26,23 +26,26 @@ class CollectionRun(models.Model):
 
     _inherit = "collection.run"
 
-    def _get_candidates(self):
-        """The receivable book's invoices due within the earliest level's
-        delay, with their policy and oldest open due date."""
-        self.ensure_one()
-        first_delay = min(self.policy_ids.level_ids.mapped("days_after_due"), default=0)
-        return self.env["collection.receivable"]._get_book_items(
-            self.company_id, self.date - timedelta(days=first_delay), self
-        )
-
     def _create_proposal(self):
         """One dunning per customer and policy at the highest level its invoices
         reached, listing them; every other invoice reaching a level is listed as
-        skipped with its reason. One query reads the book, two write the
-        proposal: it must stay fast on hundreds of thousands of open items, so
-        the loops below work on ids and plain values, not records."""
+        skipped with its reason. One query reads the book, due within the
+        earliest level's delay, in pages of whole customers; each page is
+        proposed and written (two queries) before the next is read, so that
+        neither time nor memory grows faster than the book."""
         self.ensure_one()
-        rows = self._get_candidates()
+        first_delay = min(self.policy_ids.level_ids.mapped("days_after_due"), default=0)
+        for rows in self.env["collection.receivable"]._get_book_pages(
+            self.company_id, self.date - timedelta(days=first_delay), self
+        ):
+            self._propose_page(rows)
+            # what the page read and wrote leaves the cache with it
+            self.env.invalidate_all()
+
+    def _propose_page(self, rows):
+        """Propose the dunnings of the customers whose invoices are `rows`.
+        It must stay fast on hundreds of thousands of open items, so the
+        loops below work on ids and plain values, not records."""
         partners = (
             self.env["res.partner"]
             .with_company(self.company_id)

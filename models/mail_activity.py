@@ -21,9 +21,9 @@ class MailActivity(models.Model):
         with several deadlines, is fine.
 
         The notes are the module's own markup, every value in them escaped
-        (`Markup`), or plain text, escaped here: they are written in one statement after the creation,
-        without the ORM sanitizing each of them twice, which was a third of
-        a run's execution."""
+        (`Markup`), or plain text, escaped here: they are written in one
+        statement after the creation, without the ORM sanitizing each of
+        them twice, which was a third of a run's execution."""
         batches = defaultdict(list)
         seen = defaultdict(int)
         for vals in vals_list:

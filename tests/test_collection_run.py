@@ -9,7 +9,7 @@ from odoo.tools.misc import format_amount
 
 from odoo.addons.mail.tools.discuss import Store
 
-from ..models import ir_actions_report
+from ..models import collection_receivable, ir_actions_report
 from .common import TODAY, CollectionCommon
 
 # a 1x1 PNG, for a company logo
@@ -132,6 +132,42 @@ class TestCollectionRun(CollectionCommon):
                 self.invoice_silent: "no_email",
             },
         )
+
+    def test_proposal_read_in_pages_of_whole_customers(self):
+        def proposal(run):
+            return {
+                "dunnings": {
+                    dunning.partner_id: (
+                        dunning.level_id,
+                        dunning.line_ids.move_id,
+                        dunning.amount_total,
+                    )
+                    for dunning in run.dunning_ids
+                },
+                "skipped": self.skipped(run),
+            }
+
+        run = self.new_run()
+        run.action_propose()
+        whole = proposal(run)
+        self.assertEqual(len(whole["dunnings"]), 2)
+        # a page of one invoice at a time: each customer's invoices still
+        # come in one page, and the proposal is the same
+        Receivable = self.env["collection.receivable"]
+        pages = list(Receivable._get_book_pages(self.env.company, TODAY))
+        self.assertEqual(len(pages), 1)
+        single = list(Receivable._get_book_pages(self.env.company, TODAY, page_size=1))
+        self.assertEqual(
+            [{row["partner_id"] for row in page} for page in single],
+            [{partner} for partner in sorted({row["partner_id"] for row in pages[0]})],
+        )
+        self.assertEqual(
+            sorted(row["move_id"] for page in single for row in page),
+            sorted(row["move_id"] for row in pages[0]),
+        )
+        with patch.object(collection_receivable, "BOOK_PAGE", 1):
+            run.action_propose()
+        self.assertEqual(proposal(run), whole)
 
     def test_execute_sends_prints_and_calls(self):
         call_log = Form(
