@@ -297,6 +297,9 @@ class CollectionReceivable(models.AbstractModel):
         them is not seen."""
         self.env.flush_all()
         name = SQL.identifier(f"collection_book_{run.id if run else 0}")
+        # planned for reading the whole book, not for its first rows, which
+        # PostgreSQL otherwise assumes of a cursor
+        self.env.cr.execute("SET LOCAL cursor_tuple_fraction = 1")
         self.env.cr.execute(
             SQL(
                 "DECLARE %s NO SCROLL CURSOR FOR %s ORDER BY partner_id, move_id",
@@ -304,6 +307,7 @@ class CollectionReceivable(models.AbstractModel):
                 self._get_book_items_sql(company, due_until, run),
             )
         )
+        self.env.cr.execute("SET LOCAL cursor_tuple_fraction TO DEFAULT")
         try:
             size = page_size or BOOK_PAGE
             rows = []
