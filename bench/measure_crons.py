@@ -47,7 +47,13 @@ def insure_all(env):
             "policy_number": "BENCH-1",
         }
     )
-    customers = env["account.move"].search([]).commercial_partner_id
+    # read without loading every invoice's columns, which alone weighs more
+    # than the measure
+    env.cr.execute(
+        "SELECT DISTINCT commercial_partner_id FROM account_move"
+        " WHERE commercial_partner_id IS NOT NULL"
+    )
+    customers = env["res.partner"].browse([row[0] for row in env.cr.fetchall()])
     with Measure(env.cr) as measure:
         customers.write(
             {

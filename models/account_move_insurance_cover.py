@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from .account_move_insurance import (
     INSURANCE_MOVE_FIELDS,
@@ -9,6 +9,9 @@ from .account_move_insurance import (
 )
 from .collection_receivable import COLLECTED_MOVE_TYPES
 from .res_partner_insurance import COVERED_STATES
+
+# customers whose invoices an insurer's decision re-assigns at once
+INSURANCE_PAGE = 1000
 
 
 class AccountMove(models.Model):
@@ -23,6 +26,19 @@ class AccountMove(models.Model):
         an invoice dated on or after a grant (or reduction) is insured; one
         dated on or after a cancellation is not; the others keep what they
         had. Invoices declared to the insurer keep their policy."""
+        # what the decision reads, not every column of the invoices
+        self.fetch(
+            [
+                "state",
+                "move_type",
+                "insurance_state",
+                "company_id",
+                "commercial_partner_id",
+                "invoice_date",
+                "date",
+                "insurance_policy_id",
+            ]
+        )
         moves = self.filtered(
             lambda m: (
                 m.state == "posted"
@@ -33,8 +49,8 @@ class AccountMove(models.Model):
         changes = defaultdict(list)
         for company, company_moves in moves.grouped("company_id").items():
             # the covers of the whole batch's customers, read at once
-            company_moves.commercial_partner_id.with_company(company).mapped(
-                "insurance_state"
+            company_moves.commercial_partner_id.with_company(company).fetch(
+                ["insurance_state", "insurance_decision_date", "insurance_policy_id"]
             )
             for move in company_moves:
                 cover = move.commercial_partner_id.with_company(company)
@@ -87,16 +103,21 @@ class AccountMove(models.Model):
     @api.model
     def _insurance_assign_partners(self, partners, company):
         """After an insurer's decision on `partners`: their open invoices in
-        `company` follow the new cover."""
-        self.sudo().search(
-            [
-                ("commercial_partner_id", "in", partners.ids),
-                ("company_id", "=", company.id),
-                ("state", "=", "posted"),
-                ("move_type", "in", COLLECTED_MOVE_TYPES),
-                ("payment_state", "in", ("not_paid", "partial", "in_payment")),
-            ]
-        )._insurance_assign()
+        `company` follow the new cover, a page of customers at a time (a
+        migration may insure a whole book in one write), each page's records
+        leaving the cache after it."""
+        for page in split_every(INSURANCE_PAGE, partners.ids):
+            self.sudo().search(
+                [
+                    ("commercial_partner_id", "in", page),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "posted"),
+                    ("move_type", "in", COLLECTED_MOVE_TYPES),
+                    ("payment_state", "in", ("not_paid", "partial", "in_payment")),
+                ]
+            )._insurance_assign()
+            if len(partners) > INSURANCE_PAGE:
+                self.env.invalidate_all()
 
     def _insurance_refresh(self, today=None):
         """Deadlines and state of these insured invoices not yet declared, in

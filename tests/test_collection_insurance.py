@@ -1,5 +1,6 @@
 import io
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
+from ..models import account_move_insurance_cover
 from .common_insurance import CollectionInsuranceCommon
 
 
@@ -98,6 +100,32 @@ class TestCollectionInsurance(CollectionInsuranceCommon):
             {"insurance_state": "cancelled", "insurance_decision_date": "2026-03-10"}
         )
         self.assertEqual(older.insurance_policy_id, self.policy, "dated before it")
+
+    def test_a_decision_on_many_customers_assigns_them_page_by_page(self):
+        customers = self.env["res.partner"].create(
+            [{"name": f"Client {i}", "is_company": True} for i in range(3)]
+        )
+        invoices = [
+            self.create_invoice(c, 100 + i, "2026-03-12")
+            for i, c in enumerate(customers)
+        ]
+        self.assertFalse(any(invoice.insurance_policy_id for invoice in invoices))
+        # one customer a page: each page's invoices assigned, none forgotten
+        with patch.object(account_move_insurance_cover, "INSURANCE_PAGE", 1):
+            customers.with_user(self.manager).write(
+                {
+                    "insurance_policy_id": self.policy.id,
+                    "insurance_state": "granted",
+                    "insurance_limit": 5000,
+                    "insurance_decision_date": "2026-01-01",
+                }
+            )
+        self.assertEqual(
+            [(i.insurance_policy_id, i.insurance_state) for i in invoices],
+            [(self.policy, "to_notify")] * 3,
+        )
+        # due three days ago: to notify, from the original due date
+        self.assertEqual({i.insurance_due_date for i in invoices}, {date(2026, 3, 12)})
 
     # ------------------------------------------------------------
     # DECLARATIONS AND STATES

@@ -1,0 +1,379 @@
+"""The web client under load: simulated users reading their screens on the
+book while the scheduled action executes a large run.
+
+    python3 bench/load.py CONFIG DATABASE [USERS] [SCREENS] [THINK]
+
+DATABASE is a copy made for this measure alone. The script creates USERS
+users (default 100: two fifths collectors, one fifth managers, two fifths
+salespeople, with leads in the pipeline), proposes a run for the whole book
+and hands it to the scheduled action, then starts Odoo on the loopback with
+4 HTTP workers and 2 cron workers. Each user logs in, then opens SCREENS
+screens (default 6) as the web client reads them, waiting THINK seconds on
+average between two (default 15, drawn between a third and five thirds of
+it): collectors their Customers and Invoices to Follow, salespeople their
+pipeline and their customers' receivables, managers the dashboard and the
+customers. Prints one JSON line: the requests, the errors, the 50th and 95th
+percentiles and the slowest, by screen too, and the run's checks once the
+workers finished it (nothing left, no invoice dunned twice at a level).
+"""
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+from lib import environment
+from measure_screens import list_spec
+from workers import check
+
+from odoo import Command
+
+PORT = 8079
+HTTP_WORKERS = 4
+CRON_WORKERS = 2
+# loopback users of a throw-away copy
+PASSWORD = "load"
+
+
+def prepare(config, database, users):
+    """The users, their leads and a run handed to the scheduled action; what
+    each screen asks, computed once."""
+    with environment(config, database) as env:
+        groups = {
+            "collector": [
+                env.ref("credit_collection.group_collection_user").id,
+                env.ref("account.group_account_invoice").id,
+            ],
+            "manager": [
+                env.ref("credit_collection.group_collection_manager").id,
+                env.ref("account.group_account_invoice").id,
+            ],
+            "salesperson": [env.ref("sales_team.group_sale_salesman").id],
+        }
+        roles = ["collector", "collector", "manager", "salesperson", "salesperson"]
+        people = []
+        for i in range(users):
+            role = roles[i % len(roles)]
+            people.append(
+                {
+                    "name": f"Load {role} {i}",
+                    "login": f"load_{role}_{i}",
+                    "groups_id": [Command.set(groups[role])],
+                }
+            )
+        created = env["res.users"].with_context(no_reset_password=True).create(people)
+        # one hash for every user: hashing a hundred passwords is not measured
+        password = env["res.users"]._crypt_context().hash(PASSWORD)
+        env.cr.execute(
+            "UPDATE res_users SET password = %s WHERE id = ANY(%s)",
+            [password, created.ids],
+        )
+        salespeople = created.filtered(lambda u: "salesperson" in u.login)
+        env.cr.execute(
+            "SELECT DISTINCT commercial_partner_id FROM account_move"
+            " WHERE move_type = 'out_invoice' LIMIT 2000"
+        )
+        customers = env["res.partner"].browse(row[0] for row in env.cr.fetchall())
+        env["crm.lead"].create(
+            [
+                {
+                    "name": f"Renewal {customer.name}",
+                    "type": "opportunity",
+                    "partner_id": customer.id,
+                    "user_id": salespeople[i % len(salespeople)].id,
+                    "expected_revenue": 1000 + i,
+                }
+                for i, customer in enumerate(customers)
+            ]
+        )
+        env.company.collection_policy_id.level_order = "by_age"
+        run = env["collection.run"].create({})
+        run.action_propose()
+        run._action_execute()
+        env.cr.commit()
+        screens = {
+            "customers": list_spec(
+                env, "credit_collection.res_partner_action_collection", "res.partner"
+            )
+            + ("res.partner",),
+            "invoices": list_spec(
+                env, "credit_collection.account_move_action_collection", "account.move"
+            )
+            + ("account.move",),
+            "receivables": list_spec(
+                env,
+                "credit_collection.res_partner_action_salesperson_receivables",
+                "res.partner",
+            )
+            + ("res.partner",),
+        }
+        dashboard = env.ref("credit_collection.collection_dashboard_action").id
+        return (
+            [(user.login, role_of(user.login)) for user in created],
+            screens,
+            dashboard,
+            run.id,
+            len(run.dunning_ids),
+        )
+
+
+def role_of(login):
+    return login.split("_")[1]
+
+
+class User(threading.Thread):
+    """One person at the web client: logs in, then reads screens with a
+    pause between them."""
+
+    def __init__(self, database, login, role, screens, dashboard, count, think, start):
+        super().__init__(daemon=True)
+        self.database, self.login, self.role = database, login, role
+        self.screens, self.dashboard = screens, dashboard
+        self.count, self.think, self.start_event = count, think, start
+        self.random = random.Random(login)
+        self.session = requests.Session()
+        self.timings, self.errors = [], []
+        self.uid = None
+
+    def call(self, path, params):
+        response = self.session.post(
+            f"http://127.0.0.1:{PORT}{path}",
+            json={"jsonrpc": "2.0", "method": "call", "params": params},
+            timeout=120,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self.call(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def log_in(self):
+        self.uid = self.call(
+            "/web/session/authenticate",
+            {"db": self.database, "login": self.login, "password": PASSWORD},
+        )["uid"]
+
+    def read_list(self, name):
+        spec, domain, model = self.screens[name]
+        self.call_kw(
+            model,
+            "web_search_read",
+            [],
+            {
+                "domain": domain,
+                "specification": spec,
+                "limit": 80,
+                "count_limit": 10001,
+            },
+        )
+
+    def read_pipeline(self):
+        groups = self.call_kw(
+            "crm.lead",
+            "web_read_group",
+            [],
+            {
+                "domain": [("type", "=", "opportunity"), ("user_id", "=", self.uid)],
+                "fields": ["stage_id", "expected_revenue:sum"],
+                "groupby": ["stage_id"],
+                "lazy": True,
+            },
+        )
+        spec = {
+            "name": {},
+            "partner_id": {"fields": {"display_name": {}}},
+            "expected_revenue": {},
+            "collection_alert": {},
+            "collection_hold": {},
+            "collection_over_limit": {},
+            "collection_overdue_amount": {},
+            "collection_currency_id": {"fields": {}},
+        }
+        for group in groups["groups"][:4]:
+            self.call_kw(
+                "crm.lead",
+                "web_search_read",
+                [],
+                {"domain": group["__domain"], "specification": spec, "limit": 40},
+            )
+
+    def read_dashboard(self):
+        action = self.call("/web/action/run", {"action_id": self.dashboard})
+        self.call_kw(
+            "collection.dashboard",
+            "web_read",
+            [[action["res_id"]]],
+            {"specification": {"display_name": {}, "dso": {}, "dso_countback": {}}},
+        )
+
+    def screen(self, i):
+        if self.role == "collector":
+            return ("customers", "invoices")[i % 2]
+        if self.role == "salesperson":
+            return ("pipeline", "receivables")[i % 2]
+        return ("dashboard", "customers")[min(i, 1)]
+
+    def run(self):
+        try:
+            self.log_in()
+        except Exception as error:  # noqa: BLE001 - counted as an error
+            self.errors.append(("login", repr(error)))
+            return
+        self.start_event.wait()
+        for i in range(self.count):
+            time.sleep(self.random.uniform(self.think / 3, self.think * 5 / 3))
+            name = self.screen(i)
+            start = time.perf_counter()
+            try:
+                if name == "pipeline":
+                    self.read_pipeline()
+                elif name == "dashboard":
+                    self.read_dashboard()
+                else:
+                    self.read_list(name)
+            except Exception as error:  # noqa: BLE001 - counted as an error
+                self.errors.append((name, repr(error)))
+            else:
+                self.timings.append((name, time.perf_counter() - start))
+
+
+def percentile(values, fraction):
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(fraction * len(values)))], 3)
+
+
+def serve(config, database):
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            config,
+            "-d",
+            database,
+            f"--db-filter=^{database}$",
+            "--http-interface=127.0.0.1",
+            f"--http-port={PORT}",
+            f"--workers={HTTP_WORKERS}",
+            f"--max-cron-threads={CRON_WORKERS}",
+            "--limit-time-real=600",
+            "--limit-memory-soft=4294967296",
+            "--limit-memory-hard=6442450944",
+            "--log-level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd="/",
+    )
+    for __ in range(120):
+        try:
+            if requests.get(f"http://127.0.0.1:{PORT}/web/login", timeout=5).ok:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    server.kill()
+    raise RuntimeError("Odoo did not start on the loopback")
+
+
+def main(config, database, users="100", screens="6", think="15"):
+    logins, specs, dashboard, run_id, dunnings = prepare(config, database, int(users))
+    server = serve(config, database)
+    try:
+        start = threading.Event()
+        people = [
+            User(
+                database,
+                login,
+                role,
+                specs,
+                dashboard,
+                int(screens),
+                float(think),
+                start,
+            )
+            for login, role in logins
+        ]
+        for person in people:
+            person.start()
+        # everybody logged in before the clock starts
+        while any(p.is_alive() and not p.uid for p in people):
+            time.sleep(0.5)
+        began = time.monotonic()
+        start.set()
+        for person in people:
+            person.join()
+        seconds = time.monotonic() - began
+        with environment(config, database) as env:
+            env.cr.execute(
+                "SELECT COUNT(*) FROM collection_dunning"
+                " WHERE run_id = %s AND state != 'draft'",
+                [run_id],
+            )
+            executed_meanwhile = env.cr.fetchone()[0]
+        # the workers finish the run, then the checks
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:
+            checks = check(config, database, run_id)
+            if checks["state"] != "executing":
+                break
+            time.sleep(5)
+    finally:
+        server.terminate()
+        server.wait(60)
+    timings = [seconds for p in people for __, seconds in p.timings]
+    errors = [error for p in people for error in p.errors]
+    by_screen = {}
+    for p in people:
+        for name, value in p.timings:
+            by_screen.setdefault(name, []).append(value)
+    result = {
+        "what": "load",
+        "users": len(people),
+        "requests": len(timings) + len(errors),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "seconds": round(seconds, 1),
+        "p50": percentile(timings, 0.5) if timings else None,
+        "p95": percentile(timings, 0.95) if timings else None,
+        "max": round(max(timings), 3) if timings else None,
+        "screens": {
+            name: {
+                "count": len(values),
+                "p50": percentile(values, 0.5),
+                "p95": percentile(values, 0.95),
+                "mean": round(statistics.mean(values), 3),
+            }
+            for name, values in sorted(by_screen.items())
+        },
+        "dunnings": dunnings,
+        "executed_during_load": executed_meanwhile,
+        **checks,
+    }
+    print(json.dumps(result), flush=True)
+    ok = (
+        not errors
+        and result["p95"] is not None
+        and result["p95"] < 1.0
+        and checks["state"] == "done"
+        and not checks["left"]
+        and not checks["dunned_twice"]
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    os.chdir(os.path.dirname(os.path.abspath(__file__)))
+    sys.exit(main(*sys.argv[1:]))
