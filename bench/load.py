@@ -23,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -253,7 +254,8 @@ def percentile(values, fraction):
     return round(values[min(len(values) - 1, int(fraction * len(values)))], 3)
 
 
-def serve(config, database):
+def serve(config, database, log):
+    """Odoo on the loopback, its log in `log` (an open file)."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -274,7 +276,7 @@ def serve(config, database):
             "--log-level=warn",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         cwd="/",
     )
     for __ in range(120):
@@ -285,12 +287,14 @@ def serve(config, database):
             pass
         time.sleep(1)
     server.kill()
-    raise RuntimeError("Odoo did not start on the loopback")
+    log.seek(0)
+    raise RuntimeError(f"Odoo did not start on the loopback:\n{log.read()[-2000:]}")
 
 
 def main(config, database, users="100", screens="6", think="15"):
     logins, specs, dashboard, run_id, dunnings = prepare(config, database, int(users))
-    server = serve(config, database)
+    log = tempfile.NamedTemporaryFile("w+", prefix="load-", suffix=".log")  # noqa: SIM115
+    server = serve(config, database, log)
     try:
         start = threading.Event()
         people = [
@@ -375,5 +379,6 @@ def main(config, database, users="100", screens="6", think="15"):
 
 
 if __name__ == "__main__":
+    arguments = [os.path.abspath(sys.argv[1]), *sys.argv[2:]]
     os.chdir(os.path.dirname(os.path.abspath(__file__)))
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(main(*arguments))
