@@ -7,7 +7,8 @@ DATABASE is a copy made for this measure alone. The script creates USERS
 users (default 100: two fifths collectors, one fifth managers, two fifths
 salespeople, with leads in the pipeline), proposes a run for the whole book
 and hands it to the scheduled action, then starts Odoo on the loopback with
-4 HTTP workers and 2 cron workers. Each user logs in, then opens SCREENS
+4 HTTP workers and 2 cron workers (the other scheduled actions, nightly,
+put off to the next day). Each user logs in, then opens SCREENS
 screens (default 6) as the web client reads them, waiting THINK seconds on
 average between two (default 15, drawn between a third and five thirds of
 it): collectors their Customers and Invoices to Follow, salespeople their
@@ -91,6 +92,21 @@ def prepare(config, database, users):
                 }
                 for i, customer in enumerate(customers)
             ]
+        )
+        # the scenario is a run executed in the day: the nightly actions
+        # (scores, insurance, promises, the automatic run) wait for tonight
+        running = [
+            env.ref(f"credit_collection.{xmlid}").id
+            for xmlid in (
+                "ir_cron_collection_execute",
+                "ir_cron_collection_execute_2",
+                "ir_cron_collection_send_dunnings",
+            )
+        ]
+        env.cr.execute(
+            "UPDATE ir_cron SET nextcall = now() + interval '1 day'"
+            " WHERE active AND id != ALL(%s)",
+            [running],
         )
         env.company.collection_policy_id.level_order = "by_age"
         run = env["collection.run"].create({})
