@@ -291,6 +291,22 @@ class TestCollectionRun(CollectionCommon):
             (activities - call).user_id, self.salesperson, "the salesperson is asked"
         )
 
+    def test_the_calls_note_escapes_what_customers_typed(self):
+        # the notes are written past the ORM's sanitizer: every value escaped
+        self.caller_customer.name = "Vins <b>Bernard</b> & Fils"
+        self.invoice_call.invoice_origin = "<img src=x onerror=alert(1)>"
+        run = self.new_run()
+        run.action_propose()
+        run.action_execute()
+        caller = run.dunning_ids.filtered(
+            lambda d: d.partner_id == self.caller_customer
+        )
+        note = str(caller.activity_ids.filtered("note")[0].note)
+        self.assertIn("Vins &lt;b&gt;Bernard&lt;/b&gt; &amp; Fils", note)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", note)
+        self.assertNotIn("<b>", note)
+        self.assertNotIn("<img", note)
+
     def test_each_letter_of_a_batch_attached_to_its_dunning(self):
         self.other_customer.email = "compta@lefevre.example.com"
         self.create_invoice(self.other_customer, 700, "2026-01-25")  # 49 days
