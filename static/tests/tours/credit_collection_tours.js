@@ -47,6 +47,14 @@ function openCollectionMenu(menu) {
     return openMenu("credit_collection.collection_menu_root", `credit_collection.${menu}`);
 }
 
+/** Steps opening Invoicing > Collection > `menu` whose action is a wizard:
+ * done once its dialog is shown (the address does not change for a dialog,
+ * and the page behind it cannot be acted on). */
+function openCollectionWizard(menu) {
+    const [section, item] = openCollectionMenu(menu);
+    return [section, { trigger: item.trigger, run: "click" }, { trigger: ".modal .o_form_view" }];
+}
+
 /** The step opening the list's first row that reads `text`. */
 function openRow(text) {
     return { trigger: `.o_list_view .o_data_row:contains(${text}) td.o_data_cell`, run: "click" };
@@ -303,7 +311,7 @@ tours.add("credit_collection_insurance_declare", {
 
 tours.add("credit_collection_commission_settle", {
     steps: () => [
-        ...openCollectionMenu("collection_commission_settle_menu"),
+        ...openCollectionWizard("collection_commission_settle_menu"),
         // last month by default, every salesperson with payments to settle
         { trigger: ".modal div[name=date_from] input" },
         { trigger: ".modal button[name=action_settle]", run: "click" },
@@ -545,7 +553,7 @@ tours.add("credit_collection_fr_what_she_may_do", {
 tours.add("credit_collection_fr_settle_told", {
     steps: () => [
         // last month is already in a draft settlement: said, with what waits
-        ...openCollectionMenu("collection_commission_settle_menu"),
+        ...openCollectionWizard("collection_commission_settle_menu"),
         { trigger: ".modal button[name=action_settle]", run: "click" },
         { trigger: ".o_error_dialog:contains(Rien à décompter du):contains(Ses paiements sont dans)" },
         { trigger: ".o_error_dialog:contains(En attente de décompte):contains(50,00)" },
