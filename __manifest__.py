@@ -17,6 +17,7 @@
         "crm",
         "account_payment",
     ],
+    "uninstall_hook": "uninstall_hook",
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/credit_collection_groups.xml",

@@ -9,7 +9,8 @@ salespeople, with leads in the pipeline), proposes a run for the whole book
 and hands it to the scheduled action, then starts Odoo on the loopback with
 4 HTTP workers and 2 cron workers (the other scheduled actions, nightly,
 put off to the next day). Each user logs in, then opens SCREENS
-screens (default 6) as the web client reads them, waiting THINK seconds on
+screens (default 6) as the web client reads them (the menu's default
+filters and order), waiting THINK seconds on
 average between two (default 15, drawn between a third and five thirds of
 it): collectors their Customers and Invoices to Follow, salespeople their
 pipeline and their customers' receivables, managers the dashboard and the
@@ -31,10 +32,12 @@ import time
 
 import requests
 from lib import environment
+from lxml import etree
 from measure_screens import list_spec
 from workers import check
 
 from odoo import Command
+from odoo.tools.safe_eval import safe_eval
 
 PORT = 8079
 HTTP_WORKERS = 4
@@ -102,6 +105,7 @@ def prepare(config, database, users, executing=True):
                 "ir_cron_collection_execute",
                 "ir_cron_collection_execute_2",
                 "ir_cron_collection_send_dunnings",
+                "ir_cron_collection_customer_status",
             )
         ]
         env.cr.execute(
@@ -116,20 +120,17 @@ def prepare(config, database, users, executing=True):
             run._action_execute()
         env.cr.commit()
         screens = {
-            "customers": list_spec(
+            "customers": as_opened(
                 env, "credit_collection.res_partner_action_collection", "res.partner"
-            )
-            + ("res.partner",),
-            "invoices": list_spec(
+            ),
+            "invoices": as_opened(
                 env, "credit_collection.account_move_action_collection", "account.move"
-            )
-            + ("account.move",),
-            "receivables": list_spec(
+            ),
+            "receivables": as_opened(
                 env,
                 "credit_collection.res_partner_action_salesperson_receivables",
                 "res.partner",
-            )
-            + ("res.partner",),
+            ),
         }
         dashboard = env.ref("credit_collection.collection_dashboard_action").id
         return (
@@ -139,6 +140,30 @@ def prepare(config, database, users, executing=True):
             run.id,
             len(run.dunning_ids),
         )
+
+
+def as_opened(env, action_xmlid, model):
+    """What the web client asks when the menu opens `action_xmlid`: the list
+    view's fields, the action's domain with its default filters (their
+    domains kept as written, for each user's uid), the list's default order;
+    and the model."""
+    spec, domain = list_spec(env, action_xmlid, model)
+    action = env.ref(action_xmlid)
+    defaults = {
+        key.removeprefix("search_default_")
+        for key, value in safe_eval(action.context or "{}").items()
+        if key.startswith("search_default_") and value
+    }
+    search = env[model].get_views([(action.search_view_id.id, "search")])
+    filters = [
+        node.get("domain")
+        for node in etree.fromstring(search["views"]["search"]["arch"]).iter("filter")
+        if node.get("name") in defaults and node.get("domain")
+    ]
+    view = action.view_ids.filtered(lambda v: v.view_mode == "list").view_id
+    arch = env[model].get_views([(view.id, "list")])["views"]["list"]["arch"]
+    order = etree.fromstring(arch).get("default_order") or ""
+    return spec, domain, filters, order, model
 
 
 def role_of(login):
@@ -184,7 +209,9 @@ class User(threading.Thread):
         )["uid"]
 
     def read_list(self, name):
-        spec, domain, model = self.screens[name]
+        spec, domain, filters, order, model = self.screens[name]
+        for source in filters:
+            domain = domain + safe_eval(source, {"uid": self.uid})
         self.call_kw(
             model,
             "web_search_read",
@@ -193,6 +220,7 @@ class User(threading.Thread):
                 "domain": domain,
                 "specification": spec,
                 "limit": 80,
+                "order": order,
                 "count_limit": 10001,
             },
         )

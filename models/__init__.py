@@ -39,6 +39,7 @@ from . import account_move_due_date
 from . import account_move_mentions
 from . import account_move_charges
 from . import account_move_line
+from . import res_partner_status_store
 from . import account_move_insurance
 from . import account_move_insurance_cover
 from . import account_payment_term

@@ -394,7 +394,98 @@ class CollectionReceivable(models.AbstractModel):
     def _get_status_sql(self, company_ids, commercial_partner_ids=None):
         """One row per commercial partner with open items in the companies:
         open, overdue (credits lower it) and disputed amounts in company
-        currency, the number of overdue invoices and the days of the oldest."""
+        currency, the number of overdue invoices and the days of the oldest.
+
+        Read from the stored status (`collection_customer_status`, one row a
+        customer and company, kept by the database's triggers) where it is
+        still true today; the rows a change or the date made stale are
+        computed from the book, in the same query."""
+        self._flush_status_columns()
+        today = self._get_today()
+        partner_filter = SQL()
+        if commercial_partner_ids is not None:
+            partner_filter = SQL(
+                "AND partner_id = ANY(%s)", list(commercial_partner_ids)
+            )
+        return SQL(
+            """
+            WITH stored AS (
+                SELECT *, COALESCE(computed_on <= %(today)s
+                                   AND %(today)s <= COALESCE(valid_until, 'infinity'),
+                                   FALSE) AS fresh
+                  FROM collection_customer_status
+                 WHERE company_id = ANY(%(company_ids)s)
+                   %(partner_filter)s
+            )
+            SELECT partner_id,
+                   SUM(open_amount) AS open_amount,
+                   SUM(overdue_amount) AS overdue_amount,
+                   SUM(overdue_count)::integer AS overdue_count,
+                   COALESCE(%(today)s - MIN(oldest_overdue_date), 0)
+                       AS oldest_overdue_days,
+                   SUM(disputed_amount) AS disputed_amount
+              FROM (
+                    SELECT partner_id, open_amount, overdue_amount, overdue_count,
+                           oldest_overdue_date, disputed_amount
+                      FROM stored
+                     WHERE fresh
+                 UNION ALL
+                    SELECT partner_id, open_amount, overdue_amount, overdue_count,
+                           oldest_overdue_date, disputed_amount
+                      FROM (%(live)s) live
+              ) status
+          GROUP BY partner_id
+            """,
+            today=today,
+            company_ids=list(company_ids),
+            partner_filter=partner_filter,
+            live=self._get_live_status_sql(
+                today, SQL("SELECT partner_id, company_id FROM stored WHERE NOT fresh")
+            ),
+        )
+
+    @api.model
+    def _get_live_status_sql(self, today, pairs):
+        """The status of the (commercial partner, company) `pairs` (an SQL
+        query of two columns) as the book stands on `today`: one row a pair
+        with open items, with the oldest overdue due date and the next due
+        date, until which the overdue amounts hold."""
+        past_due = SQL("%s < %s", self._get_due_date_sql(), today)
+        overdue = SQL("%s AND line.amount_residual > 0", past_due)
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id AS partner_id,
+                   line.company_id,
+                   SUM(line.amount_residual) AS open_amount,
+                   COALESCE(SUM(line.amount_residual) FILTER (WHERE %(past_due)s), 0)
+                       AS overdue_amount,
+                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s)
+                       AS overdue_count,
+                   MIN(%(due)s) FILTER (WHERE %(overdue)s) AS oldest_overdue_date,
+                   COALESCE(SUM(line.amount_residual)
+                       FILTER (WHERE move.collection_disputed), 0) AS disputed_amount,
+                   MIN(%(due)s) FILTER (WHERE NOT %(past_due)s) AS next_due_date
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner partner ON partner.id = line.partner_id
+             WHERE %(open_item)s
+               AND partner.commercial_partner_id = ANY(ARRAY(
+                       SELECT pair.partner_id FROM (%(pairs)s) pair))
+               AND (partner.commercial_partner_id, line.company_id) IN (%(pairs)s)
+          GROUP BY partner.commercial_partner_id, line.company_id
+            """,
+            due=self._get_due_date_sql(),
+            past_due=past_due,
+            overdue=overdue,
+            open_item=self._get_open_item_condition(),
+            pairs=pairs,
+        )
+
+    @api.model
+    def _flush_status_columns(self):
+        """Write what the ORM holds of the columns a status reads, so that
+        the database's triggers have seen it."""
         self.env["account.move.line"].flush_model(
             [
                 "amount_residual",
@@ -409,41 +500,4 @@ class CollectionReceivable(models.AbstractModel):
         )
         self.env["account.move"].flush_model(["collection_disputed", "state"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        today = self._get_today()
-        partner_filter = SQL()
-        if commercial_partner_ids is not None:
-            partner_filter = SQL(
-                "AND partner.commercial_partner_id = ANY(%s)",
-                list(commercial_partner_ids),
-            )
-        past_due = SQL("%s < %s", self._get_due_date_sql(), today)
-        overdue = SQL("%s AND line.amount_residual > 0", past_due)
-        return SQL(
-            """
-            SELECT partner.commercial_partner_id AS partner_id,
-                   SUM(line.amount_residual) AS open_amount,
-                   COALESCE(SUM(line.amount_residual) FILTER (WHERE %(past_due)s), 0)
-                       AS overdue_amount,
-                   COUNT(DISTINCT line.move_id) FILTER (WHERE %(overdue)s)
-                       AS overdue_count,
-                   COALESCE(%(today)s - MIN(%(due)s)
-                       FILTER (WHERE %(overdue)s), 0) AS oldest_overdue_days,
-                   COALESCE(SUM(line.amount_residual)
-                       FILTER (WHERE move.collection_disputed), 0) AS disputed_amount
-              FROM account_move_line line
-              JOIN account_account account ON account.id = line.account_id
-              JOIN account_move move ON move.id = line.move_id
-              JOIN res_partner partner ON partner.id = line.partner_id
-             WHERE %(open_item)s
-               AND line.company_id = ANY(%(company_ids)s)
-               %(partner_filter)s
-          GROUP BY partner.commercial_partner_id
-            """,
-            today=today,
-            due=self._get_due_date_sql(),
-            past_due=past_due,
-            overdue=overdue,
-            open_item=self._get_open_item_condition(),
-            company_ids=list(company_ids),
-            partner_filter=partner_filter,
-        )
+        self.env["account.account"].flush_model(["account_type"])

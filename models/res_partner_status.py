@@ -332,12 +332,10 @@ class ResPartner(models.Model):
             condition, domain_operator = SQL("NOT (%s)", matches), "not in"
         else:
             condition, domain_operator = matches, "in"
-        self.env.cr.execute(
-            SQL(
-                "SELECT status.partner_id FROM (%s) AS status WHERE %s",
-                self._get_collection_status_sql(),
-                condition,
-            )
+        matching = SQL(
+            "(SELECT status.partner_id FROM (%s) AS status WHERE %s)",
+            self._get_collection_status_sql(),
+            condition,
         )
-        domain = [("id", domain_operator, [row[0] for row in self.env.cr.fetchall()])]
+        domain = [("id", domain_operator, matching)]
         return expression.AND([self._get_collection_status_access_domain(), domain])

@@ -29,6 +29,7 @@ from . import test_collection_security
 from . import test_collection_security_decisions
 from . import test_collection_security_side_doors
 from . import test_collection_status
+from . import test_collection_status_store
 from . import test_collection_stop_deliveries
 from . import test_collection_tours
 from . import test_collection_tours_lang
