@@ -159,7 +159,9 @@ class TestCollectionStatusStore(CollectionCommon):
                     self.read_status(self.customer).get(self.customer.id), expected
                 )
                 self.assertEqual(self.read_status(), self.book_status())
+                self.assertEqual(self.stored_due_dates(), self.book_due_dates())
 
+        self.assertEqual(self.stored_due_dates(), self.book_due_dates())
         payment = self.pay(invoice, 400, "2026-03-01")
         check("a payment", (600.0, 600.0, 1.0, 30.0, 0.0))
         payment.move_id.line_ids.remove_move_reconcile()
@@ -279,6 +281,53 @@ class TestCollectionStatusStore(CollectionCommon):
             {held: computed_on, free: date(2026, 3, 15)},
         )
 
+    def test_no_one_writes_the_oldest_unpaid_due_date(self):
+        """The date the Invoices to Follow filter on is computed: written by
+        no role, through no door, and the accounting flows keep it."""
+        self.create_roles_and_mandate()
+        invoice = self.create_invoice(self.customer, 1000, "2026-02-13")
+        self.assertEqual(invoice.collection_open_due_date, date(2026, 2, 13))
+
+        def write(role):
+            self.as_role(role, invoice).write(
+                {"collection_open_due_date": "2026-04-30"}
+            )
+            invoice.invalidate_recordset()
+
+        def create(role):
+            self.as_role(role, self.env["account.move"]).create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "collection_open_due_date": "2026-04-30",
+                }
+            )
+
+        self.assert_refused_to_all(write)
+        self.assert_refused_to_all(create)
+        self.assertEqual(invoice.collection_open_due_date, date(2026, 2, 13))
+        self.assertEqual(invoice.collection_days_overdue, 30)
+        payment = self.pay(invoice, 1000, "2026-03-01")
+        self.assertFalse(invoice.collection_open_due_date)
+        self.assertEqual(invoice.collection_days_overdue, 0)
+        payment.move_id.line_ids.remove_move_reconcile()
+        self.assertEqual(invoice.collection_open_due_date, date(2026, 2, 13))
+        invoice.button_draft()
+        self.assertFalse(invoice.collection_open_due_date)
+        self.assertNotIn(
+            invoice,
+            self.env["account.move"].search([("collection_days_overdue", ">", 0)]),
+        )
+        invoice.action_post()
+        self.assertIn(
+            invoice,
+            self.env["account.move"].search([("collection_days_overdue", ">=", 30)]),
+        )
+        self.assertNotIn(
+            invoice,
+            self.env["account.move"].search([("collection_days_overdue", "<", 30)]),
+        )
+
     def test_uninstalling_leaves_accounting_working(self):
         with closing(self.env.cr.savepoint()):
             self.env.cr.execute(STATUS_DROP)
@@ -341,3 +390,33 @@ class TestCollectionStatusStore(CollectionCommon):
                         day += timedelta(days)
                 with freeze_time(day):
                     self.assertEqual(self.read_status(), self.book_status(), kind)
+                self.assertEqual(self.stored_due_dates(), self.book_due_dates(), kind)
+
+    def stored_due_dates(self):
+        """{invoice id: oldest unpaid due date} as stored on the invoices."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id, collection_open_due_date FROM account_move"
+            " WHERE collection_open_due_date IS NOT NULL"
+        )
+        return dict(self.env.cr.fetchall())
+
+    def book_due_dates(self):
+        """The same, computed from the open items."""
+        receivable = self.env["collection.receivable"]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.move_id, MIN(%s)
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE %s AND line.amount_residual > 0
+              GROUP BY line.move_id
+                HAVING MIN(%s) IS NOT NULL
+                """,
+                receivable._get_due_date_sql(),
+                receivable._get_open_item_condition(),
+                receivable._get_due_date_sql(),
+            )
+        )
+        return dict(self.env.cr.fetchall())
