@@ -164,7 +164,7 @@ class AccountMoveLine(models.Model):
         """The stored status and its triggers, once the columns they read
         exist (this model's, the invoice's dispute): created at install, the
         triggers replaced at each update."""
-        super().init()
+        result = super().init()
         cr = self.env.cr
         # what the worklists read of each customer on the page: the highest
         # level reached, and a salesperson's own customers
@@ -204,6 +204,7 @@ class AccountMoveLine(models.Model):
                 )
             )
             self.env["res.partner"]._refresh_collection_status()
+        return result
 
 
 class ResPartner(models.Model):
