@@ -277,6 +277,61 @@ class TestCollectionDashboard(CollectionCommon):
         form.save()
         self.assertEqual(dashboard.receivables_end, 212000.0)
 
+    def test_a_team_shares_the_figures_for_ten_minutes(self):
+        """Opened from the menu within ten minutes of another user, the
+        dashboard shows the figures computed then, saying when; Update
+        computes them again, and so does an opening ten minutes later."""
+        action = self.env.ref("credit_collection.collection_dashboard_action")
+
+        def open_as(user):
+            result = action.with_user(user).run()
+            return (
+                self.env["collection.dashboard"]
+                .with_user(user)
+                .browse(result["res_id"])
+            )
+
+        def lines(dashboard):
+            return sorted(
+                (line.kind, line.user_id.id, line.bucket or "", line.receivables_end)
+                for line in dashboard.line_ids
+            )
+
+        first = open_as(self.collector)
+        self.assertEqual(first.receivables_end, 212000.0)
+        # an invoice of May posted since, 5,000 still open at the end of June
+        self.create_invoice(self.other_customer, 5000, "2026-05-31")
+        second = open_as(self.manager)
+        self.assertNotEqual(second, first)
+        self.assertRecordValues(
+            second,
+            [
+                {
+                    "receivables_end": 212000.0,
+                    "dso": first.dso,
+                    "computed_at": first.computed_at,
+                    "date_from": first.date_from,
+                    "date_to": first.date_to,
+                }
+            ],
+        )
+        self.assertEqual(lines(second), lines(first))
+        # each reads only their own
+        with self.assertRaises(AccessError):
+            first.with_user(self.manager).read(["receivables_end"])
+        second.action_refresh()
+        self.assertEqual(second.receivables_end, 217000.0)
+        self.assertEqual(open_as(self.collector).receivables_end, 217000.0)
+        self.create_invoice(self.other_customer, 1000, "2026-05-31")
+        with freeze_time("2026-07-01 00:10:01"):
+            later = open_as(self.collector)
+            self.assertEqual(later.receivables_end, 218000.0)
+            self.assertEqual(str(later.computed_at), "2026-07-01 00:10:01")
+        # who may not open a dashboard gets no copy of one
+        for user in (self.salesperson, self.env.ref("base.public_user").sudo()):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["collection.dashboard"].with_user(user).action_open_dashboard()
+
     def test_who_may_and_bad_input(self):
         dashboard = self.dashboard()
         with self.assertRaisesRegex(ValidationError, "ends before it starts"):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -10,6 +12,9 @@ from ..models.collection_guard import as_module
 from ..models.collection_kpi_book import CREDIT_SALES_TYPES, Period
 
 MAX_PERIOD_DAYS = 5 * 366
+# how long figures computed for a company and period are shown to the next user
+# opening the same dashboard from the menu
+SHARED_FOR = timedelta(minutes=10)
 # what a user may write on a dashboard: the rest is computed from them
 PARAMETERS = {"company_id", "date_from", "date_to"}
 
@@ -69,6 +74,13 @@ class CollectionDashboard(models.TransientModel):
     )
     date_to = fields.Date(
         string="To", required=True, default=lambda self: self._default_date_to()
+    )
+    computed_at = fields.Datetime(
+        string="Figures As Of",
+        readonly=True,
+        help="When the figures were computed. A dashboard opened from the menu "
+        "shows the figures another user had computed for the same company and "
+        "period in the last ten minutes; Update computes them again.",
     )
     line_ids = fields.One2many(
         comodel_name="collection.dashboard.line",
@@ -164,7 +176,7 @@ class CollectionDashboard(models.TransientModel):
     def action_open_dashboard(self):
         """The menu's action: the current company's last three complete
         months."""
-        dashboard = self.create({})
+        dashboard = self._get_shared_dashboard() or self.create({})
         return {
             "type": "ir.actions.act_window",
             "name": _("Collection Dashboard"),
@@ -173,6 +185,42 @@ class CollectionDashboard(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+    @api.model
+    def _get_shared_dashboard(self):
+        """The current company's dashboard of the default period, with the
+        figures another user computed in the last ten minutes, for this user;
+        or nothing. The figures are the company's, the same for everyone who
+        may open them: a team opening the dashboard in the morning does not
+        compute them once each."""
+        # who may not open a dashboard gets no copy of one either
+        self.check_access("create")
+        values = self.default_get(["company_id", "date_from", "date_to"])
+        source = self.sudo().search(
+            [
+                ("company_id", "=", values["company_id"]),
+                ("date_from", "=", values["date_from"]),
+                ("date_to", "=", values["date_to"]),
+                ("computed_at", ">=", fields.Datetime.now() - SHARED_FOR),
+            ],
+            order="computed_at desc, id desc",
+            limit=1,
+        )
+        if not source:
+            return self.browse()
+        figures = source._convert_to_write(
+            source.read(list(self.env["collection.dashboard.figures"]._fields))[0]
+        )
+        for name in models.MAGIC_COLUMNS + ["display_name"]:
+            figures.pop(name, None)
+        # past create(): the figures are the module's copy, not a user's input
+        dashboard = super(CollectionDashboard, as_module(self)).create(
+            [{**values, **figures, "computed_at": source.computed_at}]
+        )
+        as_module(self.env["collection.dashboard.line"]).create(
+            source.line_ids.copy_data({"dashboard_id": dashboard.id})
+        )
+        return dashboard.with_env(self.env)
 
     def action_refresh(self):
         self._compute_dashboard()
@@ -193,7 +241,13 @@ class CollectionDashboard(models.TransientModel):
             currency = {"currency_id": dashboard.company_id.currency_id.id}
             figures, buckets, levels = Book._get_figures(dashboard._get_book_period())
             dashboard.line_ids.sudo().unlink()
-            as_module(dashboard).write({**figures.pop((None, None)), **currency})
+            as_module(dashboard).write(
+                {
+                    **figures.pop((None, None)),
+                    **currency,
+                    "computed_at": fields.Datetime.now(),
+                }
+            )
             lines = [
                 {"kind": kind, "user_id": user_id, **values, **currency}
                 for (kind, user_id), values in figures.items()
