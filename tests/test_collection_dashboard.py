@@ -316,6 +316,14 @@ class TestCollectionDashboard(CollectionCommon):
             ],
         )
         self.assertEqual(lines(second), lines(first))
+        # when the figures were computed is the module's to say
+        for user in (self.collector, self.manager):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesRegex(UserError, "computed"),
+            ):
+                second.with_user(user).write({"computed_at": "2026-07-01 08:00:00"})
+        self.assertEqual(second.computed_at, first.computed_at)
         # each reads only their own
         with self.assertRaises(AccessError):
             first.with_user(self.manager).read(["receivables_end"])
