@@ -1,7 +1,11 @@
 import io
+import threading
+from contextlib import closing
+from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -339,6 +343,55 @@ class TestCollectionDashboard(CollectionCommon):
         for user in (self.salesperson, self.env.ref("base.public_user").sudo()):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.env["collection.dashboard"].with_user(user).action_open_dashboard()
+
+    @freeze_time("2026-08-01")
+    def test_the_next_user_waits_for_the_figures_being_computed(self):
+        """While another transaction computes the company's figures of the
+        default period, the next user opening the dashboard waits for them
+        and shows them once committed; when that transaction ends without
+        them, the user computes their own."""
+        # a period of its own: the lock of May to July, which no other test of
+        # this class's transaction took
+        key = f"collection.dashboard,{self.env.company.id},2026-05-01,2026-07-31"
+        for committed in (True, False):
+            with (
+                self.subTest(committed=committed),
+                closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other,
+            ):
+                # the other user's transaction: it holds the lock while its
+                # figures (not this test's book) are computed
+                other.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+                other.execute(
+                    "INSERT INTO collection_dashboard (company_id, date_from,"
+                    " date_to, computed_at, receivables_end, currency_id)"
+                    " VALUES (%s, '2026-05-01', '2026-07-31', '2026-08-01',"
+                    " 4242.42, %s) RETURNING id",
+                    [self.env.company.id, self.env.company.currency_id.id],
+                )
+                (other_id,) = other.fetchone()
+                end = other.commit if committed else other.rollback
+                threading.Timer(0.5, end).start()
+                dashboard = self.env["collection.dashboard"].with_user(self.manager)
+                opened = dashboard.browse(dashboard.action_open_dashboard()["res_id"])
+                self.assertNotEqual(opened.id, other_id)
+                self.assertRecordValues(
+                    opened,
+                    [
+                        {
+                            "date_from": date(2026, 5, 1),
+                            "date_to": date(2026, 7, 31),
+                            # the other's figures, or this book's at the end of July
+                            "receivables_end": 4242.42 if committed else 212000.0,
+                        }
+                    ],
+                )
+                # the next opening finds neither
+                opened.sudo().unlink()
+                if committed:
+                    other.execute(
+                        "DELETE FROM collection_dashboard WHERE id = %s", [other_id]
+                    )
+                    other.commit()
 
     def test_who_may_and_bad_input(self):
         dashboard = self.dashboard()

@@ -1,8 +1,10 @@
+from contextlib import closing
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from psycopg2.errors import LockNotAvailable
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
@@ -15,6 +17,9 @@ MAX_PERIOD_DAYS = 5 * 366
 # how long figures computed for a company and period are shown to the next user
 # opening the same dashboard from the menu
 SHARED_FOR = timedelta(minutes=10)
+# how long a user opening the dashboard waits for the figures another user is
+# computing for the same company and period, before computing them too
+WAIT_FOR = "30s"
 # what a user may write on a dashboard: the rest is computed from them
 PARAMETERS = {"company_id", "date_from", "date_to"}
 
@@ -190,13 +195,41 @@ class CollectionDashboard(models.TransientModel):
     def _get_shared_dashboard(self):
         """The current company's dashboard of the default period, with the
         figures another user computed in the last ten minutes, for this user;
-        or nothing. The figures are the company's, the same for everyone who
-        may open them: a team opening the dashboard in the morning does not
-        compute them once each."""
+        or nothing, and this user computes them. The figures are the
+        company's, the same for everyone who may open them: a team opening the
+        dashboard in the morning computes them once, the others waiting for
+        the first one's figures rather than computing them too."""
         # who may not open a dashboard gets no copy of one either
         self.check_access("create")
         values = self.default_get(["company_id", "date_from", "date_to"])
-        source = self.sudo().search(
+        source = self._get_shared_source(values)
+        if source:
+            return self._copy_shared(values, source)
+        key = SQL(
+            "hashtext(%s)",
+            "collection.dashboard,{company_id},{date_from},{date_to}".format(**values),
+        )
+        # held until this transaction ends: the figures this user computes
+        # are committed when the next one gets it
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", key))
+        if self.env.cr.fetchone()[0]:
+            return self.browse()
+        # another user computes them now: wait for their commit, in a
+        # transaction that sees it
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            try:
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", WAIT_FOR))
+                cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", key))
+            except LockNotAvailable:
+                return self.browse()
+            cr.rollback()
+            source = self.with_env(self.env(cr=cr))._get_shared_source(values)
+            return self._copy_shared(values, source) if source else self.browse()
+
+    @api.model
+    def _get_shared_source(self, values):
+        """The dashboard of these values computed in the last ten minutes."""
+        return self.sudo().search(
             [
                 ("company_id", "=", values["company_id"]),
                 ("date_from", "=", values["date_from"]),
@@ -206,19 +239,22 @@ class CollectionDashboard(models.TransientModel):
             order="computed_at desc, id desc",
             limit=1,
         )
-        if not source:
-            return self.browse()
+
+    @api.model
+    def _copy_shared(self, values, source):
+        """A dashboard of this user with the figures and lines of source."""
         figures = source._convert_to_write(
             source.read(list(self.env["collection.dashboard.figures"]._fields))[0]
         )
         for name in models.MAGIC_COLUMNS + ["display_name"]:
             figures.pop(name, None)
+        lines = source.line_ids.copy_data()
         # past create(): the figures are the module's copy, not a user's input
         dashboard = super(CollectionDashboard, as_module(self)).create(
             [{**values, **figures, "computed_at": source.computed_at}]
         )
         as_module(self.env["collection.dashboard.line"]).create(
-            source.line_ids.copy_data({"dashboard_id": dashboard.id})
+            [{**line, "dashboard_id": dashboard.id} for line in lines]
         )
         return dashboard.with_env(self.env)
 
