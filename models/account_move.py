@@ -217,7 +217,7 @@ class AccountMove(models.Model):
             )
 
     @api.depends("collection_open_due_date")
-    @api.depends_context("uid")
+    @api.depends_context("company")
     def _compute_collection_days_overdue(self):
         today = self.env["collection.receivable"]._get_today()
         for move in self:
