@@ -407,9 +407,57 @@ class CollectionReceivable(models.AbstractModel):
             partner_filter = SQL(
                 "AND partner_id = ANY(%s)", list(commercial_partner_ids)
             )
+        columns = SQL(
+            "partner_id, open_amount, overdue_amount, overdue_count,"
+            " oldest_overdue_date, disputed_amount"
+        )
+        status = SQL(
+            """
+                    SELECT %(columns)s FROM stored WHERE fresh
+                 UNION ALL
+                    SELECT %(columns)s FROM (%(live)s) live
+            """,
+            columns=columns,
+            live=self._get_live_status_sql(
+                today, SQL("SELECT partner_id, company_id FROM stored WHERE NOT fresh")
+            ),
+        )
+        if len(company_ids) == 1:
+            # a row a customer already: no grouping, whose number of groups
+            # the planner cannot estimate (it would join the worklist to the
+            # status row by row)
+            select = SQL(
+                """
+                SELECT partner_id, open_amount, overdue_amount, overdue_count,
+                       COALESCE(%(today)s - oldest_overdue_date, 0)
+                           AS oldest_overdue_days,
+                       disputed_amount
+                  FROM (%(status)s) status
+                """,
+                today=today,
+                status=status,
+            )
+        else:
+            select = SQL(
+                """
+                SELECT partner_id,
+                       SUM(open_amount) AS open_amount,
+                       SUM(overdue_amount) AS overdue_amount,
+                       SUM(overdue_count)::integer AS overdue_count,
+                       COALESCE(%(today)s - MIN(oldest_overdue_date), 0)
+                           AS oldest_overdue_days,
+                       SUM(disputed_amount) AS disputed_amount
+                  FROM (%(status)s) status
+              GROUP BY partner_id
+                """,
+                today=today,
+                status=status,
+            )
+        # not materialized: each reading of the stored rows keeps the table's
+        # statistics for the planner
         return SQL(
             """
-            WITH stored AS (
+            WITH stored AS NOT MATERIALIZED (
                 SELECT *, COALESCE(computed_on <= %(today)s
                                    AND %(today)s <= COALESCE(valid_until, 'infinity'),
                                    FALSE) AS fresh
@@ -417,31 +465,12 @@ class CollectionReceivable(models.AbstractModel):
                  WHERE company_id = ANY(%(company_ids)s)
                    %(partner_filter)s
             )
-            SELECT partner_id,
-                   SUM(open_amount) AS open_amount,
-                   SUM(overdue_amount) AS overdue_amount,
-                   SUM(overdue_count)::integer AS overdue_count,
-                   COALESCE(%(today)s - MIN(oldest_overdue_date), 0)
-                       AS oldest_overdue_days,
-                   SUM(disputed_amount) AS disputed_amount
-              FROM (
-                    SELECT partner_id, open_amount, overdue_amount, overdue_count,
-                           oldest_overdue_date, disputed_amount
-                      FROM stored
-                     WHERE fresh
-                 UNION ALL
-                    SELECT partner_id, open_amount, overdue_amount, overdue_count,
-                           oldest_overdue_date, disputed_amount
-                      FROM (%(live)s) live
-              ) status
-          GROUP BY partner_id
+            %(select)s
             """,
             today=today,
             company_ids=list(company_ids),
             partner_filter=partner_filter,
-            live=self._get_live_status_sql(
-                today, SQL("SELECT partner_id, company_id FROM stored WHERE NOT fresh")
-            ),
+            select=select,
         )
 
     @api.model

@@ -252,6 +252,51 @@ class TestCollectionStatusStore(CollectionCommon):
             (1200.0, 1000.0, 1.0, 5.0, 0.0),
         )
 
+    def test_a_company_and_its_branch_add_up(self):
+        """A company's lists read its customers' status over the company and
+        its branches, a row of each added up, fresh or stale; the branch
+        reads its own; the worklist sorts by the sum."""
+        self.env.company.write(
+            {"child_ids": [Command.create({"name": "Branch Liège"})]}
+        )
+        self.env.cr.precommit.run()  # the branch's chart of accounts
+        branch = self.env.company.child_ids
+        self.env.user.company_ids |= branch
+        self.create_invoice(self.customer, 1000, "2026-02-13")
+        self.create_invoice(self.customer, 300, "2026-01-30", company=branch)
+        self.create_invoice(self.other_customer, 1200, "2026-03-01")
+        Partner = self.env["res.partner"]
+        customers = self.customer | self.other_customer
+
+        def worklist(company):
+            partners = Partner.with_company(company).search(
+                [("id", "in", customers.ids)], order="collection_overdue_amount desc"
+            )
+            return [(p, p.collection_overdue_amount) for p in partners]
+
+        for refreshed in (False, True):
+            with self.subTest(refreshed=refreshed):
+                if refreshed:
+                    self.refresh()
+                    self.assertEqual(self.stored(self.customer)["overdue_amount"], 1000)
+                Partner.invalidate_model()
+                # 1,000 here and 300 in the branch, overdue since 30 January
+                self.assertEqual(
+                    worklist(self.env.company),
+                    [(self.customer, 1300.0), (self.other_customer, 1200.0)],
+                )
+                self.assertEqual(
+                    self.customer.with_company(
+                        self.env.company
+                    ).collection_oldest_overdue_days,
+                    44,
+                )
+                Partner.invalidate_model()
+                self.assertEqual(
+                    worklist(branch),
+                    [(self.customer, 300.0), (self.other_customer, 0.0)],
+                )
+
     def test_a_row_another_transaction_holds_is_left_to_the_next_refresh(self):
         # the demo's customers, committed at install, were computed on the day
         # of the install: stale on this test's earlier day
