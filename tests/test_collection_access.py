@@ -126,6 +126,58 @@ class TestCollectionAccessMatrix(CollectionCommon):
                 "delay", customer_2, invoice_2, date=date(2026, 12, 1)
             )
 
+    def test_records_made_together_keep_their_companies(self):
+        """Records the module creates many at once (a run's decisions) are
+        checked a company at a time: a batch whose records each hold their
+        own company's invoices is created; one record with another company's
+        invoice, among others, stops the batch with Odoo's message naming
+        it, and nothing is created."""
+        company_2 = self.setup_other_company()["company"]
+        customer_2 = self.env["res.partner"].create(
+            {"name": "Brasserie Dupont", "is_company": True, "company_id": company_2.id}
+        )
+        invoice = self.create_invoice(self.customer, 500, "2026-01-01")
+        invoice_2 = self.create_invoice(
+            customer_2, 900, "2026-01-01", company=company_2
+        )
+        Decision = self.env["collection.decision"].sudo()
+
+        def values(company, partner, invoices):
+            return {
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "measure": "hold",
+                "state": "to_approve",
+                "move_ids": [Command.set(invoices.ids)],
+            }
+
+        made = Decision.create(
+            [
+                values(self.env.company, self.customer, invoice),
+                values(company_2, customer_2, invoice_2),
+                values(self.env.company, self.other_customer, self.env["account.move"]),
+            ]
+        )
+        self.assertEqual(made.move_ids, invoice | invoice_2)
+        count = Decision.search_count([])
+        with (
+            self.assertRaisesRegex(UserError, "Incompatible companies") as caught,
+            self.env.cr.savepoint(),
+        ):
+            Decision.create(
+                [
+                    values(self.env.company, self.customer, invoice),
+                    values(self.env.company, self.other_customer, invoice_2),
+                ]
+            )
+        # the decision at fault, not its right neighbour
+        self.assertIn(self.other_customer.name, str(caught.exception))
+        self.assertNotIn(self.customer.name, str(caught.exception))
+        self.assertEqual(Decision.search_count([]), count)
+        # and on write, the batch's other fields aside
+        with self.assertRaisesRegex(UserError, "Incompatible companies"):
+            made.write({"move_ids": [Command.link(invoice_2.id)]})
+
     def test_wizards_check_the_company_they_are_given(self):
         company_2 = self.setup_other_company()["company"]
         with self.assertRaisesRegex(ValidationError, "do not work for"):
