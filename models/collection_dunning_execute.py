@@ -162,7 +162,8 @@ class CollectionDunning(models.Model):
     def _prepare_activity_values(self):
         """The collector's call and the salesperson's request each level asks
         for, with the desk note, for the whole recordset at once."""
-        notes = self._get_desk_notes()
+        formats = BatchFormats(self.env)
+        notes = self._get_desk_notes(formats)
         # on the dunning, read by the collectors and by the customer's
         # salesperson only, not on the customer everybody reads
         dunning_model = self.env["ir.model"]._get_id(self._name)
@@ -192,7 +193,9 @@ class CollectionDunning(models.Model):
                             "%(level)s: %(count)s overdue invoice(s), %(amount)s",
                             level=level.name,
                             count=len(dunning.line_ids),
-                            amount=dunning._format_amount(dunning.amount_total),
+                            amount=formats.amount(
+                                dunning.amount_total, dunning.currency_id
+                            ),
                         ),
                         "user_id": (user or self.env.user).id,
                     }
@@ -208,7 +211,9 @@ class CollectionDunning(models.Model):
                             days=max(
                                 dunning.line_ids.mapped("days_overdue"), default=0
                             ),
-                            amount=dunning._format_amount(dunning.amount_open),
+                            amount=formats.amount(
+                                dunning.amount_open, dunning.currency_id
+                            ),
                         ),
                         "user_id": dunning.salesperson_id.id,
                     }
@@ -242,7 +247,7 @@ class CollectionDunning(models.Model):
                 ],
             )
 
-    def _get_desk_notes(self):
+    def _get_desk_notes(self, formats):
         """{dunning id: everything to have at hand before calling}: the
         invoices with their orders, payment terms and amounts, and the
         previous contacts. Only for the dunnings that ask for an activity."""
@@ -253,7 +258,6 @@ class CollectionDunning(models.Model):
                 or (d.level_id.notify_salesperson and d.salesperson_id)
             )
         )
-        formats = BatchFormats(self.env)
         previous = dunnings._get_previous_contacts(formats)
         invoices = dunnings._get_desk_invoices(formats)
         notes = dict.fromkeys(self.ids, False)
