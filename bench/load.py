@@ -42,6 +42,11 @@ from odoo.tools.safe_eval import safe_eval
 PORT = 8079
 HTTP_WORKERS = 4
 CRON_WORKERS = 2
+# the users log in before the clock starts, as many at once as there are HTTP
+# workers: a hundred connections at once overflow the listen queue Odoo gives
+# its workers (8 a worker), which resets the connections beyond it (a
+# deployment puts a proxy in front, which queues them)
+LOGINS = threading.BoundedSemaphore(HTTP_WORKERS)
 # loopback users of a throw-away copy
 PASSWORD = "load"
 
@@ -273,7 +278,8 @@ class User(threading.Thread):
 
     def run(self):
         try:
-            self.log_in()
+            with LOGINS:
+                self.log_in()
         except Exception as error:  # noqa: BLE001 - counted as an error
             self.errors.append(("login", repr(error)))
             return
@@ -389,6 +395,11 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
         server.wait(60)
     timings = [seconds for p in people for __, seconds in p.timings]
     errors = [error for p in people for error in p.errors]
+    if errors:
+        # what the server said, for the errors' cause
+        log.seek(0)
+        said = [line for line in log if " WARNING " in line or " ERROR " in line]
+        sys.stderr.writelines(said[-30:])
     by_screen = {}
     for p in people:
         for name, value in p.timings:
