@@ -8,10 +8,7 @@ from .account_move_insurance import (
     UNDECLARED_STATES,
 )
 from .collection_receivable import COLLECTED_MOVE_TYPES
-from .res_partner_insurance import COVERED_STATES
-
-# customers whose invoices an insurer's decision re-assigns at once
-INSURANCE_PAGE = 1000
+from .res_partner_insurance import COVERED_STATES, INSURANCE_PAGE
 
 
 class AccountMove(models.Model):

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import split_every
 
 from .collection_guard import with_context_defaults
 
@@ -13,6 +14,10 @@ INSURANCE_PARTNER_FIELDS = {
 }
 # The states in which the insurer covers the customer's new invoices.
 COVERED_STATES = ("granted", "reduced")
+# customers an insurer's decision is written for at once, their invoices
+# re-assigned and their chatter tracked (a migration insures a whole book in
+# one write)
+INSURANCE_PAGE = 1000
 
 
 class ResPartner(models.Model):
@@ -143,6 +148,14 @@ class ResPartner(models.Model):
         covered = INSURANCE_PARTNER_FIELDS.intersection(vals)
         if covered:
             self._check_insurance_access(vals)
+            if len(self) > INSURANCE_PAGE:
+                # a page at a time: each page's chatter tracking written (the
+                # flush of a commit) and its records leaving the cache
+                for page in split_every(INSURANCE_PAGE, self.ids):
+                    self.browse(page).write(vals)
+                    self.env.cr.flush()
+                    self.env.invalidate_all()
+                return True
         res = super().write(vals)
         if covered:
             self.env["account.move"]._insurance_assign_partners(

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
-from ..models import account_move_insurance_cover
+from ..models import account_move_insurance_cover, res_partner_insurance
 from .common_insurance import CollectionInsuranceCommon
 
 
@@ -110,9 +110,18 @@ class TestCollectionInsurance(CollectionInsuranceCommon):
             for i, c in enumerate(customers)
         ]
         self.assertFalse(any(invoice.insurance_policy_id for invoice in invoices))
-        # one customer a page: each page's invoices assigned, none forgotten
-        with patch.object(account_move_insurance_cover, "INSURANCE_PAGE", 1):
-            customers.with_user(self.manager).write(
+        # made before, as a commit would end them (created untracked here)
+        self.env.cr.flush()
+        # one customer a page: each page's customers written and tracked, their
+        # invoices assigned, none forgotten
+        with (
+            patch.object(account_move_insurance_cover, "INSURANCE_PAGE", 1),
+            patch.object(res_partner_insurance, "INSURANCE_PAGE", 1),
+        ):
+            # tracked, as the web client's save is (the tests' context is not)
+            customers.with_user(self.manager).with_context(
+                tracking_disable=False, mail_notrack=False
+            ).write(
                 {
                     "insurance_policy_id": self.policy.id,
                     "insurance_state": "granted",
@@ -126,6 +135,22 @@ class TestCollectionInsurance(CollectionInsuranceCommon):
         )
         # due three days ago: to notify, from the original due date
         self.assertEqual({i.insurance_due_date for i in invoices}, {date(2026, 3, 12)})
+        self.env.cr.flush()
+        for customer in customers:
+            with self.subTest(customer=customer.name):
+                self.assertRecordValues(
+                    customer,
+                    [{"insurance_limit": 5000.0, "insurance_state": "granted"}],
+                )
+                # the decision in the customer's chatter, once, by the manager
+                tracked = customer.message_ids.filtered(
+                    lambda m: (
+                        "insurance_policy_id"
+                        in m.sudo().tracking_value_ids.field_id.mapped("name")
+                    )
+                )
+                self.assertEqual(len(tracked), 1)
+                self.assertEqual(tracked.author_id, self.manager.partner_id)
 
     # ------------------------------------------------------------
     # DECLARATIONS AND STATES
