@@ -50,7 +50,7 @@ class CollectionCase(models.Model):
         )
         as_module(plan).write({"state": "open", "date": today - timedelta(days=60)})
         plan._cron_evaluate()
-        self.with_user(claire).create(
+        case = self.with_user(claire).create(
             {
                 "partner_id": garnier.id,
                 "handler_id": self.env.ref("credit_collection.handler_dufour").id,
@@ -58,4 +58,12 @@ class CollectionCase(models.Model):
                 "note": "Plan d'apurement en deux échéances non tenu : rien payé "
                 "depuis. M. Garnier ne conteste pas les factures.",
             }
+        )
+        # named as the demo's other records: uninstalling deletes them before
+        # the handler and the customer they refer to
+        self.env["ir.model.data"]._update_xmlids(
+            [
+                {"xml_id": "credit_collection.promise_garnier", "record": plan},
+                {"xml_id": "credit_collection.case_garnier", "record": case.sudo()},
+            ]
         )
