@@ -59,11 +59,20 @@ class CollectionCase(models.Model):
                 "depuis. M. Garnier ne conteste pas les factures.",
             }
         )
-        # named as the demo's other records: uninstalling deletes them before
-        # the handler and the customer they refer to
+        # named as the demo's other records (kept by updates, as the demo
+        # file's): uninstalling deletes them before the handler and the
+        # customer they refer to
         self.env["ir.model.data"]._update_xmlids(
             [
-                {"xml_id": "credit_collection.promise_garnier", "record": plan},
-                {"xml_id": "credit_collection.case_garnier", "record": case.sudo()},
+                {
+                    "xml_id": "credit_collection.promise_garnier",
+                    "record": plan,
+                    "noupdate": True,
+                },
+                {
+                    "xml_id": "credit_collection.case_garnier",
+                    "record": case.sudo(),
+                    "noupdate": True,
+                },
             ]
         )

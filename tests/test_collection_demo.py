@@ -61,6 +61,33 @@ class TestCollectionDemo(TransactionCase):
         self.assertGreater(dashboard.cei, 0)
         self.assertLessEqual(dashboard.cei, 100)
 
+    def test_the_demo_case_is_named_as_the_demo_files_records(self):
+        """The case the demo hands over and the plan it broke, made by code,
+        are named as the demo file's records: kept by an update (noupdate),
+        and deleted by an uninstall before the handler they refer to (the
+        newest names first)."""
+        case = self.env.ref("credit_collection.case_garnier")
+        plan = self.env.ref("credit_collection.promise_garnier")
+        handler = self.env.ref("credit_collection.handler_dufour")
+        self.assertEqual(case.handler_id, handler)
+        self.assertEqual(plan.partner_id, case.partner_id)
+        names = {
+            data.name: data
+            for data in self.env["ir.model.data"].search(
+                [
+                    ("module", "=", "credit_collection"),
+                    (
+                        "name",
+                        "in",
+                        ["case_garnier", "promise_garnier", "handler_dufour"],
+                    ),
+                ]
+            )
+        }
+        self.assertTrue(names["case_garnier"].noupdate)
+        self.assertTrue(names["promise_garnier"].noupdate)
+        self.assertGreater(names["case_garnier"].id, names["handler_dufour"].id)
+
     def test_the_portal_accountant_has_her_companys_statement(self):
         """Boulangerie Martin's accountant (login boulangerie) finds its open
         invoices on the portal, with self-service on the default policy."""
