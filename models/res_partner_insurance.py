@@ -150,7 +150,9 @@ class ResPartner(models.Model):
             self._check_insurance_access(vals)
             if len(self) > INSURANCE_PAGE:
                 # a page at a time: each page's chatter tracking written (the
-                # flush of a commit) and its records leaving the cache
+                # flush of a commit or a savepoint, which writes the pending
+                # tracking of the whole transaction) and its records leaving
+                # the cache
                 for page in split_every(INSURANCE_PAGE, self.ids):
                     self.browse(page).write(vals)
                     self.env.cr.flush()

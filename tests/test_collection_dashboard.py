@@ -2,6 +2,7 @@ import io
 import threading
 from contextlib import closing
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -9,6 +10,7 @@ from odoo import sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..wizards import collection_dashboard
 from .common import CollectionCommon
 
 
@@ -349,14 +351,21 @@ class TestCollectionDashboard(CollectionCommon):
         """While another transaction computes the company's figures of the
         default period, the next user opening the dashboard waits for them
         and shows them once committed; when that transaction ends without
-        them, the user computes their own."""
+        them, or later than the wait, the user computes their own."""
         # a period of its own: the lock of May to July, which no other test of
         # this class's transaction took
         key = f"collection.dashboard,{self.env.company.id},2026-05-01,2026-07-31"
-        for committed in (True, False):
+        for committed in (True, False, None):
             with (
                 self.subTest(committed=committed),
                 closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other,
+                # a wait too long is no error (the runner fails on one)
+                self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                patch.object(
+                    collection_dashboard,
+                    "WAIT_FOR",
+                    "300ms" if committed is None else "10s",
+                ),
             ):
                 # the other user's transaction: it holds the lock while its
                 # figures (not this test's book) are computed
@@ -369,8 +378,10 @@ class TestCollectionDashboard(CollectionCommon):
                     [self.env.company.id, self.env.company.currency_id.id],
                 )
                 (other_id,) = other.fetchone()
+                # committed or rolled back within the wait; None: after it
                 end = other.commit if committed else other.rollback
-                threading.Timer(0.5, end).start()
+                if committed is not None:
+                    threading.Timer(0.1, end).start()
                 dashboard = self.env["collection.dashboard"].with_user(self.manager)
                 opened = dashboard.browse(dashboard.action_open_dashboard()["res_id"])
                 self.assertNotEqual(opened.id, other_id)
@@ -387,6 +398,8 @@ class TestCollectionDashboard(CollectionCommon):
                 )
                 # the next opening finds neither
                 opened.sudo().unlink()
+                if committed is None:
+                    other.rollback()
                 if committed:
                     other.execute(
                         "DELETE FROM collection_dashboard WHERE id = %s", [other_id]

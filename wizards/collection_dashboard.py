@@ -2,7 +2,8 @@ from contextlib import closing
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from psycopg2.errors import LockNotAvailable
+from psycopg2 import OperationalError
+from psycopg2.pool import PoolError
 
 from odoo import _, api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
@@ -204,7 +205,7 @@ class CollectionDashboard(models.TransientModel):
         values = self.default_get(["company_id", "date_from", "date_to"])
         source = self._get_shared_source(values)
         if source:
-            return self._copy_shared(values, source)
+            return self._copy_shared(values, *self._read_shared(source))
         key = SQL(
             "hashtext(%s)",
             "collection.dashboard,{company_id},{date_from},{date_to}".format(**values),
@@ -214,17 +215,27 @@ class CollectionDashboard(models.TransientModel):
         self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", key))
         if self.env.cr.fetchone()[0]:
             return self.browse()
-        # another user computes them now: wait for their commit, in a
-        # transaction that sees it
-        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
-            try:
+        shared = self._wait_for_shared(values, key)
+        return self._copy_shared(values, *shared) if shared else self.browse()
+
+    @api.model
+    def _wait_for_shared(self, values, key):
+        """Another user computes these figures now: wait for their commit
+        (WAIT_FOR at most), in a transaction that sees it, and read them; or
+        None, and this user computes them (waited too long, that user's
+        transaction ended without them, no connection to wait on)."""
+        try:
+            with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", WAIT_FOR))
-                cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", key))
-            except LockNotAvailable:
-                return self.browse()
-            cr.rollback()
-            source = self.with_env(self.env(cr=cr))._get_shared_source(values)
-            return self._copy_shared(values, source) if source else self.browse()
+                # a wait too long is no error to log: the user computes
+                cr.execute(
+                    SQL("SELECT pg_advisory_xact_lock(%s)", key), log_exceptions=False
+                )
+                cr.rollback()
+                source = self.with_env(self.env(cr=cr))._get_shared_source(values)
+                return self._read_shared(source) if source else None
+        except (OperationalError, PoolError):
+            return None
 
     @api.model
     def _get_shared_source(self, values):
@@ -241,17 +252,22 @@ class CollectionDashboard(models.TransientModel):
         )
 
     @api.model
-    def _copy_shared(self, values, source):
-        """A dashboard of this user with the figures and lines of source."""
+    def _read_shared(self, source):
+        """The figures and the lines of dashboard `source`, to copy."""
         figures = source._convert_to_write(
             source.read(list(self.env["collection.dashboard.figures"]._fields))[0]
         )
         for name in models.MAGIC_COLUMNS + ["display_name"]:
             figures.pop(name, None)
-        lines = source.line_ids.copy_data()
+        figures["computed_at"] = source.computed_at
+        return figures, source.line_ids.copy_data()
+
+    @api.model
+    def _copy_shared(self, values, figures, lines):
+        """A dashboard of this user with these figures and lines."""
         # past create(): the figures are the module's copy, not a user's input
         dashboard = super(CollectionDashboard, as_module(self)).create(
-            [{**values, **figures, "computed_at": source.computed_at}]
+            [{**values, **figures}]
         )
         as_module(self.env["collection.dashboard.line"]).create(
             [{**line, "dashboard_id": dashboard.id} for line in lines]
