@@ -194,9 +194,11 @@ class AccountMove(models.Model):
                         )
                     )
 
-    def _collection_get_charges(self, date):
+    def _collection_get_charges(self, date, b2c_ids=None):
         """Late-payment charges of each invoice at `date`
-        (docs/interest-and-compensation.md).
+        (docs/interest-and-compensation.md). `b2c_ids`: the invoices whose
+        policy treats their customer as a consumer, when the caller read them
+        already (the proposal's book); read here otherwise.
 
         {move id: {"open": open amount at `date`, "interest": interest not yet
         invoiced (invoice currency), "compensation": fixed compensation (B2B)
@@ -206,7 +208,8 @@ class AccountMove(models.Model):
         invoiced or waived, or after a consumer's 14 days."""
         Receivable = self.env["collection.receivable"]
         installments = Receivable._get_installments(self)
-        b2c_ids = Receivable._get_b2c_ids(self)
+        if b2c_ids is None:
+            b2c_ids = Receivable._get_b2c_ids(self)
         wait_ends = self.browse(b2c_ids)._collection_get_b2c_wait_ends()
         # plain columns in one query: the ORM would read a move's hundred
         self.env.cr.execute(

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 SKIP_REASONS = [
     ("disputed", "Disputed"),
@@ -83,6 +84,21 @@ class CollectionDunningLine(models.Model):
     compensation_amount = fields.Monetary(
         string="Compensation", currency_field="company_currency_id"
     )
+
+    def init(self):
+        """The invoices another run proposes: each proposal reads, for every
+        invoice of the book, the draft lines of other runs. An index of the
+        draft lines alone keeps that a lookup however many are drafted (the
+        index of all states made it a scan of every draft line an invoice)."""
+        result = super().init()
+        create_index(
+            self.env.cr,
+            "collection_dunning_line_draft_move_idx",
+            self._table,
+            ["move_id"],
+            where="state = 'draft'",
+        )
+        return result
 
     @api.depends("move_id.name", "level_id.name")
     def _compute_display_name(self):

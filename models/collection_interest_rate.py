@@ -79,12 +79,20 @@ class CollectionInterestRate(models.Model):
         """A function giving the annual rate (%) of a day for an interest mode."""
         if mode == "contract":
             return lambda day: contract_rate
-        rates = {rate.date_start: rate for rate in self.sudo().search([])}
+
+        def mode_rate(rate):
+            if mode == "be":
+                return rate.be_rate or round_up_half(rate.ecb_rate + MODE_POINTS["be"])
+            return rate.ecb_rate + MODE_POINTS[mode]
+
+        # each half-year's rate read once: the charges ask it for every
+        # segment of every invoice
+        rates = {rate.date_start: mode_rate(rate) for rate in self.sudo().search([])}
 
         def annual_rate(day):
             start = half_year_start(day)
             rate = rates.get(start)
-            if not rate:
+            if rate is None:
                 raise UserError(
                     _(
                         "No late-payment reference rate for the half-year starting "
@@ -93,9 +101,7 @@ class CollectionInterestRate(models.Model):
                         date=format_date(self.env, start),
                     )
                 )
-            if mode == "be":
-                return rate.be_rate or round_up_half(rate.ecb_rate + MODE_POINTS["be"])
-            return rate.ecb_rate + MODE_POINTS[mode]
+            return rate
 
         return annual_rate
 

@@ -97,18 +97,27 @@ class CollectionRun(models.Model):
         self.env["account.move"].browse(
             [top["move_id"] for _partner, _level, top in dunnings]
         ).fetch(["name"])
-        charged_move_ids = [
-            row["move_id"]
+        charged_rows = [
+            row
             for (_partner, level, _row), group in zip(
                 dunnings, dunning_rows, strict=True
             )
             if level.charge_interest or level.charge_compensation
             for row in group
         ]
+        # the book says which invoices are a consumer's: no query to ask it
+        consumer_policies = set(self.policy_ids.filtered("is_b2c").ids)
         charges = (
             self.env["account.move"]
-            .browse(charged_move_ids)
-            ._collection_get_charges(self.date)
+            .browse([row["move_id"] for row in charged_rows])
+            ._collection_get_charges(
+                self.date,
+                b2c_ids={
+                    row["move_id"]
+                    for row in charged_rows
+                    if row["policy_id"] in consumer_policies and not row["is_company"]
+                },
+            )
         )
         to_company = self.env["collection.dunning"]._get_converter(
             self.company_id, self.date, {row["currency_id"] for row in rows}
@@ -160,7 +169,6 @@ class CollectionRun(models.Model):
         and the reason it is skipped, if any. Returns the rows that reached a
         level of the run's policies, the rows of policies the run does not
         have (skipped), the levels' delays and the levels."""
-        policies = {policy.id: policy for policy in self.policy_ids}
         ladders = {
             policy.id: [(days, level.id) for days, level in policy._get_levels()]
             for policy in self.policy_ids
@@ -172,33 +180,44 @@ class CollectionRun(models.Model):
         # the levels the invoices were sent at may belong to another policy
         sent = Level.browse({row["level_id"] for row in rows} - {None})
         delays = {level.id: level.days_after_due for level in levels | sent}
-        manual = set((levels | sent).filtered(lambda level: not level.automatic).ids)
+        # an automatic run leaves the manual levels to the collectors
+        manual = (
+            set((levels | sent).filtered(lambda level: not level.automatic).ids)
+            if self.automatic
+            else set()
+        )
         postal = set((levels | sent).filtered(lambda lv: lv.channel == "letter").ids)
+        # what each row needs of its policy, read once, not once a row
+        rules = {
+            policy.id: (
+                ladders[policy.id],
+                [pair for pair in ladders[policy.id] if pair[1] not in manual],
+                policy.level_order == "by_age",
+                policy.is_b2c,
+            )
+            for policy in self.policy_ids
+        }
+        date = self.date
         minimum_reached = defaultdict(float)
         rated, other_policies = [], []
         for row in rows:
-            row["days"] = (self.date - row["due_date"]).days
-            row["suspension"] = self._get_suspension(row)
-            policy = policies.get(row["policy_id"])
-            if not policy:
+            row["days"] = (date - row["due_date"]).days
+            row["suspension"] = self._get_suspension(row, date)
+            if row["policy_id"] not in rules:
                 row["level"], row["skip"] = None, "policy"
                 other_policies.append(row)
                 continue
-            reachable = [
-                (days, level_id)
-                for days, level_id in ladders[policy.id]
-                if not (self.automatic and level_id in manual)
-            ]
-            if policy.level_order == "by_age":
+            ladder, reachable, by_age, b2c = rules[row["policy_id"]]
+            if by_age:
                 row["level"] = self._get_level_by_age(row, reachable)
                 row["wait"] = False
             else:
                 row["level"], row["wait"] = self._get_next_level(
                     row,
-                    ladders[policy.id],
+                    ladder,
                     reachable,
                     delays,
-                    postal if policy.is_b2c and not row["is_company"] else None,
+                    postal if b2c and not row["is_company"] else None,
                 )
             if row["level"]:
                 rated.append(row)
@@ -323,15 +342,16 @@ class CollectionRun(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
-    def _get_suspension(self, row):
-        """Why dunning is suspended for an invoice of the book, or False."""
+    def _get_suspension(self, row, date):
+        """Why dunning is suspended at `date` (the run's) for an invoice of the
+        book, or False."""
         if row["disputed"]:
             return "disputed"
         if row["excluded"]:
             return "excluded"
         if row["case_id"]:
             return "case"
-        if row["extended_until"] and row["extended_until"] >= self.date:
+        if row["extended_until"] and row["extended_until"] >= date:
             return "extended"
         if row["promised"]:
             return "promise"

@@ -70,6 +70,33 @@ class TestConsumerDunning(CollectionCommon):
         self.assertEqual(later["interest"], 1.15)
         self.assertEqual(later["compensation"], 55.0)
 
+    def test_the_proposal_charges_a_consumer_as_a_consumer(self):
+        """The proposal tells a consumer's invoices from its book (not from a
+        query of its own): the second reminder charges the damages capped for
+        a consumer and interest from the end of the 14 days, not a company's
+        fixed 40.00 and interest from the due date."""
+        run = (
+            self.env["collection.run"]
+            .with_user(self.collector)
+            .create({"policy_ids": [Command.set(self.policy.ids)]})
+        )
+        run.action_propose()
+        run.action_execute()
+        with freeze_time("2026-02-06"):
+            second = (
+                self.env["collection.run"]
+                .with_user(self.collector)
+                .create({"policy_ids": [Command.set(self.policy.ids)]})
+            )
+            second.action_propose()
+        line = second.dunning_ids.line_ids
+        self.assertEqual(line.level_id.name, "Second reminder")
+        # 10 days (28 January to 6 February) on 400 at 10.50 %: 1.15;
+        # damages on 400: 30 + 10 % of 250
+        self.assertEqual(line.interest_amount, 1.15)
+        self.assertEqual(line.compensation_amount, 55.0)
+        self.assertEqual(second.dunning_ids.amount_total, 400 + 1.15 + 55 + 7.5)
+
     def test_consumer_fees_are_capped(self):
         Level = self.env["collection.level"].with_user(self.manager)
         with self.assertRaisesRegex(ValidationError, "at most .*7.50 plus postage"):
