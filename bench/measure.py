@@ -46,10 +46,15 @@ def proposal(env):
 def execution(env):
     """Executing the proposal (at once, or by the scheduled action's batches
     for a large run), then one call of the scheduled action that sends the
-    queued letters and emails (a batch), in the same process."""
+    queued letters and emails (a batch), in the same process.
+
+    The proposal is committed first, as a user's is before anyone executes
+    it (on a copy of the database of its own, dropped after): PostgreSQL
+    checks again the foreign keys of every row the updating transaction
+    inserted itself, which no execution does in use."""
     run = env["collection.run"].create({})
     run.action_propose()
-    env.cr.flush()
+    env.cr.commit()
     batches = 0
     with Measure(env.cr) as measure:
         run.action_execute()
