@@ -298,7 +298,32 @@ class User(threading.Thread):
             except Exception as error:  # noqa: BLE001 - counted as an error
                 self.errors.append((name, repr(error)))
             else:
-                self.timings.append((name, time.perf_counter() - start))
+                self.timings.append((name, time.perf_counter() - start, start))
+
+
+def watch_run(config, database, run_id, people, waits):
+    """When the run was executed (`time.perf_counter()`), or None when the
+    users finished first: its state read every half second. Meanwhile, what
+    the database's busy connections wait on is counted in `waits` (a lock,
+    the processor: "running")."""
+    with environment(config, database) as env:
+        while any(person.is_alive() for person in people):
+            env.cr.execute(
+                """
+                SELECT COALESCE(wait_event_type || ':' || wait_event, 'running')
+                  FROM pg_stat_activity
+                 WHERE datname = current_database() AND state = 'active'
+                   AND pid != pg_backend_pid()
+                """
+            )
+            for (event,) in env.cr.fetchall():
+                waits[event] = waits.get(event, 0) + 1
+            env.cr.execute("SELECT state FROM collection_run WHERE id = %s", [run_id])
+            if env.cr.fetchone()[0] != "executing":
+                return time.perf_counter()
+            env.cr.rollback()
+            time.sleep(0.5)
+    return None
 
 
 def percentile(values, fraction):
@@ -370,11 +395,15 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
         # everybody logged in before the clock starts
         while any(p.is_alive() and not p.uid for p in people):
             time.sleep(0.5)
-        began = time.monotonic()
+        began = time.perf_counter()
         start.set()
+        waits = {}
+        executed_at = (
+            watch_run(config, database, run_id, people, waits) if executing else None
+        )
         for person in people:
             person.join()
-        seconds = time.monotonic() - began
+        seconds = time.perf_counter() - began
         with environment(config, database) as env:
             env.cr.execute(
                 "SELECT COUNT(*) FROM collection_dunning"
@@ -393,7 +422,14 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
     finally:
         server.terminate()
         server.wait(60)
-    timings = [seconds for p in people for __, seconds in p.timings]
+    timings = [seconds for p in people for __, seconds, __ in p.timings]
+    # the requests begun while the scheduled action executed the run, and after
+    during, after = [], []
+    for p in people:
+        for __, seconds, at in p.timings:
+            (during if executed_at is None or at < executed_at else after).append(
+                seconds
+            )
     errors = [error for p in people for error in p.errors]
     if errors:
         # what the server said, for the errors' cause
@@ -402,7 +438,7 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
         sys.stderr.writelines(said[-30:])
     by_screen = {}
     for p in people:
-        for name, value in p.timings:
+        for name, value, __ in p.timings:
             by_screen.setdefault(name, []).append(value)
     result = {
         "what": "load",
@@ -414,6 +450,10 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
         "p50": percentile(timings, 0.5) if timings else None,
         "p95": percentile(timings, 0.95) if timings else None,
         "max": round(max(timings), 3) if timings else None,
+        "executed_after_s": round(executed_at - began, 1) if executed_at else None,
+        "p95_executing": percentile(during, 0.95) if during else None,
+        "p95_after": percentile(after, 0.95) if after else None,
+        "database_waits": dict(sorted(waits.items(), key=lambda item: -item[1])[:8]),
         "screens": {
             name: {
                 "count": len(values),
