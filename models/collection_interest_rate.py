@@ -79,20 +79,17 @@ class CollectionInterestRate(models.Model):
         """A function giving the annual rate (%) of a day for an interest mode."""
         if mode == "contract":
             return lambda day: contract_rate
-
-        def mode_rate(rate):
-            if mode == "be":
-                return rate.be_rate or round_up_half(rate.ecb_rate + MODE_POINTS["be"])
-            return rate.ecb_rate + MODE_POINTS[mode]
-
-        # each half-year's rate read once: the charges ask it for every
+        rates = {rate.date_start: rate for rate in self.sudo().search([])}
+        # each half-year's rate worked out once: the charges ask it for every
         # segment of every invoice
-        rates = {rate.date_start: mode_rate(rate) for rate in self.sudo().search([])}
+        known = {}
 
         def annual_rate(day):
             start = half_year_start(day)
+            if start in known:
+                return known[start]
             rate = rates.get(start)
-            if rate is None:
+            if not rate:
                 raise UserError(
                     _(
                         "No late-payment reference rate for the half-year starting "
@@ -101,7 +98,13 @@ class CollectionInterestRate(models.Model):
                         date=format_date(self.env, start),
                     )
                 )
-            return rate
+            if mode == "be":
+                known[start] = rate.be_rate or round_up_half(
+                    rate.ecb_rate + MODE_POINTS["be"]
+                )
+            else:
+                known[start] = rate.ecb_rate + MODE_POINTS[mode]
+            return known[start]
 
         return annual_rate
 
