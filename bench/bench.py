@@ -52,19 +52,25 @@ def measure(config, database, what, *args):
 
 
 def measure_on_copy(config, database, what):
-    """`what` measured on a copy of `database` of its own, dropped after: the
-    measurement commits part of its work, as the users' transactions do."""
+    """`what` measured on a copy of `database` of its own, with its filestore,
+    dropped after: the measurement commits part of its work, as the users'
+    transactions do."""
     copy = f"{database}_{what}"
+    parser = configparser.ConfigParser()
+    parser.read(config)
+    filestore = os.path.join(parser.get("options", "data_dir"), "filestore")
+    subprocess.run([sys.executable, PG, "drop", copy], check=True)
+    shutil.rmtree(os.path.join(filestore, copy), ignore_errors=True)
     subprocess.run([sys.executable, PG, "copy", database, copy], check=True)
+    if os.path.isdir(os.path.join(filestore, database)):
+        shutil.copytree(
+            os.path.join(filestore, database), os.path.join(filestore, copy)
+        )
     try:
         return measure(config, copy, what)
     finally:
-        subprocess.run([sys.executable, PG, "drop", copy], check=True)
-        parser = configparser.ConfigParser()
-        parser.read(config)
-        data_dir = parser.get("options", "data_dir", fallback=None)
-        if data_dir:
-            shutil.rmtree(os.path.join(data_dir, "filestore", copy), ignore_errors=True)
+        subprocess.run([sys.executable, PG, "drop", copy], check=False)
+        shutil.rmtree(os.path.join(filestore, copy), ignore_errors=True)
 
 
 def machine():

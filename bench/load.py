@@ -427,10 +427,14 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
         server.wait(60)
     timings = [seconds for p in people for __, seconds, __ in p.timings]
     # the requests begun while the scheduled action executed the run, and after
+    # the requests begun while the run was executing, and after (none: idle)
     during, after = [], []
     for p in people:
         for __, took, at in p.timings:
-            (during if executed_at is None or at < executed_at else after).append(took)
+            if executing:
+                (during if executed_at is None or at < executed_at else after).append(
+                    took
+                )
     errors = [error for p in people for error in p.errors]
     if errors:
         # what the server said, for the errors' cause

@@ -73,8 +73,14 @@ class TestConsumerDunning(CollectionCommon):
     def test_the_proposal_charges_a_consumer_as_a_consumer(self):
         """The proposal tells a consumer's invoices from its book (not from a
         query of its own): the second reminder charges the damages capped for
-        a consumer and interest from the end of the 14 days, not a company's
-        fixed 40.00 and interest from the due date."""
+        a consumer and interest from the end of the 14 days; a company under
+        the same policy is charged the fixed 40.00 and interest from the due
+        date."""
+        company = self.env["res.partner"].create(
+            {"name": "Lemaire SRL", "is_company": True, "email": "srl@example.com"}
+        )
+        company.with_company(self.env.company).collection_policy_id = self.policy
+        company_invoice = self.create_invoice(company, 400, "2026-01-10")
         run = (
             self.env["collection.run"]
             .with_user(self.collector)
@@ -89,13 +95,20 @@ class TestConsumerDunning(CollectionCommon):
                 .create({"policy_ids": [Command.set(self.policy.ids)]})
             )
             second.action_propose()
-        line = second.dunning_ids.line_ids
-        self.assertEqual(line.level_id.name, "Second reminder")
+        lines = second.dunning_ids.line_ids
+        self.assertEqual(
+            set(lines.level_id.mapped("name")), {"Second reminder"}, lines.level_id
+        )
+        consumer = lines.filtered(lambda line: line.move_id == self.invoice)
         # 10 days (28 January to 6 February) on 400 at 10.50 %: 1.15;
         # damages on 400: 30 + 10 % of 250
-        self.assertEqual(line.interest_amount, 1.15)
-        self.assertEqual(line.compensation_amount, 55.0)
-        self.assertEqual(second.dunning_ids.amount_total, 400 + 1.15 + 55 + 7.5)
+        self.assertEqual(consumer.interest_amount, 1.15)
+        self.assertEqual(consumer.compensation_amount, 55.0)
+        self.assertEqual(consumer.dunning_id.amount_total, 400 + 1.15 + 55 + 7.5)
+        business = lines.filtered(lambda line: line.move_id == company_invoice)
+        # 27 days (11 January to 6 February) on 400 at 10.50 %: 3.11
+        self.assertEqual(business.interest_amount, 3.11)
+        self.assertEqual(business.compensation_amount, 40.0)
 
     def test_consumer_fees_are_capped(self):
         Level = self.env["collection.level"].with_user(self.manager)
