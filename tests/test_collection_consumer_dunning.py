@@ -1,6 +1,5 @@
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools.misc import format_amount
@@ -47,14 +46,7 @@ class TestConsumerDunning(CollectionCommon):
         cls.invoice = cls.create_invoice(cls.consumer, 400, "2026-01-10")
 
     def test_first_reminder_is_free_then_fourteen_days(self):
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(self.policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
-        dunning = run.dunning_ids
+        dunning = self.executed_policy_run(self.policy).dunning_ids
         self.assertEqual(dunning.level_id.name, "Free first reminder")
         self.assertEqual(dunning.amount_total, 400.0)
         # Emailed 13 January: the 14 days run from 14 to 27 January.
@@ -81,19 +73,9 @@ class TestConsumerDunning(CollectionCommon):
         )
         company.with_company(self.env.company).collection_policy_id = self.policy
         company_invoice = self.create_invoice(company, 400, "2026-01-10")
-        run = (
-            self.env["collection.run"]
-            .with_user(self.collector)
-            .create({"policy_ids": [Command.set(self.policy.ids)]})
-        )
-        run.action_propose()
-        run.action_execute()
+        self.executed_policy_run(self.policy)
         with freeze_time("2026-02-06"):
-            second = (
-                self.env["collection.run"]
-                .with_user(self.collector)
-                .create({"policy_ids": [Command.set(self.policy.ids)]})
-            )
+            second = self.new_run()
             second.action_propose()
         lines = second.dunning_ids.line_ids
         self.assertEqual(
