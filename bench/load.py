@@ -337,7 +337,7 @@ def percentile(values, fraction):
     return round(values[min(len(values) - 1, int(fraction * len(values)))], 3)
 
 
-def serve(config, database, log):
+def serve(config, database, log, workers=HTTP_WORKERS, cron_workers=CRON_WORKERS):
     """Odoo on the loopback, its log in `log` (an open file)."""
     server = subprocess.Popen(
         [
@@ -351,8 +351,8 @@ def serve(config, database, log):
             f"--db-filter=^{database}$",
             "--http-interface=127.0.0.1",
             f"--http-port={PORT}",
-            f"--workers={HTTP_WORKERS}",
-            f"--max-cron-threads={CRON_WORKERS}",
+            f"--workers={workers}",
+            f"--max-cron-threads={cron_workers}",
             "--limit-time-real=600",
             "--limit-memory-soft=4294967296",
             "--limit-memory-hard=6442450944",

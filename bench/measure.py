@@ -10,7 +10,9 @@ measurement runs in a process of its own so that its peak memory is its own.
 
 import json
 import sys
+import tempfile
 
+import load
 from lib import Measure, environment, today
 from measure_crons import (
     behaviour_cron,
@@ -28,6 +30,8 @@ from measure_screens import (
     insurance_list,
     status,
 )
+
+from odoo.tools import config
 
 
 def proposal(env):
@@ -68,9 +72,22 @@ def execution(env):
         env.cr.flush()
     dunnings = run.dunning_ids
     queued = len(dunnings.filtered(lambda d: d.state == "queued"))
-    with Measure(env.cr) as letters:
-        env["collection.dunning"]._cron_send_queued()
-        env.cr.flush()
+    # wkhtmltopdf reads the letter's stylesheets from Odoo's web server, as
+    # it does in use: without one, it renders them unstyled, and faster
+    with tempfile.TemporaryFile("w+") as log:
+        server = load.serve(
+            config.rcfile, env.cr.dbname, log, workers=0, cron_workers=0
+        )
+        try:
+            env["ir.config_parameter"].set_param(
+                "report.url", f"http://127.0.0.1:{load.PORT}"
+            )
+            with Measure(env.cr) as letters:
+                env["collection.dunning"]._cron_send_queued()
+                env.cr.flush()
+        finally:
+            server.terminate()
+            server.wait(60)
     left = env["collection.dunning"].search_count([("state", "=", "queued")])
     return measure, {
         "dunnings": len(dunnings),
