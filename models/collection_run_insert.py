@@ -50,11 +50,13 @@ class CollectionRun(models.Model):
             name: Model._fields[name].convert_to_column_insert(value, Model)
             for name, value in defaults.items()
         }
+        # written as text once, not by json's fallback once a row
+        now = str(self.env.cr.now())
         stamp = {
             "create_uid": self.env.uid,
             "write_uid": self.env.uid,
-            "create_date": self.env.cr.now(),
-            "write_date": self.env.cr.now(),
+            "create_date": now,
+            "write_date": now,
         }
         rows = [
             {**defaults, **values, **stamp, "id": record_id}

@@ -59,6 +59,8 @@ class CollectionRun(models.Model):
             else:
                 groups[row["partner_id"], row["policy_id"]].append(row)
 
+        # the two fields read below, not every field of a thousand customers
+        partners.fetch(["email", "collection_user_id"])
         recipients = partners._collection_get_recipients()
         last_sent = self._get_last_dunning_dates(partners)
         pending = self.env["collection.decision"]._get_pending_requests(
