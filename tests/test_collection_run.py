@@ -5,6 +5,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools import SQL
 from odoo.tools.misc import format_amount
 
 from odoo.addons.mail.tools.discuss import Store
@@ -168,6 +169,49 @@ class TestCollectionRun(CollectionCommon):
         with patch.object(collection_receivable, "BOOK_PAGE", 1):
             run.action_propose()
         self.assertEqual(proposal(run), whole)
+
+    def test_the_bulk_insert_writes_each_value_as_given(self):
+        """The proposal writes its rows past the ORM, in one COPY: a text
+        keeps its backslashes, tabs and line ends, an empty text stays empty
+        and a missing one missing; amounts and dates arrive to the cent and
+        the day, stamped with the run's user."""
+        run = self.new_run()
+        run.action_propose()
+        dunning = run.dunning_ids[:1]
+        self.env.flush_all()
+
+        def read(ids):
+            return SQL(
+                "SELECT pending_requests, partner_id, level_id, date, amount_open,"
+                " amount_total, fee_amount FROM collection_dunning"
+                " WHERE id = ANY(%s) ORDER BY id",
+                ids,
+            )
+
+        self.env.cr.execute(read(dunning.ids))
+        original = self.env.cr.fetchone()[1:]
+        self.env.cr.execute(
+            "SELECT * FROM collection_dunning WHERE id = %s", [dunning.id]
+        )
+        values = self.env.cr.dictfetchone()
+        for name in ("id", "create_uid", "write_uid", "create_date", "write_date"):
+            values.pop(name)
+        texts = ["C:\\new\tline\nend\\N\r", "", None, "\\N"]
+        ids = run._insert_rows(
+            "collection.dunning",
+            [{**values, "pending_requests": text} for text in texts],
+        )
+        self.env.cr.execute(read(ids))
+        rows = self.env.cr.fetchall()
+        self.assertEqual([row[0] for row in rows], texts)
+        self.assertEqual({row[1:] for row in rows}, {original})
+        self.assertEqual(
+            original[3:],
+            (dunning.amount_open, dunning.amount_total, dunning.fee_amount),
+        )
+        self.assertEqual(
+            self.env["collection.dunning"].browse(ids).create_uid, self.collector
+        )
 
     def test_execute_sends_prints_and_calls(self):
         call_log = Form(
