@@ -65,11 +65,19 @@ class CollectionRun(models.Model):
             {**defaults, **values, **stamp, "id": record_id}
             for record_id, values in zip(ids, values_list, strict=True)
         ]
+        # every row has the first one's columns, written in their order
+        columns = list(rows[0])
+        for row in rows:
+            if row.keys() != rows[0].keys():
+                raise ValueError(
+                    f"{model_name}: every row gives the same fields"
+                    f" ({sorted(set(row) ^ set(columns))} differ)"
+                )
         # COPY's text: PostgreSQL reads it faster than one JSON parameter,
         # and Python writes it faster (0.1 s less for 8,400 lines)
         data = io.StringIO(
             "".join(
-                "\t".join([_copy_text(value) for value in row.values()]) + "\n"
+                "\t".join([_copy_text(row[name]) for name in columns]) + "\n"
                 for row in rows
             )
         )
@@ -77,7 +85,7 @@ class CollectionRun(models.Model):
             SQL(
                 "COPY %s (%s) FROM STDIN",
                 SQL.identifier(Model._table),
-                SQL(", ").join(SQL.identifier(name) for name in rows[0]),
+                SQL(", ").join(SQL.identifier(name) for name in columns),
             ).code,
             data,
         )

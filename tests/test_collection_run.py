@@ -212,6 +212,19 @@ class TestCollectionRun(CollectionCommon):
         self.assertEqual(
             self.env["collection.dunning"].browse(ids).create_uid, self.collector
         )
+        # a row giving its fields in another order is written by name; one
+        # giving other fields is refused, and nothing of the batch is written
+        reordered = dict(reversed(list(values.items())))
+        ids = run._insert_rows("collection.dunning", [values, reordered])
+        self.env.cr.execute(read(ids))
+        self.assertEqual(
+            [row[1:] for row in self.env.cr.fetchall()], [original, original]
+        )
+        count = self.env["collection.dunning"].search_count([])
+        missing = {key: value for key, value in values.items() if key != "fee_amount"}
+        with self.assertRaises(ValueError):
+            run._insert_rows("collection.dunning", [values, missing])
+        self.assertEqual(self.env["collection.dunning"].search_count([]), count)
 
     def test_execute_sends_prints_and_calls(self):
         call_log = Form(
