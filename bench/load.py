@@ -441,7 +441,6 @@ def main(config, database, users="100", screens="6", think="15", run="run"):
     finally:
         stop(server)
     timings = [seconds for p in people for __, seconds, __ in p.timings]
-    # the requests begun while the scheduled action executed the run, and after
     # the requests begun while the run was executing, and after (none: idle)
     during, after = [], []
     for p in people:

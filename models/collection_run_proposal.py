@@ -108,17 +108,12 @@ class CollectionRun(models.Model):
             for row in group
         ]
         # the book says which invoices are a consumer's: no query to ask it
-        consumer_policies = set(self.policy_ids.filtered("is_b2c").ids)
         charges = (
             self.env["account.move"]
             .browse([row["move_id"] for row in charged_rows])
             ._collection_get_charges(
                 self.date,
-                b2c_ids={
-                    row["move_id"]
-                    for row in charged_rows
-                    if row["policy_id"] in consumer_policies and not row["is_company"]
-                },
+                b2c_ids={row["move_id"] for row in charged_rows if row["consumer"]},
             )
         )
         to_company = self.env["collection.dunning"]._get_converter(
@@ -210,6 +205,8 @@ class CollectionRun(models.Model):
                 other_policies.append(row)
                 continue
             ladder, reachable, by_age, b2c = rules[row["policy_id"]]
+            # a person under a consumers' policy (docs/belgian-consumers.md)
+            row["consumer"] = b2c and not row["is_company"]
             if by_age:
                 row["level"] = self._get_level_by_age(row, reachable)
                 row["wait"] = False
@@ -219,7 +216,7 @@ class CollectionRun(models.Model):
                     ladder,
                     reachable,
                     delays,
-                    postal if b2c and not row["is_company"] else None,
+                    postal if row["consumer"] else None,
                 )
             if row["level"]:
                 rated.append(row)
