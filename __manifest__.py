@@ -3,7 +3,7 @@
     "summary": "Chase unpaid invoices within the law and a collector's mandate: "
     "dunning runs, promises and plans, late-payment interest, credit holds, "
     "credit insurance deadlines, commission on collection, DSO and CEI",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-collection/credit_collection",
     "author": "Credit Collection developers",

@@ -257,10 +257,7 @@ class AccountMove(models.Model):
             if company_id not in companies:
                 company = self.env["res.company"].browse(company_id)
                 companies[company_id] = (
-                    self.env["collection.interest.rate"]._get_annual_rates(
-                        company.collection_interest_mode,
-                        company.collection_interest_rate,
-                    ),
+                    company._collection_get_annual_rates(),
                     company.collection_compensation_amount,
                     rounder(company.currency_id.id),
                 )

@@ -1,4 +1,5 @@
 from odoo import _, models
+from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .collection_interest_rate import MODE_POINTS, half_year_start
@@ -41,7 +42,10 @@ class AccountMove(models.Model):
         compensation = format_amount(
             self.env, company.collection_compensation_amount, company.currency_id
         )
-        if mode == "fr":
+        french_contract = (
+            mode == "contract" and company._collection_country_code() == "FR"
+        )
+        if mode == "fr" or french_contract:
             return [
                 _(
                     "Payment due date: %(date)s",
@@ -88,11 +92,18 @@ class AccountMove(models.Model):
         for the half-year of the due date when the reference rate is known."""
         company = self.company_id
         mode = company.collection_interest_mode
+        day = self.invoice_date_due or self.invoice_date or self.date
         if mode == "contract":
-            return _(
-                "%(rate)s %% a year",
-                rate=formatLang(self.env, company.collection_interest_rate),
-            )
+            # a French company's rate is raised to three times the legal rate
+            try:
+                annual = company._collection_get_annual_rates()(day)
+            except UserError:
+                return _(
+                    "%(rate)s %% a year, and at least three times the legal "
+                    "interest rate",
+                    rate=formatLang(self.env, company.collection_interest_rate),
+                )
+            return _("%(rate)s %% a year", rate=formatLang(self.env, annual))
         if mode == "be":
             rule = _("the rate of the law of 2 August 2002")
         else:
@@ -100,7 +111,6 @@ class AccountMove(models.Model):
                 "the ECB's refinancing rate + %(points)s points",
                 points=formatLang(self.env, MODE_POINTS[mode], 0),
             )
-        day = self.invoice_date_due or self.invoice_date or self.date
         start = half_year_start(day)
         if (
             not self.env["collection.interest.rate"]

@@ -266,9 +266,7 @@ class CollectionCase(models.Model):
         due_dates = self.env["collection.receivable"]._get_oldest_due_dates(moves)
         company = self.company_id
         try:
-            rate = self.env["collection.interest.rate"]._get_annual_rates(
-                company.collection_interest_mode, company.collection_interest_rate
-            )(today)
+            rate = company._collection_get_annual_rates()(today)
         except UserError:
             rate = 0.0
         lines = [(5, 0, 0)]

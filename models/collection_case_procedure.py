@@ -1,4 +1,5 @@
 from odoo import _, models
+from odoo.tools.misc import formatLang
 
 # Belgium, art. 1394/20 Judicial Code: the penalty clause claimed (the
 # contractual indemnity, statutory interest not counted) stays within this
@@ -63,7 +64,7 @@ class CollectionCase(models.Model):
         """The law the claim's charges rest on, in the reader's words."""
         self.ensure_one()
         mode = self.company_id.collection_interest_mode
-        return {
+        basis = {
             "fr": _(
                 "Code de commerce, art. L441-10: late-payment interest at the ECB "
                 "rate plus 10 points and a fixed compensation of 40 EUR per invoice "
@@ -80,9 +81,16 @@ class CollectionCase(models.Model):
             ),
             "contract": _(
                 "The contract's late-payment clause: interest at %(rate)s %% a year.",
-                rate=self.company_id.collection_interest_rate,
+                rate=formatLang(self.env, self.company_id.collection_interest_rate),
             ),
         }.get(mode, "")
+        if mode == "contract" and self.company_id._collection_country_code() == "FR":
+            basis = _(
+                "%(basis)s Code de commerce, art. L441-10: never below three times "
+                "the legal interest rate.",
+                basis=basis,
+            )
+        return basis
 
     def _get_procedure_basis(self):
         self.ensure_one()

@@ -43,6 +43,13 @@ class CollectionInterestRate(models.Model):
         help="Rate published in Belgium for the half-year. Empty: the ECB rate "
         "plus 8 points, rounded up to the next half point.",
     )
+    fr_legal_rate = fields.Float(
+        string="French Legal Rate (%)",
+        digits=(6, 2),
+        help="French legal interest rate of the half-year for creditors other than "
+        "consumers, fixed by arrêté. Under French law a contractual late-payment "
+        "rate is never below three times this rate.",
+    )
 
     # ------------------------------------------------------------
     # SQL CONSTRAINTS
@@ -60,14 +67,14 @@ class CollectionInterestRate(models.Model):
     # CONSTRAINT METHODS
     # ------------------------------------------------------------
 
-    @api.constrains("date_start", "ecb_rate", "be_rate")
+    @api.constrains("date_start", "ecb_rate", "be_rate", "fr_legal_rate")
     def _check_date_start(self):
         for rate in self:
             if (rate.date_start.month, rate.date_start.day) not in ((1, 1), (7, 1)):
                 raise ValidationError(
                     _("A reference rate starts a half-year: 1 January or 1 July.")
                 )
-            if rate.ecb_rate < 0 or rate.be_rate < 0:
+            if min(rate.ecb_rate, rate.be_rate, rate.fr_legal_rate) < 0:
                 raise ValidationError(_("A reference rate cannot be negative."))
 
     # ------------------------------------------------------------
@@ -75,9 +82,12 @@ class CollectionInterestRate(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_annual_rates(self, mode, contract_rate=0.0):
-        """A function giving the annual rate (%) of a day for an interest mode."""
-        if mode == "contract":
+    def _get_annual_rates(self, mode, contract_rate=0.0, legal_floor=False):
+        """A function giving the annual rate (%) of a day for an interest mode.
+        With `legal_floor` (a French company), a contractual rate is raised to
+        three times the French legal rate of the day's half-year when it is
+        lower (Code de commerce, L441-10)."""
+        if mode == "contract" and not legal_floor:
             return lambda day: contract_rate
         rates = {rate.date_start: rate for rate in self.sudo().search([])}
         # each half-year's rate worked out once: the charges ask it for every
@@ -89,6 +99,19 @@ class CollectionInterestRate(models.Model):
             if start in known:
                 return known[start]
             rate = rates.get(start)
+            if mode == "contract":
+                if not rate or not rate.fr_legal_rate:
+                    raise UserError(
+                        _(
+                            "No French legal interest rate for the half-year starting "
+                            "%(date)s: a French contractual rate is never below three "
+                            "times it. A collection manager enters it in Collection > "
+                            "Configuration > Reference Rates.",
+                            date=format_date(self.env, start),
+                        )
+                    )
+                known[start] = max(contract_rate, round(3 * rate.fr_legal_rate, 2))
+                return known[start]
             if not rate:
                 raise UserError(
                     _(
@@ -111,15 +134,23 @@ class CollectionInterestRate(models.Model):
     @api.model
     def _cron_remind_next_rate(self):
         """Daily: two weeks before a half-year starts without its reference
-        rate, each collection manager gets an activity, in their language,
-        saying which rate to add and where it is published; once per
+        rate (or without the French legal rate, when a French company charges
+        a contractual rate), each collection manager gets an activity, in their
+        language, saying which rate to add and where it is published; once per
         half-year and manager. Without it interest cannot be charged, and
         runs charging interest fail with the same message."""
         today = self.env["collection.receivable"]._get_today()
         start = next_half_year_start(today)
         if (start - today).days > REMINDER_DAYS:
             start = half_year_start(today)
-        if self.search_count([("date_start", "=", start)], limit=1):
+        entered = self.search([("date_start", "=", start)], limit=1)
+        french_contract = any(
+            company._collection_country_code() == "FR"
+            for company in self.env["res.company"]
+            .sudo()
+            .search([("collection_interest_mode", "=", "contract")])
+        )
+        if entered and (entered.fr_legal_rate or not french_contract):
             return
         latest = self.search([], limit=1)
         if not latest:
@@ -149,8 +180,11 @@ class CollectionInterestRate(models.Model):
                     "Where it is published: the ECB's main refinancing operations "
                     "rate on the first day of the half-year (ecb.europa.eu, key "
                     "ECB interest rates); in Belgium, the rate of the law of 2 "
-                    "August 2002 published in the Moniteur belge (SPF Economie). "
-                    "Collection > Configuration > Reference Rates."
+                    "August 2002 published in the Moniteur belge (SPF Economie); "
+                    "for a French contractual rate, the legal interest rate of the "
+                    "half-year for creditors other than consumers, fixed by arrêté "
+                    "(legifrance.gouv.fr). Collection > Configuration > Reference "
+                    "Rates."
                 ),
                 user_id=manager.id,
             )

@@ -52,8 +52,9 @@ class ResCompany(models.Model):
     collection_interest_rate = fields.Float(
         string="Contractual Rate (%)",
         digits=(6, 2),
-        help="Annual rate of the contractual mode. In France, at least three times "
-        "the legal interest rate.",
+        help="Annual rate of the contractual mode. A French company charges at "
+        "least three times the French legal interest rate of the half-year: when "
+        "this rate is lower, interest is computed at that minimum.",
     )
     collection_payment_days = fields.Integer(
         string="Standard Payment Terms (days)",
@@ -162,11 +163,28 @@ class ResCompany(models.Model):
                 )
             )
 
+    def _collection_get_annual_rates(self):
+        """A function giving the company's annual late-payment rate (%) of a
+        day. A French company's contractual rate is never below three times
+        the French legal rate of the day's half-year (Code de commerce,
+        L441-10)."""
+        self.ensure_one()
+        return self.env["collection.interest.rate"]._get_annual_rates(
+            self.collection_interest_mode,
+            self.collection_interest_rate,
+            legal_floor=self._collection_country_code() == "FR",
+        )
+
+    def _collection_country_code(self):
+        """The country whose law the company's collection follows."""
+        self.ensure_one()
+        return self.account_fiscal_country_id.code or self.country_id.code
+
     def _collection_registry_label(self):
         """What the company's registry number is called on a letter: SIRET or
         SIREN in France, the enterprise number in Belgium."""
         self.ensure_one()
-        country = self.account_fiscal_country_id.code or self.country_id.code
+        country = self._collection_country_code()
         if country == "FR":
             digits = "".join(c for c in self.company_registry or "" if c.isdigit())
             return "SIRET" if len(digits) == 14 else "SIREN"
@@ -178,7 +196,7 @@ class ResCompany(models.Model):
         """How a formal notice is sent: by registered letter, with an
         acknowledgement of receipt in France."""
         self.ensure_one()
-        country = self.account_fiscal_country_id.code or self.country_id.code
+        country = self._collection_country_code()
         if country == "FR":
             return _("By registered letter with acknowledgement of receipt")
         return _("By registered letter")

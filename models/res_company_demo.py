@@ -123,6 +123,7 @@ class ResCompany(models.Model):
                     "date_start": start,
                     "ecb_rate": last.ecb_rate,
                     "be_rate": last.be_rate,
+                    "fr_legal_rate": last.fr_legal_rate,
                 }
             )
             start = next_half_year_start(start)

@@ -341,6 +341,26 @@ class TestCollectionCase(CaseCommon):
         with self.assertRaises(AccessError):
             self.agency.with_user(self.collector).commission_rate = 50.0
 
+    def test_a_french_contract_claims_at_least_three_times_the_legal_rate(self):
+        self.env.company.write(
+            {
+                "account_fiscal_country_id": self.env.ref("base.fr").id,
+                "collection_interest_mode": "contract",
+                "collection_interest_rate": 7.0,
+            }
+        )
+        case = self.create_case(self.invoices)
+        case.action_place()
+        claim = dict(case._get_claim_rows())
+        # the first half of 2026: 3 x 2.62 % = 7.86 %, above the contract's 7.00 %
+        self.assertIn("7.86 % a year today", claim["Late-payment Interest"])
+        self.assertEqual(
+            claim["Legal Basis"],
+            "The contract's late-payment clause: interest at 7.00 % a year. Code de "
+            "commerce, art. L441-10: never below three times the legal interest "
+            "rate.",
+        )
+
     def test_the_case_file(self):
         self.recent.with_user(self.collector).collection_reason_id = self.env[
             "collection.reason"

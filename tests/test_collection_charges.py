@@ -126,6 +126,69 @@ class TestLatePaymentCharges(CollectionCommon):
         company.collection_interest_rate = 12.0
         self.assertEqual(self.charges(invoice, "2025-06-30")["interest"], 147.95)
 
+    def test_a_french_contractual_rate_is_never_below_three_times_the_legal_rate(
+        self,
+    ):
+        company = self.env.company
+        company.write(
+            {
+                "account_fiscal_country_id": self.env.ref("base.fr").id,
+                "collection_interest_mode": "contract",
+                "collection_interest_rate": 7.0,
+            }
+        )
+        # 10,000.00 due 2026-01-31, paid 2026-03-02: 30 days at 3 x 2.62 % =
+        # 7.86 %, not the contract's 7.00 %: 64.60 (57.53 at 7.00 %)
+        invoice = self.create_invoice(self.customer, 10000, "2026-01-31")
+        self.pay(invoice, 10000, "2026-03-02")
+        self.assertEqual(self.charges(invoice, "2026-03-31")["interest"], 64.60)
+        # a contractual rate above the floor is the contract's: 9.00 %, 73.97
+        company.collection_interest_rate = 9.0
+        self.assertEqual(self.charges(invoice, "2026-03-31")["interest"], 73.97)
+        # each half-year its own floor: due 2025-06-15, paid 2025-07-15, 15 days
+        # at 3 x 3.71 = 11.13 %, then 15 days at 3 x 2.76 = 8.28 %: 79.77
+        company.collection_interest_rate = 7.0
+        straddling = self.create_invoice(self.customer, 10000, "2025-06-15")
+        self.pay(straddling, 10000, "2025-07-15")
+        self.assertEqual(self.charges(straddling, "2025-07-31")["interest"], 79.77)
+        # a Belgian company's contract is its own: 7.00 %, 57.53
+        company.account_fiscal_country_id = self.env.ref("base.be")
+        self.assertEqual(self.charges(invoice, "2026-03-31")["interest"], 57.53)
+        # without the half-year's legal rate a French company is told, not
+        # charged the contract's rate alone
+        company.account_fiscal_country_id = self.env.ref("base.fr")
+        self.env.ref("credit_collection.interest_rate_2026_h1").fr_legal_rate = 0.0
+        with self.assertRaisesRegex(UserError, "No French legal interest rate"):
+            self.charges(invoice, "2026-03-31")
+
+    def test_a_french_contract_reminds_the_managers_of_the_legal_rate(self):
+        Rate = self.env["collection.interest.rate"]
+        self.manager.lang = "en_US"
+        Rate.create({"date_start": "2026-07-01", "ecb_rate": 2.15})
+        latest = Rate.search([], limit=1)
+        # the half-year entered without its legal rate: enough in mode fr
+        with freeze_time("2026-06-20"):
+            Rate._cron_remind_next_rate()
+        self.assertFalse(latest.activity_ids)
+        self.env.company.write(
+            {
+                "account_fiscal_country_id": self.env.ref("base.fr").id,
+                "collection_interest_mode": "contract",
+                "collection_interest_rate": 7.0,
+            }
+        )
+        with freeze_time("2026-06-20"):
+            Rate._cron_remind_next_rate()
+        reminder = latest.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        self.assertEqual(str(reminder.date_deadline), "2026-07-01")
+        self.assertIn("legifrance.gouv.fr", reminder.note)
+        # entered: nothing more
+        latest.fr_legal_rate = 2.50
+        latest.activity_ids.action_done()
+        with freeze_time("2026-06-25"):
+            Rate._cron_remind_next_rate()
+        self.assertFalse(latest.activity_ids)
+
     def test_belgian_rate_rounds_up_to_the_half_point(self):
         Rate = self.env["collection.interest.rate"].with_user(self.manager)
         Rate.create({"date_start": "2026-07-01", "ecb_rate": 2.40})
@@ -160,6 +223,10 @@ class TestLatePaymentCharges(CollectionCommon):
         with self.assertRaisesRegex(ValidationError, "1 January or 1 July"):
             self.env["collection.interest.rate"].with_user(self.manager).create(
                 {"date_start": "2026-03-01", "ecb_rate": 2.0}
+            )
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            self.env["collection.interest.rate"].with_user(self.manager).create(
+                {"date_start": "2026-07-01", "ecb_rate": 2.0, "fr_legal_rate": -1.0}
             )
 
 

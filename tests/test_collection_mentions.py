@@ -99,6 +99,26 @@ class TestCollectionMentions(CollectionCommon):
             self.mentions(later),
         )
 
+    def test_a_french_contract_states_the_rate_the_law_allows(self):
+        self.env.company.write(
+            {
+                "account_fiscal_country_id": self.env.ref("base.fr").id,
+                "collection_interest_mode": "contract",
+                "collection_interest_rate": 7.0,
+            }
+        )
+        # due in the first half of 2026: 3 x 2.62 % = 7.86 % above the 7.00 %
+        self.assertEqual(self.mentions()[2], "Late-payment penalties: 7.86 % a year")
+        self.env.company.collection_interest_rate = 9.5
+        self.assertEqual(self.mentions()[2], "Late-payment penalties: 9.50 % a year")
+        # the legal rate of 2031 is not known yet: the floor said in words
+        later = self.create_invoice(self.customer, 100, "2031-02-01")
+        self.assertEqual(
+            self.mentions(later)[2],
+            "Late-payment penalties: 9.50 % a year, and at least three times the "
+            "legal interest rate",
+        )
+
     def test_belgium_business_and_consumer(self):
         self.env.company.collection_interest_mode = "be"
         self.assertEqual(
