@@ -259,7 +259,7 @@ class TestCollectionToursInTheirLanguage(CollectionCommon, HttpCase):
             login=self.manager.login,
         )
         rate = Rate.search([("date_start", "=", start)])
-        self.assertEqual(rate.ecb_rate, 2.15)
+        self.assertEqual((rate.ecb_rate, rate.fr_legal_rate), (2.15, 2.62))
         invoice.invalidate_recordset(["collection_interest_amount"])
         # France: ECB 2.15 + 10 points = 12.15 % a year, for the days late
         self.assertEqual(

@@ -514,8 +514,12 @@ tours.add("credit_collection_fr_reference_rate", {
         { trigger: ".o_list_button_add", run: "click" },
         { trigger: ".o_selected_row div[name=date_start] input", run: `edit ${halfYearStart()}` },
         { trigger: ".o_selected_row div[name=ecb_rate] input", run: "edit 2,15" },
+        { trigger: ".o_selected_row div[name=fr_legal_rate] input", run: "edit 2,62" },
         { trigger: ".o_list_button_save", run: "click" },
-        { trigger: ".o_list_view .o_data_row:not(.o_selected_row):contains(2,15)" },
+        { trigger: ".o_list_view .o_data_row:not(.o_selected_row):contains(2,15):contains(2,62)" },
+        // the half-year and the column's name read whole
+        { trigger: ".o_list_view .o_data_row td[name=date_start]", run: readsWhole },
+        { trigger: ".o_list_view th[data-name=fr_legal_rate] span.text-truncate", run: readsWhole },
         // back on the invoice, the interest is there
         ...openFromCollectionMenu("account_move_menu_collection", "Boulangerie Martin"),
         { trigger: ".o_form_view .o_notebook a.nav-link:contains(Recouvrement)", run: "click" },
