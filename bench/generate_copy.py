@@ -197,7 +197,7 @@ class BookCopier:
         year, as Odoo would have."""
         self.cr.execute(
             """
-            WITH numbered AS (
+            WITH counted AS (
                 SELECT id,
                        split_part(name, '/', 1) || '/' || to_char(date, 'YYYY') || '/'
                            AS prefix,
@@ -208,13 +208,19 @@ class BookCopier:
                   FROM account_move
                  WHERE state = 'posted' AND journal_id IN (
                        SELECT id FROM account_journal WHERE type IN ('sale', 'bank'))
+            ), numbered AS (
+                -- six digits at least, more past 999,999 (a million documents)
+                SELECT id, prefix, number,
+                       lpad(number::text, greatest(6, length(number::text)), '0')
+                           AS digits
+                  FROM counted
             )
             UPDATE account_move move
-               SET name = numbered.prefix || lpad(numbered.number::text, 6, '0'),
+               SET name = numbered.prefix || numbered.digits,
                    sequence_prefix = numbered.prefix,
                    sequence_number = numbered.number,
                    payment_reference = CASE WHEN move.payment_reference IS NOT NULL
-                       THEN numbered.prefix || lpad(numbered.number::text, 6, '0') END
+                       THEN numbered.prefix || numbered.digits END
               FROM numbered
              WHERE move.id = numbered.id;
 
