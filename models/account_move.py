@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -288,10 +290,15 @@ class AccountMove(models.Model):
                 lambda line: line.state == "done"
             ).sorted(lambda line: (line.date, line.level_id.days_after_due, line.id))
             last[move.id] = (done[-1:].level_id.id, done[-1:].date)
+        # assigned once per level and date: a run's execution recomputes tens
+        # of thousands of invoices, most of them to the same few values
+        moves_by_last = defaultdict(list)
         for move in self:
-            level_id, date = last.get(move.id, (False, False))
-            move.collection_level_id = level_id
-            move.collection_last_dunning_date = date
+            moves_by_last[last.get(move.id, (False, False))].append(move.id)
+        for (level_id, date), move_ids in moves_by_last.items():
+            moves = self.browse(move_ids)
+            moves.collection_level_id = level_id
+            moves.collection_last_dunning_date = date
 
     def _search_collection_days_overdue(self, operator, value):
         if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool):
