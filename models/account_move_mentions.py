@@ -42,10 +42,7 @@ class AccountMove(models.Model):
         compensation = format_amount(
             self.env, company.collection_compensation_amount, company.currency_id
         )
-        french_contract = (
-            mode == "contract" and company._collection_country_code() == "FR"
-        )
-        if mode == "fr" or french_contract:
+        if mode == "fr" or company._collection_has_legal_floor():
             return [
                 _(
                     "Payment due date: %(date)s",

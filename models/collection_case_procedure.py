@@ -84,7 +84,7 @@ class CollectionCase(models.Model):
                 rate=formatLang(self.env, self.company_id.collection_interest_rate),
             ),
         }.get(mode, "")
-        if mode == "contract" and self.company_id._collection_country_code() == "FR":
+        if self.company_id._collection_has_legal_floor():
             basis = _(
                 "%(basis)s Code de commerce, art. L441-10: never below three times "
                 "the legal interest rate.",

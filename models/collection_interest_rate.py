@@ -144,13 +144,13 @@ class CollectionInterestRate(models.Model):
         if (start - today).days > REMINDER_DAYS:
             start = half_year_start(today)
         entered = self.search([("date_start", "=", start)], limit=1)
-        french_contract = any(
-            company._collection_country_code() == "FR"
+        legal_floor = any(
+            company._collection_has_legal_floor()
             for company in self.env["res.company"]
             .sudo()
             .search([("collection_interest_mode", "=", "contract")])
         )
-        if entered and (entered.fr_legal_rate or not french_contract):
+        if entered and (entered.fr_legal_rate or not legal_floor):
             return
         latest = self.search([], limit=1)
         if not latest:

@@ -172,7 +172,17 @@ class ResCompany(models.Model):
         return self.env["collection.interest.rate"]._get_annual_rates(
             self.collection_interest_mode,
             self.collection_interest_rate,
-            legal_floor=self._collection_country_code() == "FR",
+            legal_floor=self._collection_has_legal_floor(),
+        )
+
+    def _collection_has_legal_floor(self):
+        """Whether the company's contractual rate is held to three times the
+        French legal rate (Code de commerce, L441-10): a French company in
+        mode `contract`."""
+        self.ensure_one()
+        return (
+            self.collection_interest_mode == "contract"
+            and self._collection_country_code() == "FR"
         )
 
     def _collection_country_code(self):

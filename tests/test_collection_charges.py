@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.credit_collection.models.collection_charges import (
@@ -160,6 +160,20 @@ class TestLatePaymentCharges(CollectionCommon):
         self.env.ref("credit_collection.interest_rate_2026_h1").fr_legal_rate = 0.0
         with self.assertRaisesRegex(UserError, "No French legal interest rate"):
             self.charges(invoice, "2026-03-31")
+
+    def test_only_a_manager_enters_the_french_legal_rate(self):
+        self.create_roles_and_mandate()
+        rate = self.env.ref("credit_collection.interest_rate_2026_h1")
+        for role in ("collector", "salesperson", "plain"):
+            with self.assertRaises(AccessError, msg=role):
+                self.as_role(role, rate).fr_legal_rate = 0.5
+            with self.assertRaises(AccessError, msg=role):
+                self.as_role(role, rate).create(
+                    {"date_start": "2026-07-01", "ecb_rate": 2.15, "fr_legal_rate": 0.5}
+                )
+        self.assertEqual(rate.fr_legal_rate, 2.62)
+        self.as_role("manager", rate).fr_legal_rate = 2.63
+        self.assertEqual(rate.fr_legal_rate, 2.63)
 
     def test_a_french_contract_reminds_the_managers_of_the_legal_rate(self):
         Rate = self.env["collection.interest.rate"]
