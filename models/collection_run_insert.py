@@ -13,10 +13,11 @@ class CollectionRun(models.Model):
 
     _inherit = "collection.run"
 
-    def _insert_rows(self, model_name, values_list):
+    def _insert_rows(self, model_name, values_list, common=None):
         """The proposal's one way past the ORM's `create`, for its thousands of
         draft dunnings and lines (records nobody refers to yet): insert
-        `values_list` in one `COPY` and return the new ids in order.
+        `values_list`, each row completed by the values `common` to all of
+        them, in one `COPY` and return the new ids in order.
 
         Whatever the ORM would have done for the fields not given is done for
         the whole batch: stored fields with a default get it here, stored
@@ -28,6 +29,7 @@ class CollectionRun(models.Model):
         Model = self.env[model_name]
         if not values_list:
             return []
+        common = common or {}
         self.env.cr.execute(
             SQL(
                 "SELECT nextval(%s) FROM generate_series(1, %s)",
@@ -36,7 +38,20 @@ class CollectionRun(models.Model):
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        given = set(values_list[0]) | {"id"}
+        # every row gives the first one's fields, written in their order
+        columns = list(values_list[0])
+        if set(columns) & set(common):
+            raise ValueError(
+                f"{model_name}: {sorted(set(columns) & set(common))} given by the"
+                " rows and as common values"
+            )
+        for values in values_list:
+            if values.keys() != values_list[0].keys():
+                raise ValueError(
+                    f"{model_name}: every row gives the same fields"
+                    f" ({sorted(set(values) ^ set(values_list[0]))} differ)"
+                )
+        given = set(values_list[0]) | set(common) | {"id"}
         missing = [
             field
             for name, field in Model._fields.items()
@@ -49,43 +64,40 @@ class CollectionRun(models.Model):
         defaults = Model.with_env(self.env(context={})).default_get(
             [field.name for field in missing if not field.compute]
         )
-        defaults = {
-            name: Model._fields[name].convert_to_column_insert(value, Model)
-            for name, value in defaults.items()
-        }
-        # written as text once, not by json's fallback once a row
-        now = str(self.env.cr.now())
-        stamp = {
+        now = self.env.cr.now()
+        # the same for every row: written as COPY's text once, not once a row
+        constant = {
+            **{
+                name: Model._fields[name].convert_to_column_insert(value, Model)
+                for name, value in defaults.items()
+            },
+            **common,
             "create_uid": self.env.uid,
             "write_uid": self.env.uid,
             "create_date": now,
             "write_date": now,
         }
-        rows = [
-            {**defaults, **values, **stamp, "id": record_id}
-            for record_id, values in zip(ids, values_list, strict=True)
-        ]
-        # every row has the first one's columns, written in their order
-        columns = list(rows[0])
-        for row in rows:
-            if row.keys() != rows[0].keys():
-                raise ValueError(
-                    f"{model_name}: every row gives the same fields"
-                    f" ({sorted(set(row) ^ set(columns))} differ)"
-                )
-        # COPY's text: PostgreSQL reads it faster than one JSON parameter,
-        # and Python writes it faster (0.1 s less for 8,400 lines)
+        constant_text = "".join(
+            "\t" + _copy_text(value) for value in constant.values()
+        )
         data = io.StringIO(
             "".join(
-                "\t".join([_copy_text(row[name]) for name in columns]) + "\n"
-                for row in rows
+                "\t".join(
+                    [str(record_id)]
+                    + [_copy_text(values[name]) for name in columns]
+                )
+                + constant_text
+                + "\n"
+                for record_id, values in zip(ids, values_list, strict=True)
             )
         )
         self.env.cr.copy_expert(
             SQL(
                 "COPY %s (%s) FROM STDIN",
                 SQL.identifier(Model._table),
-                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL(", ").join(
+                    SQL.identifier(name) for name in ["id", *columns, *constant]
+                ),
             ).code,
             data,
         )
@@ -94,7 +106,8 @@ class CollectionRun(models.Model):
 
     def _compute_unwritten(self, model_name, ids, values):
         """Let the ORM compute the stored fields `_insert_rows` did not write
-        (not in `values`) on these records, once every row is in."""
+        (not in `values`, the names of a row's and the common values) on these
+        records, once every row is in."""
         Model = self.env[model_name]
         records = Model.browse(ids)
         given = set(values)

@@ -128,9 +128,7 @@ class CollectionRun(models.Model):
         for (partner, level, why), group in zip(dunnings, dunning_rows, strict=True):
             charged = (level.charge_interest, level.charge_compensation)
             lines = [
-                self._prepare_line_values(
-                    common, row, charged, charges.get(row["move_id"], {})
-                )
+                self._prepare_line_values(row, charged, charges.get(row["move_id"], {}))
                 for row in group
             ]
             dunning_values.append(
@@ -148,9 +146,11 @@ class CollectionRun(models.Model):
             for values in lines:
                 values["dunning_id"] = dunning_id
         all_line_values = [values for lines in line_values for values in lines] + [
-            self._prepare_line_values(common, row) for row in skipped
+            self._prepare_line_values(row) for row in skipped
         ]
-        line_ids = self._insert_rows("collection.dunning.line", all_line_values)
+        line_ids = self._insert_rows(
+            "collection.dunning.line", all_line_values, common
+        )
         # the dunnings' fields may depend on their lines: computed after both
         if dunning_values:
             self._compute_unwritten(
@@ -158,7 +158,7 @@ class CollectionRun(models.Model):
             )
         if all_line_values:
             self._compute_unwritten(
-                "collection.dunning.line", line_ids, all_line_values[0]
+                "collection.dunning.line", line_ids, {**all_line_values[0], **common}
             )
 
     def _rate_book_rows(self, rows):
@@ -373,13 +373,13 @@ class CollectionRun(models.Model):
             return "other_run"
         return False
 
-    def _prepare_line_values(self, common, row, charged=None, charges=None):
-        """A proposal's line: `charged` says whether its dunning's level
-        charges (interest, compensation); none for a skipped line."""
+    def _prepare_line_values(self, row, charged=None, charges=None):
+        """A proposal's line, but for the run's values common to every line:
+        `charged` says whether its dunning's level charges (interest,
+        compensation); none for a skipped line."""
         interest, compensation = charged or (False, False)
         charges = charges or {}
         return {
-            **common,
             "dunning_id": None,
             "partner_id": row["partner_id"],
             "move_id": row["move_id"],

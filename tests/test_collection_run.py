@@ -220,10 +220,24 @@ class TestCollectionRun(CollectionCommon):
         self.assertEqual(
             [row[1:] for row in self.env.cr.fetchall()], [original, original]
         )
+        # the values common to every row are written once for all
+        common = {"pending_requests": "common\ttext", "fee_amount": 7.5}
+        rows = [
+            {key: value for key, value in values.items() if key not in common}
+        ] * 2
+        ids = run._insert_rows("collection.dunning", rows, common)
+        self.env.cr.execute(read(ids))
+        self.assertEqual(
+            self.env.cr.fetchall(),
+            [("common\ttext", *original[:-1], 7.5)] * 2,
+        )
         count = self.env["collection.dunning"].search_count([])
         missing = {key: value for key, value in values.items() if key != "fee_amount"}
         with self.assertRaises(ValueError):
             run._insert_rows("collection.dunning", [values, missing])
+        # a field given by the rows and as common: which one is meant?
+        with self.assertRaises(ValueError):
+            run._insert_rows("collection.dunning", [values], {"fee_amount": 1.0})
         self.assertEqual(self.env["collection.dunning"].search_count([]), count)
 
     def test_execute_sends_prints_and_calls(self):
