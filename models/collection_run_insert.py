@@ -77,14 +77,11 @@ class CollectionRun(models.Model):
             "create_date": now,
             "write_date": now,
         }
-        constant_text = "".join(
-            "\t" + _copy_text(value) for value in constant.values()
-        )
+        constant_text = "".join("\t" + _copy_text(value) for value in constant.values())
         data = io.StringIO(
             "".join(
                 "\t".join(
-                    [str(record_id)]
-                    + [_copy_text(values[name]) for name in columns]
+                    [str(record_id)] + [_copy_text(values[name]) for name in columns]
                 )
                 + constant_text
                 + "\n"

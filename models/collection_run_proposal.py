@@ -148,9 +148,7 @@ class CollectionRun(models.Model):
         all_line_values = [values for lines in line_values for values in lines] + [
             self._prepare_line_values(row) for row in skipped
         ]
-        line_ids = self._insert_rows(
-            "collection.dunning.line", all_line_values, common
-        )
+        line_ids = self._insert_rows("collection.dunning.line", all_line_values, common)
         # the dunnings' fields may depend on their lines: computed after both
         if dunning_values:
             self._compute_unwritten(

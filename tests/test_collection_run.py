@@ -222,9 +222,7 @@ class TestCollectionRun(CollectionCommon):
         )
         # the values common to every row are written once for all
         common = {"pending_requests": "common\ttext", "fee_amount": 7.5}
-        rows = [
-            {key: value for key, value in values.items() if key not in common}
-        ] * 2
+        rows = [{key: value for key, value in values.items() if key not in common}] * 2
         ids = run._insert_rows("collection.dunning", rows, common)
         self.env.cr.execute(read(ids))
         self.assertEqual(

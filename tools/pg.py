@@ -4,6 +4,9 @@
     python3 tools/pg.py drop NAME       drop database NAME if it exists
     python3 tools/pg.py copy SRC DST    create DST from template SRC
     python3 tools/pg.py vacuum NAME     vacuum and analyze database NAME
+    python3 tools/pg.py prewarm NAME    read database NAME's tables and indexes
+                                        into the file cache (bench/: a fresh
+                                        copy is measured as a database in use)
     python3 tools/pg.py url URL         print shell settings for a postgresql:// URL
 
 Connection settings come from PGHOST, PGPORT, PGUSER, PGPASSWORD.
@@ -59,6 +62,19 @@ def main(command, *args):
         conn = connect(args[0])
         with conn.cursor() as cr:
             cr.execute("VACUUM ANALYZE")
+        conn.close()
+        return 0
+    if command == "prewarm":
+        conn = connect(args[0])
+        with conn.cursor() as cr:
+            cr.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            cr.execute(
+                "SELECT COALESCE(SUM(pg_prewarm(c.oid, 'read')), 0)"
+                "  FROM pg_class c"
+                "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm')"
+            )
+            print(cr.fetchone()[0])
         conn.close()
         return 0
     if command == "url":
