@@ -67,7 +67,11 @@ def main(command, *args):
     if command == "prewarm":
         conn = connect(args[0])
         with conn.cursor() as cr:
-            cr.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            try:
+                cr.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            except psycopg2.Error as error:
+                # a server where the user may not create it: nothing is read
+                sys.exit(f"pg_prewarm is not available: {error}".strip())
             cr.execute(
                 "SELECT COALESCE(SUM(pg_prewarm(c.oid, 'read')), 0)"
                 "  FROM pg_class c"
